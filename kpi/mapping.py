@@ -1,0 +1,251 @@
+"""From a raw sheet to a canonical table: which column feeds which field, parsed and checked.
+
+A `TableMapping` says, for one sheet, which schema table it is and which header feeds each
+field (the JSON format of ../shared/CLI.md). `apply_mapping` parses every mapped column
+(`kpi.parse`), rejects the rows that cannot count — with their row number, column, value and
+reason — and returns the canonical frame of the rows that can, plus its `TableQuality`.
+Good rows always still count.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kpi.errors import InputError
+from kpi.io import Sheet
+from kpi.parse import blank, parse_column, parse_months
+from kpi.schema import TABLES
+
+REJECTED_COLUMNS = ["row", "column", "value", "reason"]
+SCORE_SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+
+
+@dataclass(frozen=True)
+class TableMapping:
+    """How one sheet maps to one schema table."""
+
+    table: str
+    columns: dict[str, str]  # field -> header in the sheet
+    layout: str = "long"  # "wide": mrr with one column per month
+    options: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        out: dict = {"table": self.table, "columns": dict(self.columns)}
+        if self.layout != "long":
+            out["layout"] = self.layout
+        if self.options:
+            out["options"] = dict(self.options)
+        return out
+
+    @classmethod
+    def from_json(cls, key: str, spec: dict) -> "TableMapping":
+        if not isinstance(spec, dict) or spec.get("table") not in TABLES:
+            known = ", ".join(TABLES)
+            raise InputError(f"mapping entry '{key}' needs a \"table\" among: {known}")
+        columns = spec.get("columns") or {}
+        if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+            raise InputError(f"mapping entry '{key}': \"columns\" must map field names to headers")
+        unknown = [f for f in columns if f not in {x.name for x in TABLES[spec["table"]].fields}]
+        if unknown:
+            raise InputError(f"mapping entry '{key}': table {spec['table']} has no field {', '.join(unknown)}")
+        return cls(spec["table"], dict(columns), spec.get("layout", "long"), dict(spec.get("options") or {}))
+
+
+Mapping = dict[str, TableMapping]
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read the mapping ({exc})", file=str(path)) from None
+    if not isinstance(raw, dict):
+        raise InputError("the mapping must be a JSON object keyed by file[:sheet]", file=str(path))
+    return {key: TableMapping.from_json(key, spec) for key, spec in raw.items()}
+
+
+def mapping_to_json(mapping: Mapping) -> str:
+    return json.dumps({key: m.to_json() for key, m in mapping.items()}, ensure_ascii=False, indent=2)
+
+
+@dataclass(frozen=True)
+class TableQuality:
+    """What happened to one sheet: rows read, rows used, every rejected cell and why."""
+
+    source: str
+    table: str
+    rows_read: int
+    rows_used: int
+    rejected: pd.DataFrame  # columns: row, column, value, reason
+    warnings: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "table": self.table,
+            "rows_read": self.rows_read,
+            "rows_used": self.rows_used,
+            "rejected": [
+                {"row": int(r.row), "column": r.column, "value": r.value, "reason": r.reason}
+                for r in self.rejected.itertuples(index=False)
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class CanonicalTable:
+    table: str
+    frame: pd.DataFrame  # schema field names (+ extra attributes for customers), index = source rows
+    quality: TableQuality
+
+
+def _rejections(rows: pd.Index, column: str, raw: pd.Series, reason: str | pd.Series) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "row": np.asarray(rows, dtype=int),
+            "column": column,
+            "value": raw.loc[rows].astype("string").fillna("").to_numpy(),
+            "reason": reason if isinstance(reason, str) else reason.loc[rows].to_numpy(),
+        },
+        columns=REJECTED_COLUMNS,
+    )
+
+
+def apply_mapping(sheet: Sheet, mapping: TableMapping) -> CanonicalTable:
+    """Parse and validate one sheet as the mapped table; rejected rows are reported, not raised."""
+    schema = TABLES[mapping.table]
+    frame = sheet.frame
+    missing = [header for header in mapping.columns.values() if header not in frame.columns]
+    if missing:
+        raise InputError(
+            f"the mapping names column '{missing[0]}', which is not in this sheet "
+            f"(its columns: {', '.join(map(str, frame.columns))})",
+            file=sheet.file, sheet=sheet.sheet, column=missing[0],
+        )
+    if mapping.layout == "wide":
+        frame, columns = _melt_wide(sheet, mapping)
+    else:
+        columns = dict(mapping.columns)
+    absent = [f for f in schema.required if f not in columns]
+    if mapping.table == "orders" and "amount" not in columns and not {"quantity", "unit_price"} <= set(columns):
+        absent.append("amount (or quantity and unit_price)")
+    if absent:
+        raise InputError(
+            f"table {mapping.table} needs the field(s) {', '.join(absent)}: choose their columns",
+            file=sheet.file, sheet=sheet.sheet,
+        )
+
+    out = pd.DataFrame(index=frame.index)
+    problems: list[pd.DataFrame] = []
+    for name, header in columns.items():
+        kind = schema.field(name).kind
+        raw = frame[header]
+        parsed = parse_column(raw, kind, mapping.options)
+        out[name] = parsed.values
+        if parsed.bad.any():
+            problems.append(_rejections(frame.index[parsed.bad.to_numpy()], header, raw, parsed.problem))
+        if schema.field(name).required:
+            empty = blank(raw).to_numpy()
+            if empty.any():
+                problems.append(_rejections(frame.index[empty], header, raw, "is empty (required)"))
+    problems.extend(_table_checks(mapping, frame, out, columns))
+    if schema.keeps_extra_columns:
+        used = set(columns.values())
+        for header in frame.columns:
+            if header not in used and header not in out.columns:
+                out[header] = frame[header].astype("string").str.strip()
+
+    rejected = (
+        pd.concat(problems, ignore_index=True).sort_values(["row", "column"], kind="stable").reset_index(drop=True)
+        if problems else pd.DataFrame(columns=REJECTED_COLUMNS)
+    )
+    bad_rows = pd.Index(rejected["row"].unique())
+    kept = out.loc[~out.index.isin(bad_rows)]
+    if mapping.table == "orders" and "amount" not in kept.columns:
+        kept = kept.assign(amount=kept["quantity"] * kept["unit_price"])
+    quality = TableQuality(sheet.key, mapping.table, len(out), len(kept), rejected)
+    return CanonicalTable(mapping.table, kept, quality)
+
+
+def _table_checks(mapping: TableMapping, frame: pd.DataFrame, out: pd.DataFrame, columns: dict[str, str]) -> list[pd.DataFrame]:
+    """Checks that need more than one cell: dates in order, score scales, duplicate IDs."""
+    problems = []
+    table = mapping.table
+    if table == "subscriptions" and "end_date" in out:
+        before = (out["end_date"] < out["start_date"]).fillna(False).to_numpy(dtype=bool)
+        if before.any():
+            problems.append(_rejections(frame.index[before], columns["end_date"], frame[columns["end_date"]],
+                                        "ends before the start date"))
+    if table == "tickets" and {"created_at", "resolved_at"} <= set(out):
+        before = (out["resolved_at"] < out["created_at"]).fillna(False).to_numpy(dtype=bool)
+        if before.any():
+            problems.append(_rejections(frame.index[before], columns["resolved_at"], frame[columns["resolved_at"]],
+                                        "is resolved before it was created"))
+    if table in SCORE_SCALES and "score" in out:
+        low, high = mapping.options.get("scale", SCORE_SCALES[table])
+        score = out["score"]
+        wrong = (score.notna() & ((score < low) | (score > high) | (score != score.round()))).to_numpy(dtype=bool)
+        if wrong.any():
+            problems.append(_rejections(frame.index[wrong], columns["score"], frame[columns["score"]],
+                                        f"is not a whole score from {low} to {high}"))
+    unique_key = {"customers": "customer_id", "tickets": "ticket_id"}.get(table)
+    if unique_key and unique_key in out:
+        ids = out[unique_key]
+        repeated = (ids.notna() & ids.duplicated(keep="first")).to_numpy(dtype=bool)
+        if repeated.any():
+            first_row = pd.Series(frame.index, index=frame.index).groupby(ids.to_numpy()).transform("min")
+            reason = "duplicate " + unique_key + " (first seen on row " + first_row.astype(str) + ")"
+            problems.append(_rejections(frame.index[repeated], columns[unique_key], frame[columns[unique_key]], reason))
+    return problems
+
+
+def _melt_wide(sheet: Sheet, mapping: TableMapping) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A wide MRR sheet (one row per customer, one column per month) as long rows.
+
+    Month headers (`2024-01`, `Jan 2024`, `janv. 2024`, `01/2024`, date cells) become the
+    month field; a blank cell is 0 MRR. Row numbers stay those of the customer's row."""
+    id_header = mapping.columns.get("customer_id")
+    if id_header is None:
+        raise InputError("a wide MRR sheet needs its customer_id column", file=sheet.file, sheet=sheet.sheet)
+    headers = pd.Series([c for c in sheet.frame.columns if c != id_header], dtype=object)
+    months = parse_months(headers)
+    month_headers = headers[~months.bad & months.values.notna()].tolist()
+    if not month_headers:
+        raise InputError("no column header of this wide MRR sheet reads as a month", file=sheet.file, sheet=sheet.sheet)
+    wide = sheet.frame[[id_header, *month_headers]]
+    long = wide.melt(id_vars=[id_header], var_name="__month__", value_name="__mrr__", ignore_index=False)
+    long["__mrr__"] = long["__mrr__"].where(~blank(long["__mrr__"]), "0")
+    return long, {"customer_id": id_header, "month": "__month__", "mrr": "__mrr__"}
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The canonical tables of a data set and the quality report of every sheet behind them."""
+
+    frames: dict[str, pd.DataFrame]
+    quality: dict[str, TableQuality]
+
+    def get(self, table: str) -> pd.DataFrame | None:
+        return self.frames.get(table)
+
+
+def build_tables(sheets: list[Sheet], mapping: Mapping) -> Tables:
+    """Apply the mapping to every sheet it names; sheets of the same table are stacked."""
+    by_key = {sheet.key: sheet for sheet in sheets}
+    unknown = [key for key in mapping if key not in by_key]
+    if unknown:
+        raise InputError(f"the mapping names '{unknown[0]}', which is not among the files given "
+                         f"({', '.join(by_key) or 'none'})")
+    parts: dict[str, list[pd.DataFrame]] = {}
+    quality: dict[str, TableQuality] = {}
+    for key, table_mapping in mapping.items():
+        result = apply_mapping(by_key[key], table_mapping)
+        parts.setdefault(result.table, []).append(result.frame)
+        quality[key] = result.quality
+    frames = {table: pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0].reset_index(drop=True)
+              for table, chunks in parts.items()}
+    return Tables(frames, quality)

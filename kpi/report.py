@@ -1,0 +1,160 @@
+"""The whole report as one object: what the pages, the CLI and the exports all read.
+
+`build_report(tables, as_of)` computes every section that its tables allow; a section whose
+table was not given is None (null in JSON, ../shared/CLI.md). `Report.to_json()` is the JSON
+report of the CLI contract; `Report.headline()` the KPI cards with their previous month.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kpi import revenue
+from kpi.errors import InputError
+from kpi.mapping import TableQuality, Tables
+
+
+@dataclass(frozen=True)
+class Revenue:
+    """The revenue side of a data set, computed once for every month."""
+
+    mrr: pd.DataFrame  # customer × month matrix
+    series: pd.DataFrame  # movements per month
+    kpis: pd.DataFrame  # every revenue KPI per month
+    currency: str | None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One KPI for the as-of month, with the month before for the delta and its history."""
+
+    key: str
+    value: float | None
+    previous: float | None
+    history: pd.Series  # the KPI per month up to as_of, for sparklines
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+
+@dataclass(frozen=True)
+class Report:
+    as_of: pd.Period | None
+    revenue: Revenue | None
+    quality: dict[str, TableQuality]
+
+    @property
+    def currency(self) -> str | None:
+        return self.revenue.currency if self.revenue else None
+
+    @property
+    def months(self) -> pd.PeriodIndex:
+        """Months with revenue up to as_of (the `series` of the JSON report)."""
+        if self.revenue is None or self.as_of is None:
+            return pd.PeriodIndex([], freq="M")
+        index = self.revenue.series.index
+        return index[index <= self.as_of]
+
+    def metric(self, key: str) -> Metric:
+        """A revenue KPI at as_of, with the previous month's value and its history."""
+        if self.revenue is None or self.as_of is None:
+            return Metric(key, None, None, pd.Series(dtype=float))
+        history = self.revenue.kpis.loc[self.months, key]
+        value = _number(history.iloc[-1]) if len(history) else None
+        previous = _number(history.iloc[-2]) if len(history) > 1 else None
+        return Metric(key, value, previous, history)
+
+    def headline(self, keys: tuple[str, ...] = ("mrr", "arr", "customers", "arpa", "logo_churn_rate", "nrr_monthly")) -> list[Metric]:
+        return [self.metric(key) for key in keys]
+
+    def series_frame(self) -> pd.DataFrame:
+        if self.revenue is None:
+            return pd.DataFrame(columns=revenue.SERIES_COLUMNS)
+        return self.revenue.series.loc[self.months]
+
+    def to_json(self) -> dict:
+        """The JSON report of ../shared/CLI.md (sections this build cannot compute are null)."""
+        revenue_section = None
+        series = None
+        if self.revenue is not None and self.as_of is not None:
+            row = self.revenue.kpis.loc[self.as_of]
+            revenue_section = {key: _number(row[key]) for key in revenue.REVENUE_KPIS}
+            frame = self.series_frame()
+            series = [
+                {"month": str(month), **{key: _number(frame.at[month, key]) for key in (
+                    "mrr", "customers", "new", "expansion", "contraction", "churn", "reactivation",
+                    "new_customers", "churned_customers", "reactivated_customers")}}
+                for month in frame.index
+            ]
+        return {
+            "as_of": str(self.as_of) if self.as_of is not None else None,
+            "currency": self.currency,
+            "revenue": revenue_section,
+            "series": series,
+            "cohorts": None,
+            "unit_economics": None,
+            "nps": None,
+            "csat": None,
+            "ces": None,
+            "support": None,
+            "engagement": None,
+            "orders": None,
+            "data_quality": {key: quality.to_json() for key, quality in self.quality.items()},
+        }
+
+
+def _number(value: object) -> float | int | None:
+    """JSON-ready number: NaN/NA → None, integral counts → int."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def build_revenue(tables: Tables) -> Revenue | None:
+    """The MRR matrix from subscriptions, else from MRR rows; None without revenue data."""
+    subscriptions = tables.get("subscriptions")
+    mrr_rows = tables.get("mrr")
+    if subscriptions is not None and not subscriptions.empty:
+        mrr = revenue.mrr_from_subscriptions(subscriptions)
+        currency = revenue.check_single_currency(subscriptions, "subscriptions")
+    elif mrr_rows is not None and not mrr_rows.empty:
+        mrr = revenue.mrr_from_long(mrr_rows)
+        currency = None
+    else:
+        return None
+    if mrr.shape[1] == 0:
+        return None
+    series = revenue.movements(mrr)
+    return Revenue(mrr, series, revenue.revenue_kpis(mrr, series), currency)
+
+
+def parse_as_of(text: str | None) -> pd.Period | None:
+    if text is None:
+        return None
+    try:
+        return pd.Period(text, freq="M")
+    except (ValueError, TypeError):
+        raise InputError(f"--as-of '{text}' is not a month written YYYY-MM") from None
+
+
+def build_report(tables: Tables, as_of: pd.Period | str | None = None) -> Report:
+    """The report for `as_of` (default: the last month that has data)."""
+    revenue_part = build_revenue(tables)
+    month = parse_as_of(as_of) if isinstance(as_of, str) else as_of
+    if revenue_part is not None:
+        months = revenue_part.series.index
+        if month is None:
+            month = months[-1]
+        elif month not in months:
+            raise InputError(f"as-of month {month} is outside the revenue data ({months[0]} … {months[-1]})")
+    return Report(month, revenue_part, dict(tables.quality))

@@ -1,0 +1,270 @@
+"""Recurring revenue: the customer × month MRR table, its movements and the revenue KPIs.
+
+Everything here follows KPI_DEFINITIONS.md §2–§3. MRR is an end-of-month snapshot: a
+subscription counts in month M when it has started by the last day of M and has not ended by
+then (`end_date` is exclusive). Months are `pd.Period("YYYY-MM")`; internally, integer month
+numbers (year × 12 + month − 1) keep everything vectorised.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kpi.errors import InputError
+
+NON_PAYING_STATUSES = {"trialing", "trial", "incomplete", "incomplete_expired", "essai", "en essai"}
+MOVEMENTS = ("new", "expansion", "contraction", "churn", "reactivation")
+SERIES_COLUMNS = [
+    "mrr", "customers", "new", "expansion", "contraction", "churn", "reactivation",
+    "new_customers", "churned_customers", "reactivated_customers",
+    "expansion_customers", "contraction_customers",
+]
+REVENUE_KPIS = [
+    "mrr", "arr", "customers", "arpa", "mrr_growth_mom", "logo_churn_rate",
+    "gross_mrr_churn_rate", "net_mrr_churn_rate", "revenue_churn_rate", "expansion_rate",
+    "nrr_monthly", "grr_monthly", "nrr_12m", "grr_12m", "quick_ratio",
+    "customer_retention_rate_12m",
+]
+_PRECISION = 6  # MRR is rounded to 1e-6 so that float noise never makes a movement
+
+
+def month_number(dates: pd.Series) -> pd.Series:
+    """Calendar month of each date as an integer (year × 12 + month − 1); NaT stays NA."""
+    return (dates.dt.year * 12 + dates.dt.month - 1).astype("Int64")
+
+
+def month_period(number: int) -> pd.Period:
+    return pd.Period(year=int(number) // 12, month=int(number) % 12 + 1, freq="M")
+
+
+def check_single_currency(frame: pd.DataFrame, source: str) -> str | None:
+    """The one currency of a revenue table (upper-cased), None when not given.
+
+    Mixing currencies without a rates table is an error that names them (§2)."""
+    if "currency" not in frame or frame["currency"].dropna().empty:
+        return None
+    found = sorted(frame["currency"].dropna().str.strip().str.upper().unique())
+    if len(found) > 1:
+        raise InputError(
+            f"the {source} mix currencies ({', '.join(found)}); give a rates table or keep one currency"
+        )
+    return found[0]
+
+
+def monthly_amount(subscriptions: pd.DataFrame) -> pd.Series:
+    """amount × quantity × (1 − discount) ÷ months per interval (month 1, quarter 3, year 12,
+    week 12/52); quantity defaults to 1, discount to 0, interval to a month."""
+    quantity = subscriptions["quantity"].fillna(1.0) if "quantity" in subscriptions else 1.0
+    discount = subscriptions["discount"].fillna(0.0) if "discount" in subscriptions else 0.0
+    months = subscriptions["interval"].fillna(1.0) if "interval" in subscriptions else 1.0
+    return subscriptions["amount"].astype(float) * quantity * (1.0 - discount) / months
+
+
+def paying_rows(subscriptions: pd.DataFrame) -> pd.Series:
+    """False for rows whose status says they are not paying (trialing, incomplete, essai…)."""
+    if "status" not in subscriptions:
+        return pd.Series(True, index=subscriptions.index)
+    status = subscriptions["status"].astype("string").str.strip().str.lower()
+    return ~status.isin(NON_PAYING_STATUSES).fillna(False).astype(bool)
+
+
+def last_data_month(subscriptions: pd.DataFrame) -> int | None:
+    """The last month that has data: the month of the latest start or end date."""
+    dates = [subscriptions["start_date"]]
+    if "end_date" in subscriptions:
+        dates.append(subscriptions["end_date"])
+    latest = pd.concat(dates).max()
+    return None if pd.isna(latest) else int(latest.year * 12 + latest.month - 1)
+
+
+def mrr_from_subscriptions(subscriptions: pd.DataFrame, last_month: int | None = None) -> pd.DataFrame:
+    """Customer × month MRR matrix from subscription rows (KPI_DEFINITIONS.md §2).
+
+    A row counts in month M when start ≤ last day of M < end, i.e. in the months
+    [month(start), month(end)); with `trial_end` it starts counting from the trial's end; rows
+    of non-paying status are left out. Several rows of one customer in one month add up.
+    Returns a frame indexed by customer_id with one column per month (`pd.Period`), from the
+    first month with MRR to `last_month` (default: the last month that has data).
+    """
+    check_single_currency(subscriptions, "subscriptions")
+    rows = subscriptions[paying_rows(subscriptions)]
+    horizon = last_data_month(subscriptions) if last_month is None else last_month
+    start = rows["start_date"]
+    if "trial_end" in rows:
+        start = start.where(rows["trial_end"].isna() | (rows["trial_end"] < start), rows["trial_end"])
+    first = month_number(start)
+    end = month_number(rows["end_date"]) if "end_date" in rows else pd.Series(pd.NA, index=rows.index, dtype="Int64")
+    counted = pd.DataFrame({
+        "customer_id": rows["customer_id"],
+        "first": first,
+        "stop": end.fillna(horizon + 1 if horizon is not None else 0).clip(upper=(horizon or 0) + 1),
+        "amount": monthly_amount(rows),
+    })
+    counted = counted[(counted["stop"] > counted["first"]) & (counted["amount"] > 0)]
+    return _spread(counted, horizon)
+
+
+def _spread(counted: pd.DataFrame, horizon: int | None) -> pd.DataFrame:
+    """Sum per customer and month the amount of each row over its months [first, stop)."""
+    customers, codes = np.unique(counted["customer_id"].astype(str).to_numpy(), return_inverse=True)
+    if counted.empty or horizon is None:
+        return pd.DataFrame(index=pd.Index([], name="customer_id", dtype=object))
+    first = counted["first"].to_numpy(dtype=np.int64)
+    stop = counted["stop"].to_numpy(dtype=np.int64)
+    m0 = int(first.min())
+    n_months = horizon - m0 + 1
+    lengths = stop - first
+    # each row repeated once per month it covers: offsets 0, 1, … inside each run
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    months = np.repeat(first - m0, lengths) + offsets
+    cells = np.repeat(codes, lengths) * n_months + months
+    values = np.bincount(cells, weights=np.repeat(counted["amount"].to_numpy(dtype=float), lengths),
+                         minlength=len(customers) * n_months)
+    matrix = np.round(values.reshape(len(customers), n_months), _PRECISION)
+    columns = pd.period_range(month_period(m0), periods=n_months, freq="M")
+    return pd.DataFrame(matrix, index=pd.Index(customers, name="customer_id"), columns=columns)
+
+
+def mrr_from_long(mrr_rows: pd.DataFrame) -> pd.DataFrame:
+    """Customer × month MRR matrix from an `mrr` table (customer_id, month, mrr); blanks are 0."""
+    check_single_currency(mrr_rows, "MRR rows")
+    if mrr_rows.empty:
+        return pd.DataFrame(index=pd.Index([], name="customer_id", dtype=object))
+    month = month_number(mrr_rows["month"])
+    counted = pd.DataFrame({"customer_id": mrr_rows["customer_id"], "first": month, "stop": month + 1,
+                            "amount": mrr_rows["mrr"].fillna(0.0)})
+    matrix = _spread(counted, int(month.max()))
+    positive = matrix.columns[(matrix.to_numpy() > 0).any(axis=0)]
+    return matrix.loc[:, positive.min():] if len(positive) else matrix.iloc[:, :0]
+
+
+def movements(mrr: pd.DataFrame) -> pd.DataFrame:
+    """Monthly MRR movements from the customer × month MRR matrix.
+
+    For each customer, p = MRR last month, m = MRR this month:
+    new          p = 0 < m, no MRR ever before   → m
+    reactivation p = 0 < m, MRR some month before → m
+    expansion    0 < p < m                        → m − p
+    contraction  0 < m < p                        → p − m
+    churn        0 = m < p                        → p
+
+    Returns one row per month (index `pd.Period`) with MRR, paying customers, the five amounts
+    and their customer counts. MRR(M) = MRR(M−1) + new + reactivation + expansion − contraction − churn.
+    """
+    m = mrr.to_numpy(dtype=float)
+    p = np.hstack([np.zeros((m.shape[0], 1)), m[:, :-1]])
+    ever = np.maximum.accumulate(m > 0, axis=1)
+    had_before = np.hstack([np.zeros((m.shape[0], 1), dtype=bool), ever[:, :-1]])
+    starts = (p == 0) & (m > 0)
+    new, reactivation = starts & ~had_before, starts & had_before
+    expansion = (p > 0) & (m > p)
+    contraction = (p > 0) & (m > 0) & (m < p)
+    churn = (p > 0) & (m == 0)
+    series = pd.DataFrame(
+        {
+            "mrr": m.sum(axis=0),
+            "customers": (m > 0).sum(axis=0),
+            "new": np.where(new, m, 0).sum(axis=0),
+            "expansion": np.where(expansion, m - p, 0).sum(axis=0),
+            "contraction": np.where(contraction, p - m, 0).sum(axis=0),
+            "churn": np.where(churn, p, 0).sum(axis=0),
+            "reactivation": np.where(reactivation, m, 0).sum(axis=0),
+            "new_customers": new.sum(axis=0),
+            "churned_customers": churn.sum(axis=0),
+            "reactivated_customers": reactivation.sum(axis=0),
+            "expansion_customers": expansion.sum(axis=0),
+            "contraction_customers": contraction.sum(axis=0),
+        },
+        index=pd.PeriodIndex(mrr.columns, freq="M", name="month"),
+    )
+    return series[SERIES_COLUMNS]
+
+
+def movement_of(mrr: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
+    """The customers behind one month's movements: customer_id, movement, previous, current, amount."""
+    if month not in mrr.columns:
+        return pd.DataFrame(columns=["customer_id", "movement", "previous", "current", "amount"])
+    position = mrr.columns.get_loc(month)
+    m = mrr.iloc[:, position].to_numpy()
+    p = mrr.iloc[:, position - 1].to_numpy() if position > 0 else np.zeros_like(m)
+    had_before = (mrr.iloc[:, :position].to_numpy() > 0).any(axis=1) if position > 0 else np.zeros_like(m, dtype=bool)
+    kind = np.select(
+        [(p == 0) & (m > 0) & ~had_before, (p == 0) & (m > 0) & had_before, (p > 0) & (m > p),
+         (p > 0) & (m > 0) & (m < p), (p > 0) & (m == 0)],
+        ["new", "reactivation", "expansion", "contraction", "churn"], default="",
+    )
+    out = pd.DataFrame({"customer_id": mrr.index, "movement": kind, "previous": p, "current": m,
+                        "amount": np.abs(m - p)})
+    return out[out["movement"] != ""].sort_values(["movement", "amount"], ascending=[True, False]).reset_index(drop=True)
+
+
+def _ratio(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray) -> np.ndarray:
+    """numerator ÷ denominator, NaN (null) where the denominator is 0."""
+    numerator = np.asarray(numerator, dtype=float)
+    denominator = np.asarray(denominator, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator != 0, numerator / np.where(denominator != 0, denominator, 1), np.nan)
+
+
+def revenue_kpis(mrr: pd.DataFrame, series: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every revenue KPI of KPI_DEFINITIONS.md §3, for every month of the matrix at once.
+
+    With previous month's MRR `prev`:
+    arpa = MRR ÷ customers; mrr_growth_mom = MRR ÷ prev − 1;
+    logo_churn_rate = churned customers ÷ customers at end of M−1;
+    gross_mrr_churn_rate = (churn + contraction) ÷ prev;
+    net_mrr_churn_rate = (churn + contraction − expansion − reactivation) ÷ prev;
+    revenue_churn_rate = (prev − MRR) ÷ prev; expansion_rate = expansion ÷ prev;
+    nrr_monthly = (prev − churn − contraction + expansion) ÷ prev;
+    grr_monthly = (prev − churn − contraction) ÷ prev;
+    nrr_12m = Σ mrr[c, M] ÷ Σ mrr[c, M−12] over customers paying at M−12;
+    grr_12m = Σ min(mrr[c, M], mrr[c, M−12]) ÷ Σ mrr[c, M−12], same customers;
+    quick_ratio = (new + expansion + reactivation) ÷ (churn + contraction);
+    customer_retention_rate_12m = customers paying at M−12 and M ÷ customers paying at M−12.
+    A zero denominator gives NaN (null in JSON, "n/a" in the UI).
+    """
+    series = movements(mrr) if series is None else series
+    prev_mrr = series["mrr"].shift(1, fill_value=0.0)
+    prev_customers = series["customers"].shift(1, fill_value=0)
+    out = pd.DataFrame(index=series.index)
+    out["mrr"] = series["mrr"]
+    out["arr"] = 12 * series["mrr"]
+    out["customers"] = series["customers"]
+    out["arpa"] = _ratio(series["mrr"], series["customers"])
+    out["mrr_growth_mom"] = _ratio(series["mrr"], prev_mrr) - 1
+    out["logo_churn_rate"] = _ratio(series["churned_customers"], prev_customers)
+    out["gross_mrr_churn_rate"] = _ratio(series["churn"] + series["contraction"], prev_mrr)
+    out["net_mrr_churn_rate"] = _ratio(
+        series["churn"] + series["contraction"] - series["expansion"] - series["reactivation"], prev_mrr)
+    out["revenue_churn_rate"] = _ratio(prev_mrr - series["mrr"], prev_mrr)
+    out["expansion_rate"] = _ratio(series["expansion"], prev_mrr)
+    out["nrr_monthly"] = _ratio(prev_mrr - series["churn"] - series["contraction"] + series["expansion"], prev_mrr)
+    out["grr_monthly"] = _ratio(prev_mrr - series["churn"] - series["contraction"], prev_mrr)
+    year_ago, now, held, kept, retained = _twelve_month_sums(mrr.to_numpy(dtype=float))
+    out["nrr_12m"] = _ratio(now, year_ago)
+    out["grr_12m"] = _ratio(held, year_ago)
+    out["quick_ratio"] = _ratio(series["new"] + series["expansion"] + series["reactivation"],
+                                series["churn"] + series["contraction"])
+    out["customer_retention_rate_12m"] = _ratio(retained, kept)
+    return out[REVENUE_KPIS]
+
+
+def _twelve_month_sums(m: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per month M (NaN-padded before month 12 of the data): Σ mrr at M−12 of customers paying
+    then, their Σ mrr at M, Σ min(both), count paying at M−12, count paying at both."""
+    n = m.shape[1]
+    year_ago = np.zeros(n)
+    now = np.zeros(n)
+    held = np.zeros(n)
+    kept = np.zeros(n)
+    retained = np.zeros(n)
+    if n > 12:
+        base, later = m[:, :-12], m[:, 12:]
+        paying = base > 0
+        year_ago[12:] = np.where(paying, base, 0).sum(axis=0)
+        now[12:] = np.where(paying, later, 0).sum(axis=0)
+        held[12:] = np.where(paying, np.minimum(base, later), 0).sum(axis=0)
+        kept[12:] = paying.sum(axis=0)
+        retained[12:] = (paying & (later > 0)).sum(axis=0)
+    return year_ago, now, held, kept, retained
