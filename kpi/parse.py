@@ -66,6 +66,11 @@ def _empty_like(values_u: pd.Series, index: pd.Index) -> pd.Series:
     return pd.Series(np.full(len(index), np.nan), index=index).astype(values_u.dtype, errors="ignore")
 
 
+def _floats(values: pd.Series) -> pd.Series:
+    """Plain float64 (NaN for missing), whatever nullable dtype pandas inferred."""
+    return pd.Series(values.to_numpy(dtype=float, na_value=np.nan), index=values.index)
+
+
 def _text(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip()
 
@@ -154,7 +159,7 @@ def parse_dates(raw: pd.Series, date_order: str | None = None) -> Parsed:
         numbers = pd.to_numeric(uniques.where(kind == "number"), errors="coerce")
         text = _text(uniques.where(kind == "text"))
         serial_text = text.str.fullmatch(_SERIAL).fillna(False).astype(bool)
-        numbers = numbers.fillna(pd.to_numeric(text.where(serial_text), errors="coerce"))
+        numbers = _floats(numbers).fillna(_floats(pd.to_numeric(text.where(serial_text), errors="coerce")))
         serial = numbers.between(20000, 80000).fillna(False).astype(bool)
         if serial.any():
             out[serial] = (_EXCEL_EPOCH + pd.to_timedelta(numbers[serial].round(6), unit="D")).astype("datetime64[s]")
@@ -275,10 +280,10 @@ def parse_numbers(raw: pd.Series, decimal: str | None = None, *, what: str = "a 
         core = text.str.replace(_CURRENCY, "", regex=True).str.strip("()%-+ ")
         core = _normalise_separators(core, sep)
         valid = core.str.fullmatch(_NUMBER).fillna(False).astype(bool)
-        values = pd.to_numeric(core.where(valid), errors="coerce")
+        values = _floats(pd.to_numeric(core.where(valid), errors="coerce"))
         values = values.where(~negative.fillna(False).astype(bool), -values)
         values = values.where(~percent.fillna(False).astype(bool), values / 100)
-        numbers = pd.to_numeric(uniques.where(is_number), errors="coerce")
+        numbers = _floats(pd.to_numeric(uniques.where(is_number), errors="coerce"))
         values = values.where(~is_number, numbers).astype(float)
         problem = pd.Series(None, index=uniques.index, dtype=object)
         problem[values.isna()] = f"is not {what}"

@@ -26,7 +26,7 @@ REVENUE_KPIS = [
     "nrr_monthly", "grr_monthly", "nrr_12m", "grr_12m", "quick_ratio",
     "customer_retention_rate_12m",
 ]
-_PRECISION = 6  # MRR is rounded to 1e-6 so that float noise never makes a movement
+_TOLERANCE = 1e-9  # two MRR values closer than this are equal: float noise is never a movement
 
 
 def month_number(dates: pd.Series) -> pd.Series:
@@ -121,7 +121,7 @@ def _spread(counted: pd.DataFrame, horizon: int | None) -> pd.DataFrame:
     cells = np.repeat(codes, lengths) * n_months + months
     values = np.bincount(cells, weights=np.repeat(counted["amount"].to_numpy(dtype=float), lengths),
                          minlength=len(customers) * n_months)
-    matrix = np.round(values.reshape(len(customers), n_months), _PRECISION)
+    matrix = values.reshape(len(customers), n_months)
     columns = pd.period_range(month_period(m0), periods=n_months, freq="M")
     return pd.DataFrame(matrix, index=pd.Index(customers, name="customer_id"), columns=columns)
 
@@ -137,6 +137,22 @@ def mrr_from_long(mrr_rows: pd.DataFrame) -> pd.DataFrame:
     matrix = _spread(counted, int(month.max()))
     positive = matrix.columns[(matrix.to_numpy() > 0).any(axis=0)]
     return matrix.loc[:, positive.min():] if len(positive) else matrix.iloc[:, :0]
+
+
+_MOVEMENT_ORDER = ("new", "reactivation", "expansion", "contraction", "churn")
+
+
+def _classify(p: np.ndarray, m: np.ndarray, had_before: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Masks of (new, reactivation, expansion, contraction, churn) for MRR p → m."""
+    same = np.abs(m - p) <= _TOLERANCE
+    starts = (p == 0) & (m > 0)
+    return (
+        starts & ~had_before,
+        starts & had_before,
+        (p > 0) & (m > p) & ~same,
+        (p > 0) & (m > 0) & (m < p) & ~same,
+        (p > 0) & (m == 0),
+    )
 
 
 def movements(mrr: pd.DataFrame) -> pd.DataFrame:
@@ -156,11 +172,7 @@ def movements(mrr: pd.DataFrame) -> pd.DataFrame:
     p = np.hstack([np.zeros((m.shape[0], 1)), m[:, :-1]])
     ever = np.maximum.accumulate(m > 0, axis=1)
     had_before = np.hstack([np.zeros((m.shape[0], 1), dtype=bool), ever[:, :-1]])
-    starts = (p == 0) & (m > 0)
-    new, reactivation = starts & ~had_before, starts & had_before
-    expansion = (p > 0) & (m > p)
-    contraction = (p > 0) & (m > 0) & (m < p)
-    churn = (p > 0) & (m == 0)
+    new, reactivation, expansion, contraction, churn = _classify(p, m, had_before)
     series = pd.DataFrame(
         {
             "mrr": m.sum(axis=0),
@@ -189,11 +201,7 @@ def movement_of(mrr: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
     m = mrr.iloc[:, position].to_numpy()
     p = mrr.iloc[:, position - 1].to_numpy() if position > 0 else np.zeros_like(m)
     had_before = (mrr.iloc[:, :position].to_numpy() > 0).any(axis=1) if position > 0 else np.zeros_like(m, dtype=bool)
-    kind = np.select(
-        [(p == 0) & (m > 0) & ~had_before, (p == 0) & (m > 0) & had_before, (p > 0) & (m > p),
-         (p > 0) & (m > 0) & (m < p), (p > 0) & (m == 0)],
-        ["new", "reactivation", "expansion", "contraction", "churn"], default="",
-    )
+    kind = np.select(list(_classify(p, m, had_before)), list(_MOVEMENT_ORDER), default="")
     out = pd.DataFrame({"customer_id": mrr.index, "movement": kind, "previous": p, "current": m,
                         "amount": np.abs(m - p)})
     return out[out["movement"] != ""].sort_values(["movement", "amount"], ascending=[True, False]).reset_index(drop=True)

@@ -202,3 +202,12 @@ def test_mrr_bridge_and_retention_bounds_hold_on_random_subscriptions(rows):
         valid = kpis[grr].notna()
         assert ((kpis.loc[valid, grr] >= -1e-12) & (kpis.loc[valid, grr] <= 1 + 1e-12)).all()
         assert (kpis.loc[valid, grr] <= kpis.loc[valid, nrr] + 1e-12).all()
+
+
+def test_float_noise_between_equal_amounts_is_not_a_movement():
+    rows = subscriptions([
+        ("X", "2024-01-01", "2024-02-01", 0.1, 1), ("X", "2024-01-01", "2024-02-01", 0.2, 1),
+        ("X", "2024-02-01", None, 0.3, 1)])  # 0.1 + 0.2 != 0.3 in floating point
+    series = revenue.movements(revenue.mrr_from_subscriptions(rows))
+    assert series.loc[P("2024-02"), ["expansion", "contraction"]].tolist() == [0, 0]
+    assert series.loc[P("2024-02"), "contraction_customers"] == 0

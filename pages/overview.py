@@ -1,0 +1,19 @@
+"""Overview: the month's headline KPIs and the MRR trend."""
+
+import pandas as pd
+import streamlit as st
+
+from ui import cards, charts, data, state
+
+current = state.current()
+report = data.report(current.as_of)
+month = pd.Period(current.as_of, freq="M")
+
+st.title("Overview")
+st.caption(f"{current.workspace} · month-end snapshot of {month.strftime('%B %Y')}, "
+           f"compared with {(month - 1).strftime('%B %Y')}")
+
+cards.row(report.headline(), report.currency)
+
+st.subheader("MRR and its movements")
+st.plotly_chart(charts.mrr_trend(report.series_frame(), report.currency), width="stretch")

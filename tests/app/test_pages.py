@@ -1,0 +1,68 @@
+"""The pages under Streamlit's AppTest: they run, and show the engine's numbers."""
+
+import pandas as pd
+import pytest
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from kpi.demo import load_demo
+from kpi.report import build_report
+from ui import cards
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def demo_tables():
+    return load_demo()
+
+
+def expected_cards(tables, as_of=None):
+    report = build_report(tables, as_of)
+    return {cards.CARDS[m.key].label: cards.CARDS[m.key].show(m.value, report.currency) for m in report.headline()}
+
+
+def shown_cards(app):
+    return {metric.label: metric.value for metric in app.metric}
+
+
+def start():
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_overview_shows_the_latest_month_of_the_demo(demo_tables):
+    app = start()
+    assert shown_cards(app) == expected_cards(demo_tables)
+    assert len(app.get("plotly_chart")) == 1
+
+
+def test_overview_follows_the_as_of_month_chosen_in_the_sidebar(demo_tables):
+    app = start()
+    latest = pd.Period(app.query_params["as_of"][0] if isinstance(app.query_params["as_of"], list)
+                       else app.query_params["as_of"], freq="M")
+    earlier = latest - 6
+    app.selectbox(key="as_of_select").set_value(earlier.strftime("%B %Y")).run()
+    assert not app.exception
+    assert shown_cards(app) == expected_cards(demo_tables, str(earlier))
+    assert earlier.strftime("%B %Y") in app.caption[0].value
+
+
+def test_deltas_compare_with_the_previous_month(demo_tables):
+    app = start()
+    report = build_report(demo_tables)
+    mrr = report.metric("mrr")
+    shown = {metric.label: metric.delta for metric in app.metric}
+    assert shown["MRR"] == f"{(mrr.value / mrr.previous - 1) * 100:+.1f} %"
+
+
+def test_data_quality_page_lists_every_demo_source(demo_tables):
+    app = start()
+    app.switch_page("pages/data_quality.py").run()
+    assert not app.exception
+    summary = app.dataframe[0].value
+    assert set(summary["Source"]) == set(demo_tables.quality)
+    assert (summary["Rows used"] <= summary["Rows read"]).all()

@@ -1,0 +1,48 @@
+"""End to end: the real server, the demo company, headless Chromium."""
+
+import re
+
+import pytest
+
+from kpi.demo import load_demo
+from kpi.report import build_report
+from tests.e2e.conftest import OUTPUT
+from ui import cards
+
+pytestmark = pytest.mark.e2e
+
+
+def test_overview_cards_show_the_demo_kpis(server, page):
+    page.goto(server)
+    metrics = page.get_by_test_id("stMetric")
+    metrics.first.wait_for(timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('[data-testid=stMetric]').length >= 6", timeout=60_000)
+    page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=60_000)
+
+    report = build_report(load_demo())
+    expected = {cards.CARDS[m.key].label: cards.CARDS[m.key].show(m.value, report.currency) for m in report.headline()}
+    shown = {}
+    for index in range(metrics.count()):
+        metric = metrics.nth(index)
+        label = metric.get_by_test_id("stMetricLabel").inner_text().strip()
+        shown[label] = metric.get_by_test_id("stMetricValue").inner_text().strip()
+    assert shown == expected
+
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    screenshot = OUTPUT / "overview.png"
+    page.wait_for_timeout(500)  # let the chart finish its first paint
+    page.screenshot(path=str(screenshot), full_page=True)
+    print(f"\nscreenshot: {screenshot}")
+    assert screenshot.stat().st_size > 20_000
+
+
+def test_as_of_month_from_the_link_is_applied(server, page):
+    report = build_report(load_demo())
+    earlier = str(report.as_of - 3)
+    page.goto(f"{server}/?as_of={earlier}")
+    page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
+    caption = page.get_by_text(re.compile(r"month-end snapshot of")).inner_text()
+    assert (report.as_of - 3).strftime("%B %Y") in caption
+    mrr = build_report(load_demo(), earlier).metric("mrr")
+    value = page.get_by_test_id("stMetric").first.get_by_test_id("stMetricValue").inner_text().strip()
+    assert value == cards.CARDS["mrr"].show(mrr.value, report.currency)
