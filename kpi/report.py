@@ -8,6 +8,7 @@ report of the CLI contract; `Report.headline()` the KPI cards with their previou
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,12 +140,12 @@ def build_revenue(tables: Tables) -> Revenue | None:
 
 
 def parse_as_of(text: str | None) -> pd.Period | None:
+    """'2025-06' → Period; anything but YYYY-MM is an InputError."""
     if text is None:
         return None
-    try:
-        return pd.Period(text, freq="M")
-    except (ValueError, TypeError):
-        raise InputError(f"--as-of '{text}' is not a month written YYYY-MM") from None
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()):
+        raise InputError(f"as-of '{text}' is not a month written YYYY-MM")
+    return pd.Period(text.strip(), freq="M")
 
 
 def build_report(tables: Tables, as_of: pd.Period | str | None = None) -> Report:

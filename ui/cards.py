@@ -8,7 +8,7 @@ from typing import Callable
 import streamlit as st
 
 from kpi.report import Metric
-from ui import format as fmt
+from kpi import formatting as fmt
 
 
 @dataclass(frozen=True)

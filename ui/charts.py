@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui import format as fmt
+from kpi import formatting as fmt
 
 COLORS = {"mrr": "#3b5bdb", "new": "#2f9e44", "expansion": "#94d82d", "reactivation": "#20c997",
           "contraction": "#fcc419", "churn": "#e03131", "net": "#212529"}

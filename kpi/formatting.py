@@ -1,4 +1,4 @@
-"""How numbers look in the UI. Rates are fractions in the engine; only this module formats them."""
+"""How numbers look to people (UI, Markdown, text). Rates are fractions in the engine; only this module formats them."""
 
 from __future__ import annotations
 

@@ -1,0 +1,84 @@
+"""The command line: `python -m kpi report PATH... [--mapping] [--save-mapping] [--as-of] [--format] [--out]`.
+
+The engine without the UI (../shared/CLI.md): same readers, same mapping, same report object
+as the app. A user's mistake exits 2 with one line on stderr naming the file, sheet, row and
+column at fault — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kpi import render
+from kpi.errors import InputError
+from kpi.io import read_path
+from kpi.mapping import build_tables, load_mapping, mapping_to_json
+from kpi.recognise import auto_mapping
+from kpi.report import build_report, parse_as_of
+
+FORMATS = ("json", "md", "text")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other input error
+        self.exit(2, f"kpi: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m kpi", description="SaaS and customer-success KPIs from spreadsheets.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    report = commands.add_parser("report", help="compute the KPI report of one or more files")
+    report.add_argument("paths", nargs="+", metavar="PATH", help="CSV, TSV, TXT, XLSX, XLSM, XLS, ODS or Parquet files")
+    report.add_argument("--mapping", metavar="MAPPING.json", help="which table and columns each file[:sheet] is")
+    report.add_argument("--save-mapping", metavar="FILE", help="write the mapping used (given or recognised)")
+    report.add_argument("--as-of", metavar="YYYY-MM", help="month reported on (default: last month with data)")
+    report.add_argument("--format", choices=FORMATS, default="json")
+    report.add_argument("--out", metavar="FILE", help="write the report here instead of stdout")
+    return parser
+
+
+def run_report(args: argparse.Namespace) -> int:
+    parse_as_of(args.as_of)  # a bad month fails before any file is read
+    sheets = [sheet for path in args.paths for sheet in read_path(path)]
+    if args.mapping:
+        mapping = load_mapping(args.mapping)
+    else:
+        mapping, notes = auto_mapping(sheets)
+        for note in notes:
+            print(f"kpi: {note}", file=sys.stderr)
+        print(f"kpi: mapping used:\n{mapping_to_json(mapping)}", file=sys.stderr)
+        if not mapping:
+            raise InputError("no file or sheet was recognised as a table of the schema; pass --mapping")
+    if args.save_mapping:
+        Path(args.save_mapping).write_text(mapping_to_json(mapping) + "\n", encoding="utf-8")
+    report = build_report(build_tables(sheets, mapping), args.as_of)
+    if args.format == "json":
+        text = json.dumps(report.to_json(), ensure_ascii=False, indent=2)
+    elif args.format == "md":
+        text = render.markdown(report)
+    else:
+        text = render.text(report)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return run_report(args)
+    except InputError as error:
+        print(f"kpi: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"kpi: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""kpi.recognise: tables and columns found without a mapping, with confidences."""
+
+import pandas as pd
+import pytest
+
+from kpi.demo import demo_files, demo_mapping
+from kpi.io import Sheet, read_bytes, read_path
+from kpi.recognise import auto_mapping, name_score, recognise, tokens
+
+RETAIL = "/work/shared/data/online_retail/online_retail.parquet"
+
+
+def sheet_of(text: str, name: str = "export.csv") -> Sheet:
+    return read_bytes(name, text.encode("utf-8"))[0]
+
+
+def test_header_words_lose_accents_units_and_filler():
+    assert tokens("Montant HT (€)") == ("montant",)
+    assert tokens("Date de début") == ("date", "debut")
+    assert tokens("Start Date (UTC)") == ("start", "date")
+    assert tokens("customerId") == ("customer", "id")
+
+
+def test_a_typo_still_names_the_field_but_a_different_word_does_not():
+    assert name_score(tokens("Custmer ID"), ("customer id",)) >= 0.9
+    assert name_score(tokens("user id"), ("customer id",)) < 0.7
+
+
+@pytest.mark.parametrize("key", list(demo_mapping()))
+def test_every_demo_sheet_is_recognised_as_its_mapping_says(key):
+    sheets = {s.key: s for p in demo_files() for s in read_path(p)}
+    proposal = recognise(sheets[key])
+    expected = demo_mapping()[key]
+    assert proposal.table == expected.table
+    assert proposal.columns == expected.columns
+    assert proposal.confidence >= 0.8
+
+
+def test_online_retail_is_an_orders_table_mapped_without_help():
+    proposal = recognise(read_path(RETAIL)[0])
+    assert proposal.table == "orders"
+    assert {k: proposal.columns[k] for k in ("customer_id", "date", "quantity", "unit_price", "order_id")} == {
+        "customer_id": "CustomerID", "date": "InvoiceDate", "quantity": "Quantity", "unit_price": "UnitPrice",
+        "order_id": "InvoiceNo"}
+
+
+def test_french_subscription_export_with_title_row():
+    sheet = sheet_of(
+        "Export abonnements du 03/02/2025;;;;\n"
+        "ID client;Date de début;Date de fin;Montant HT (€);Périodicité\n"
+        "C-001;15/01/2024;;1 200,00 €;Annuel\n"
+        "C-002;03/02/2024;31/05/2024;49,90 €;Mensuel\n",
+        "abonnements.csv",
+    )
+    proposal = recognise(sheet)
+    assert proposal.table == "subscriptions"
+    assert proposal.columns == {"customer_id": "ID client", "start_date": "Date de début", "end_date": "Date de fin",
+                                "amount": "Montant HT (€)", "interval": "Périodicité"}
+
+
+def test_a_column_of_zero_to_ten_next_to_a_date_is_an_nps_score():
+    rows = "\n".join(f"2024-0{1 + i % 9}-1{i % 9},{s}" for i, s in enumerate([0, 3, 7, 9, 10, 8, 6, 10, 9, 5]))
+    proposal = recognise(sheet_of("answered on,how did we do\n" + rows, "survey.csv"))
+    assert proposal.table == "nps"
+    assert proposal.columns["score"] == "how did we do"
+
+
+def test_wide_month_per_column_sheet_is_wide_mrr():
+    sheet = sheet_of("Client,Jan 2024,Feb 2024,Mar 2024,Apr 2024\nAcme,100,100,120,\nZeta,,50,50,50\n", "mrr.csv")
+    proposal = recognise(sheet)
+    assert (proposal.table, proposal.layout, proposal.columns) == ("mrr", "wide", {"customer_id": "Client"})
+
+
+def test_a_sheet_that_fits_nothing_is_skipped_with_a_note():
+    sheet = sheet_of("colour,flavour\nred,sweet\nblue,sour\n", "misc.csv")
+    mapping, notes = auto_mapping([sheet])
+    assert mapping == {}
+    assert notes == ["misc.csv: skipped, it fits no table of the schema"]
