@@ -1,6 +1,6 @@
 """Entry point: `streamlit run app.py`. Page registry and the shared sidebar.
 
-Pages are registered only when they work; each is a short script in pages/ that reads the
+Pages are registered only when they work; each is a short script in app_pages/ that reads the
 state, asks `kpi` (through ui.data) and draws with ui/ helpers.
 """
 
@@ -12,16 +12,25 @@ from ui import state
 st.set_page_config(page_title="KPI workbench", page_icon=":material/monitoring:", layout="wide")
 
 pages = st.navigation(
-    [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
-    ]
+    {
+        "Analysis": [
+            st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        ],
+        "Data": [
+            st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
+            st.Page("app_pages/mapping.py", title="Map columns", icon=":material/table_edit:"),
+            st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
+        ],
+    }
 )
 
 try:
     state.sidebar()
 except InputError as error:
     st.error(f"The workspace's data cannot be read: {error}")
+    if st.button("Back to the demo company"):
+        state.set_workspace(None)
+        st.rerun()
     st.stop()
 
 pages.run()

@@ -61,11 +61,20 @@ Mapping = dict[str, TableMapping]
 
 def load_mapping(path: str | Path) -> Mapping:
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read the mapping ({exc})", file=str(path)) from None
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read the mapping ({exc.strerror or exc})", file=str(path)) from None
+    return parse_mapping(text, source=str(path))
+
+
+def parse_mapping(text: str, source: str = "mapping") -> Mapping:
+    """A mapping from its JSON text (../shared/CLI.md format)."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"the mapping is not valid JSON ({exc.msg}, line {exc.lineno})", file=source) from None
     if not isinstance(raw, dict):
-        raise InputError("the mapping must be a JSON object keyed by file[:sheet]", file=str(path))
+        raise InputError("the mapping must be a JSON object keyed by file[:sheet]", file=source)
     return {key: TableMapping.from_json(key, spec) for key, spec in raw.items()}
 
 

@@ -1,45 +1,49 @@
-"""The one place where data is loaded and cached.
+"""The one place where data is read, mapped and reported, with caching.
 
-Caches are keyed by a content hash of the inputs (file bytes and mapping), never by object
-identity, and bounded (`max_entries`, `ttl`) so memory stays flat. Two sessions get the same
-cached object only when their inputs are byte-for-byte the same files.
+Caches are keyed by content hashes (file bytes, mapping), never by object identity, and
+bounded (`max_entries`, `ttl`) so memory stays flat. Two sessions share a cached object only
+when their inputs are byte-for-byte the same, so one user's data is never served to another.
 """
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import streamlit as st
 
-from kpi.demo import MAPPING_FILE, demo_files, load_demo
-from kpi.mapping import Tables
+from kpi.io import Sheet, read_bytes
+from kpi.mapping import Tables, build_tables
 from kpi.report import Report, build_report
+from ui.state import Workspace
 
 
-def content_key(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.name.encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def _sheets(name: str, digest: str, _data: bytes) -> list[Sheet]:  # keyed by name + content hash
+    return read_bytes(name, _data)
 
 
-@st.cache_data(max_entries=8, ttl=3600, show_spinner="Reading the demo company's files…")
-def _demo_tables(key: str) -> Tables:  # key: content hash of the demo files and mapping
-    return load_demo()
+def sheets(ws: Workspace) -> list[Sheet]:
+    """Every sheet of every file of the workspace (raises InputError for an unreadable file)."""
+    digests = ws.digests
+    return [sheet for name, data in ws.files.items() for sheet in _sheets(name, digests[name], data)]
 
 
-def demo_tables() -> Tables:
-    return _demo_tables(content_key([MAPPING_FILE, *demo_files()]))
+def sheets_of_file(name: str, data: bytes, digest: str) -> list[Sheet]:
+    return _sheets(name, digest, data)
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner="Reading and checking the files…")
+def _tables(key: str, _ws: Workspace) -> Tables:  # key: content hash of files + mapping
+    return build_tables(sheets(_ws), _ws.mapping)
+
+
+def tables(ws: Workspace) -> Tables:
+    return _tables(ws.key, ws)
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner="Computing KPIs…")
-def _report(key: str, as_of: str | None, _tables: Tables) -> Report:
-    return build_report(_tables, as_of)
+def _report(key: str, as_of: str | None, _ws: Workspace) -> Report:
+    return build_report(tables(_ws), as_of)
 
 
-def report(as_of: str | None = None) -> Report:
-    """The report of the current workspace for `as_of` (default: the latest month)."""
-    key = content_key([MAPPING_FILE, *demo_files()])
-    return _report(key, as_of, demo_tables())
+def report(ws: Workspace, as_of: str | None = None) -> Report:
+    """The workspace's report for `as_of` (default: the latest month with data)."""
+    return _report(ws.key, as_of, ws)

@@ -61,7 +61,7 @@ def test_deltas_compare_with_the_previous_month(demo_tables):
 
 def test_data_quality_page_lists_every_demo_source(demo_tables):
     app = start()
-    app.switch_page("pages/data_quality.py").run()
+    app.switch_page("app_pages/data_quality.py").run()
     assert not app.exception
     summary = app.dataframe[0].value
     assert set(summary["Source"]) == set(demo_tables.quality)

@@ -6,11 +6,15 @@ import streamlit as st
 from ui import cards, charts, data, state
 
 current = state.current()
-report = data.report(current.as_of)
-month = pd.Period(current.as_of, freq="M")
-
 st.title("Overview")
-st.caption(f"{current.workspace} · month-end snapshot of {month.strftime('%B %Y')}, "
+if current.as_of is None:
+    st.info("This workspace has no revenue table yet: map a subscriptions or MRR sheet on the "
+            "**Map columns** page to see MRR, churn and retention.")
+    st.stop()
+
+report = data.report(current.workspace, current.as_of)
+month = pd.Period(current.as_of, freq="M")
+st.caption(f"{current.workspace.name} · month-end snapshot of {month.strftime('%B %Y')}, "
            f"compared with {(month - 1).strftime('%B %Y')}")
 
 cards.row(report.headline(), report.currency)

@@ -1,0 +1,52 @@
+"""Map columns: for each sheet, its table and the column of each field — pre-filled, editable, checked live."""
+
+import streamlit as st
+
+from kpi.errors import InputError
+from kpi.mapping import apply_mapping, mapping_to_json, parse_mapping
+from ui import data, mapping_editor, state
+
+ws = state.workspace()
+st.title("Map columns")
+st.caption(f"{ws.name} · each sheet's table and the column feeding each field. Choices were pre-filled by "
+           "automatic recognition (confidence shown); every change is checked at once against the data.")
+
+loaded = st.file_uploader("Load a mapping (JSON)", type=["json"], key="mapping_upload",
+                          help="The same JSON the download button gives and `python -m kpi report --mapping` takes.")
+if loaded is not None and st.session_state.get("mapping_upload_seen") != loaded.file_id:
+    st.session_state["mapping_upload_seen"] = loaded.file_id
+    try:
+        incoming = parse_mapping(loaded.getvalue().decode("utf-8", errors="replace"), source=loaded.name)
+    except InputError as error:
+        st.error(str(error))
+    else:
+        known = {sheet.key for sheet in data.sheets(ws)}
+        unknown = sorted(set(incoming) - known)
+        if unknown:
+            st.warning(f"Ignored entries for sheets not in this workspace: {', '.join(unknown)}")
+        mapping_editor.reset()
+        state.set_workspace(state.Workspace(ws.name, ws.files, {k: v for k, v in incoming.items() if k in known}),
+                            keep_month=True)
+        st.rerun()
+
+drafts = {}
+for sheet in data.sheets(ws):
+    with st.expander(f"**{sheet.key}** · {len(sheet.frame)} data rows", expanded=len(ws.files) <= 3):
+        draft = mapping_editor.sheet_editor(sheet, ws.mapping.get(sheet.key))
+        if draft is None:
+            continue
+        try:
+            result = apply_mapping(sheet, draft)
+        except InputError as error:
+            st.error(error.message)
+            continue
+        drafts[sheet.key] = draft
+        mapping_editor.quality_summary(result.quality)
+
+if drafts != ws.mapping:
+    name = f"{state.DEMO} — edited" if ws.name == state.DEMO else ws.name
+    state.set_workspace(state.Workspace(name, ws.files, drafts), keep_month=True)
+    st.rerun()
+
+st.download_button("Download this mapping (JSON)", mapping_to_json(ws.mapping), file_name="mapping.json",
+                   mime="application/json", icon=":material/download:")

@@ -1,0 +1,52 @@
+"""Upload: drop your exports; each sheet is recognised and mapped, ready to check on Map columns."""
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from kpi.errors import InputError
+from kpi.io import PARQUET_SUFFIXES, TEXT_SUFFIXES, WORKBOOK_SUFFIXES
+from kpi.recognise import recognise
+from ui import data, state
+
+st.title("Upload your files")
+st.caption("Billing exports (Stripe, Chargebee…), customer lists, NPS / CSAT / CES answers, support tickets, "
+           "product events, costs. CSV, TSV, TXT, Excel (every sheet), ODS or Parquet; French or English.")
+
+uploads = st.file_uploader(
+    "Drop your exports here", accept_multiple_files=True,
+    type=sorted(s.lstrip(".") for s in TEXT_SUFFIXES | WORKBOOK_SUFFIXES | PARQUET_SUFFIXES),
+)
+if not uploads:
+    st.info("Nothing uploaded yet. Meanwhile every page shows the bundled demo company.")
+    st.stop()
+
+files: dict[str, bytes] = {}
+rows = []
+mapping = {}
+progress = st.progress(0.0, text="Reading files…")
+for position, upload in enumerate(uploads):
+    progress.progress(position / len(uploads), text=f"Reading {upload.name}…")
+    content = upload.getvalue()
+    try:
+        sheets = data.sheets_of_file(upload.name, content, hashlib.sha256(content).hexdigest())
+    except InputError as error:
+        st.error(f"{upload.name} was not read: {error.message}")
+        continue
+    files[upload.name] = content
+    for sheet in sheets:
+        proposal = recognise(sheet)
+        if proposal.table is not None:
+            mapping[sheet.key] = proposal.mapping()
+        rows.append({"File / sheet": sheet.key, "Data rows": len(sheet.frame), "Header on row": sheet.header_row,
+                     "Recognised as": proposal.table or "— not recognised —",
+                     "Confidence": proposal.confidence if proposal.table else None})
+progress.progress(1.0, text=f"Read {len(files)} of {len(uploads)} file(s).")
+
+if rows:
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={"Confidence": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")})
+if files and st.button("Open these files as my workspace", type="primary", icon=":material/arrow_forward:"):
+    state.set_workspace(state.Workspace("My data", files, mapping))
+    st.switch_page("app_pages/mapping.py")

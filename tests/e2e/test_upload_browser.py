@@ -1,0 +1,28 @@
+"""End to end: drop a French export on the Upload page, check its mapping, see its numbers."""
+
+import pytest
+
+from tests.e2e.conftest import OUTPUT
+
+pytestmark = pytest.mark.e2e
+FRENCH = "tests/fixtures/app/abonnements_fr.csv"
+
+
+def test_upload_map_and_see_the_overview(server, page):
+    page.goto(f"{server}/upload")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([FRENCH])
+    page.get_by_text("Read 1 of 1 file(s).").wait_for(timeout=60_000)
+    page.get_by_test_id("stDataFrame").first.wait_for()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(OUTPUT / "upload.png"), full_page=True)
+    page.get_by_role("button", name="Open these files as my workspace").click()
+
+    page.get_by_role("heading", name="Map columns").wait_for(timeout=60_000)
+    page.get_by_text("3 of 5 rows count as subscriptions").wait_for(timeout=60_000)
+    page.screenshot(path=str(OUTPUT / "mapping.png"), full_page=True)
+
+    page.get_by_role("link", name="Overview").click()
+    page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
+    assert page.get_by_text("My data · month-end snapshot of May 2024").is_visible()
+    mrr = page.get_by_test_id("stMetric").first.get_by_test_id("stMetricValue").inner_text().strip()
+    assert mrr == "159"
