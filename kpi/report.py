@@ -14,9 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kpi import cohorts as cohort_analysis
+from kpi import orders as order_analysis
 from kpi import revenue
 from kpi.errors import InputError
 from kpi.mapping import TableQuality, Tables
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Conventions a user may change (each default is the one of KPI_DEFINITIONS.md)."""
+
+    cohort_by: str = "first_payment"  # or "signup": cohorts by the customers table's signup_date
+    cohort_period: str = "month"  # "month", "quarter" or "year"
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,9 @@ class Report:
     as_of: pd.Period | None
     revenue: Revenue | None
     quality: dict[str, TableQuality]
+    cohorts: cohort_analysis.Cohorts | None = None
+    orders: order_analysis.OrdersSummary | None = None
+    settings: Settings = Settings()
 
     @property
     def currency(self) -> str | None:
@@ -99,14 +112,14 @@ class Report:
             "currency": self.currency,
             "revenue": revenue_section,
             "series": series,
-            "cohorts": None,
+            "cohorts": self.cohorts.to_json() if self.cohorts is not None else None,
             "unit_economics": None,
             "nps": None,
             "csat": None,
             "ces": None,
             "support": None,
             "engagement": None,
-            "orders": None,
+            "orders": self.orders.to_json() if self.orders is not None else None,
             "data_quality": {key: quality.to_json() for key, quality in self.quality.items()},
         }
 
@@ -148,7 +161,35 @@ def parse_as_of(text: str | None) -> pd.Period | None:
     return pd.Period(text.strip(), freq="M")
 
 
-def build_report(tables: Tables, as_of: pd.Period | str | None = None) -> Report:
+def _last_activity_month(tables: Tables) -> pd.Period | None:
+    """Without revenue, the last month of orders, else of events."""
+    for table, column in (("orders", "date"), ("events", "timestamp")):
+        frame = tables.get(table)
+        if frame is not None and not frame.empty and frame[column].notna().any():
+            return pd.Period(frame[column].max(), freq="M")
+    return None
+
+
+def build_cohorts(tables: Tables, revenue_part: Revenue | None, as_of: pd.Period,
+                  settings: Settings) -> cohort_analysis.Cohorts | None:
+    """Cohorts from revenue when given, else from orders, else from events (CLI.md)."""
+    cohort_dates = None
+    customers = tables.get("customers")
+    if settings.cohort_by == "signup" and customers is not None and "signup_date" in customers:
+        cohort_dates = customers.set_index("customer_id")["signup_date"].dropna()
+    options = {"period": settings.cohort_period, "as_of": as_of, "cohort_dates": cohort_dates}
+    if revenue_part is not None:
+        return cohort_analysis.revenue_cohorts(revenue_part.mrr, **options)
+    orders = tables.get("orders")
+    if orders is not None and not orders.empty:
+        return cohort_analysis.order_cohorts(orders, **options)
+    events = tables.get("events")
+    if events is not None and not events.empty:
+        return cohort_analysis.event_cohorts(events, **options)
+    return None
+
+
+def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings: Settings = Settings()) -> Report:
     """The report for `as_of` (default: the last month that has data)."""
     revenue_part = build_revenue(tables)
     month = parse_as_of(as_of) if isinstance(as_of, str) else as_of
@@ -158,4 +199,10 @@ def build_report(tables: Tables, as_of: pd.Period | str | None = None) -> Report
             month = months[-1]
         elif month not in months:
             raise InputError(f"as-of month {month} is outside the revenue data ({months[0]} … {months[-1]})")
-    return Report(month, revenue_part, dict(tables.quality))
+    elif month is None:
+        month = _last_activity_month(tables)
+    cohorts = build_cohorts(tables, revenue_part, month, settings) if month is not None else None
+    orders = tables.get("orders")
+    orders_summary = (order_analysis.orders_summary(orders, end=month)
+                      if orders is not None and not orders.empty and month is not None else None)
+    return Report(month, revenue_part, dict(tables.quality), cohorts, orders_summary, settings)
