@@ -237,6 +237,7 @@ class Tables:
 
     frames: dict[str, pd.DataFrame]
     quality: dict[str, TableQuality]
+    options: dict[str, dict] = field(default_factory=dict)  # table -> mapping options (e.g. a survey scale)
 
     def get(self, table: str) -> pd.DataFrame | None:
         return self.frames.get(table)
@@ -251,10 +252,12 @@ def build_tables(sheets: list[Sheet], mapping: Mapping) -> Tables:
                          f"({', '.join(by_key) or 'none'})")
     parts: dict[str, list[pd.DataFrame]] = {}
     quality: dict[str, TableQuality] = {}
+    options: dict[str, dict] = {}
     for key, table_mapping in mapping.items():
         result = apply_mapping(by_key[key], table_mapping)
         parts.setdefault(result.table, []).append(result.frame)
         quality[key] = result.quality
+        options.setdefault(result.table, {}).update(table_mapping.options)
     frames = {table: pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0].reset_index(drop=True)
               for table, chunks in parts.items()}
-    return Tables(frames, quality)
+    return Tables(frames, quality, options)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from kpi import cohorts as cohort_analysis
+from kpi import economics, engagement, surveys, support
 from kpi import orders as order_analysis
 from kpi import revenue
 from kpi.errors import InputError
@@ -27,6 +28,10 @@ class Settings:
 
     cohort_by: str = "first_payment"  # or "signup": cohorts by the customers table's signup_date
     cohort_period: str = "month"  # "month", "quarter" or "year"
+    survey_window: int | str = surveys.SURVEY_WINDOW_DAYS  # days, "month" or "all"
+    nps_rule: str = "all"  # or "latest": each customer's latest answer
+    value_event: str = engagement.VALUE_EVENT  # the event that means "first value" (TTFV)
+    gross_margin: float = economics.DEFAULT_GROSS_MARGIN  # used when no COGS costs are mapped
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,12 @@ class Report:
     quality: dict[str, TableQuality]
     cohorts: cohort_analysis.Cohorts | None = None
     orders: order_analysis.OrdersSummary | None = None
+    unit_economics: economics.UnitEconomics | None = None
+    nps: surveys.NPS | None = None
+    csat: surveys.CSAT | None = None
+    ces: surveys.CES | None = None
+    support: support.Support | None = None
+    engagement: engagement.Engagement | None = None
     settings: Settings = Settings()
 
     @property
@@ -112,16 +123,20 @@ class Report:
             "currency": self.currency,
             "revenue": revenue_section,
             "series": series,
-            "cohorts": self.cohorts.to_json() if self.cohorts is not None else None,
-            "unit_economics": None,
-            "nps": None,
-            "csat": None,
-            "ces": None,
-            "support": None,
-            "engagement": None,
-            "orders": self.orders.to_json() if self.orders is not None else None,
+            "cohorts": _section(self.cohorts),
+            "unit_economics": _section(self.unit_economics),
+            "nps": _section(self.nps),
+            "csat": _section(self.csat),
+            "ces": _section(self.ces),
+            "support": _section(self.support),
+            "engagement": _section(self.engagement),
+            "orders": _section(self.orders),
             "data_quality": {key: quality.to_json() for key, quality in self.quality.items()},
         }
+
+
+def _section(result: object) -> dict | None:
+    return result.to_json() if result is not None else None
 
 
 def _number(value: object) -> float | int | None:
@@ -189,8 +204,19 @@ def build_cohorts(tables: Tables, revenue_part: Revenue | None, as_of: pd.Period
     return None
 
 
+def _given(tables: Tables, table: str) -> pd.DataFrame | None:
+    frame = tables.get(table)
+    return frame if frame is not None and not frame.empty else None
+
+
+def _scale(tables: Tables, table: str, default: tuple[float, float]) -> tuple[float, float]:
+    scale = tables.options.get(table, {}).get("scale")
+    return (float(scale[0]), float(scale[1])) if scale else default
+
+
 def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings: Settings = Settings()) -> Report:
-    """The report for `as_of` (default: the last month that has data)."""
+    """The report for `as_of` (default: the last month that has data); a section is None
+    when its table was not given."""
     revenue_part = build_revenue(tables)
     month = parse_as_of(as_of) if isinstance(as_of, str) else as_of
     if revenue_part is not None:
@@ -201,8 +227,29 @@ def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings:
             raise InputError(f"as-of month {month} is outside the revenue data ({months[0]} … {months[-1]})")
     elif month is None:
         month = _last_activity_month(tables)
-    cohorts = build_cohorts(tables, revenue_part, month, settings) if month is not None else None
-    orders = tables.get("orders")
-    orders_summary = (order_analysis.orders_summary(orders, end=month)
-                      if orders is not None and not orders.empty and month is not None else None)
-    return Report(month, revenue_part, dict(tables.quality), cohorts, orders_summary, settings)
+    if month is None:
+        return Report(None, None, dict(tables.quality), settings=settings)
+    survey = {"as_of": month, "window": settings.survey_window, "rule": settings.nps_rule}
+    orders, nps_rows, csat_rows, ces_rows = (_given(tables, t) for t in ("orders", "nps", "csat", "ces"))
+    tickets, events = _given(tables, "tickets"), _given(tables, "events")
+    return Report(
+        as_of=month,
+        revenue=revenue_part,
+        quality=dict(tables.quality),
+        cohorts=build_cohorts(tables, revenue_part, month, settings),
+        orders=order_analysis.orders_summary(orders, end=month) if orders is not None else None,
+        unit_economics=(economics.unit_economics(revenue_part.series, _given(tables, "costs"), month,
+                                                 gross_margin=settings.gross_margin)
+                        if revenue_part is not None else None),
+        nps=surveys.nps(nps_rows, **survey) if nps_rows is not None else None,
+        csat=(surveys.csat(csat_rows, scale=_scale(tables, "csat", surveys.CSAT_SCALE), **survey)
+              if csat_rows is not None else None),
+        ces=(surveys.ces(ces_rows, scale=_scale(tables, "ces", surveys.CES_SCALE), **survey)
+             if ces_rows is not None else None),
+        support=support.support(tickets, as_of=month) if tickets is not None else None,
+        engagement=(engagement.engagement(events, _given(tables, "customers"), as_of=month,
+                                          value_event=settings.value_event,
+                                          mrr=revenue_part.mrr if revenue_part is not None else None)
+                    if events is not None else None),
+        settings=settings,
+    )

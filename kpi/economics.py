@@ -1,0 +1,210 @@
+"""Unit economics: LTV, CAC, LTV:CAC, CAC payback, customer retention cost, gross margin.
+
+KPI_DEFINITIONS.md §5, ChartMogul's conventions. Inputs are the monthly MRR movements
+(`kpi.revenue.movements`: mrr, customers, new, new_customers, churned_customers…) and a costs
+table (month, amount, category) whose categories arrive as free text in English or French and
+are read by `cost_category`. Windows end with the as-of month: CAC, CAC payback and gross
+margin use the last 3 months, LTV's churn the last 6. A month counts in a cost window only when
+the costs table has at least one row for it, so a costs sheet that stops early never reads as
+zero spend. A KPI whose cost category never appears in the table is null, not 0.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kpi.errors import InputError
+from kpi.schema import COST_CATEGORIES
+
+CAC_MONTHS = 3
+CHURN_MONTHS = 6
+DEFAULT_GROSS_MARGIN = 1.0
+
+# Checked in this order on the lower-cased, accent-free text: cost of goods first, because its
+# labels often name support or sales ("COGS (hébergement, support N1)", "Coût des ventes").
+_CATEGORY_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("cogs", r"\bcogs\b|\bcost of (goods|sales|revenue|services)\b|\bcouts? des? (ventes|marchandises|revenus)\b"
+             r"|\bcout de revient\b|\bhebergement\b|\bhosting\b|\binfra(structure)?s?\b|\bserveurs?\b|\bservers?\b"
+             r"|\bcloud\b|\bcout direct|\bdirect costs?\b|\bachats? consommes\b"),
+    ("customer_success", r"\bcustomer success\b|\bservice clients?\b|\bsupport\b|\bcs\b|\bsucces client\b"
+                         r"|\brelation clients?\b|\bcustomer (care|service|experience)\b|\baccount management\b"
+                         r"|\bfidelisation\b|\bretention\b|\bonboarding\b|\bsav\b"),
+    ("sales_marketing", r"\bs ?(&|and|et) ?m\b|\bsales\b|\bmarketing\b|\bacquisition\b|\bventes?\b"
+                        r"|\bcommercial(e|es|ux)?\b|\bpublicite\b|\badvertising\b|\bads\b|\bgrowth\b"
+                        r"|\blead gen(eration)?\b|\bsalons?\b|\bprospection\b|\bbusiness development\b"),
+)
+
+
+def _plain(text: str) -> str:
+    """Lower case, accents removed, '&' kept, other punctuation turned into spaces."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    folded = folded.replace("_", " ")
+    return " ".join(re.sub(r"[^a-z0-9&]+", " ", folded).split())
+
+
+def _one_category(text: object) -> str:
+    if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
+        return "other"
+    plain = _plain(str(text))
+    if plain.replace(" ", "_") in COST_CATEGORIES:
+        return plain.replace(" ", "_")
+    for category, pattern in _CATEGORY_PATTERNS:
+        if re.search(pattern, plain):
+            return category
+    return "other"
+
+
+def cost_category(text: pd.Series | str | None) -> pd.Series | str:
+    """The schema category of free-text cost labels, English or French.
+
+    sales_marketing  "Ventes & marketing", "Sales and Marketing", "S&M", "Marketing", "Acquisition"
+    customer_success "Service client", "Customer Success", "Support", "CS"
+    cogs             "COGS (hébergement, support N1)", "Coût des ventes", "Hosting", "Cost of goods sold"
+    other            anything else ("Autres", "R&D", "G&A", blank)
+    Cost-of-goods wording wins over the others. A Series is mapped once per distinct label.
+    """
+    if not isinstance(text, pd.Series):
+        return _one_category(text)
+    labels = text.astype("string")
+    distinct = labels.dropna().unique()
+    mapping = {label: _one_category(label) for label in distinct}  # a handful of distinct labels
+    return labels.map(mapping).fillna("other").astype("string")
+
+
+def costs_by_month(costs: pd.DataFrame) -> pd.DataFrame:
+    """Costs per month (index `pd.Period`) and category (columns sales_marketing,
+    customer_success, cogs, other); only months with at least one cost row appear."""
+    category = cost_category(costs["category"]) if "category" in costs else pd.Series("other", index=costs.index)
+    month = costs["month"].dt.to_period("M").rename("month")
+    table = costs["amount"].astype(float).groupby([month, category.rename("category")]).sum().unstack("category")
+    return table.reindex(columns=list(COST_CATEGORIES)).fillna(0.0).sort_index()
+
+
+def _div(numerator: float, denominator: float) -> float | None:
+    if numerator is None or denominator is None or pd.isna(numerator) or pd.isna(denominator) or denominator == 0:
+        return None
+    return float(numerator) / float(denominator)
+
+
+@dataclass(frozen=True)
+class UnitEconomics:
+    """Unit economics at the as-of month, with every input the formulas used."""
+
+    month: pd.Period
+    ltv: float | None
+    cac: float | None
+    ltv_cac: float | None
+    payback_months: float | None
+    crc: float | None
+    gross_margin: float | None
+    # evidence
+    gross_margin_source: str  # "costs" (1 − cogs ÷ MRR) or "setting"
+    arpa: float | None
+    churn_rate_6m: float | None  # mean monthly logo churn of the last 6 months
+    churn_months: tuple[pd.Period, ...]
+    cost_months: tuple[pd.Period, ...]  # the months of the CAC / margin window that have costs
+    sales_marketing: float | None
+    new_customers: int
+    new_mrr: float
+    arpa_new: float | None
+    customer_success: float | None
+    customers: int
+    cogs: float | None
+    revenue: float | None  # Σ MRR over cost_months (gross margin's denominator)
+
+    def to_json(self) -> dict:
+        return {"ltv": self.ltv, "cac": self.cac, "ltv_cac": self.ltv_cac, "payback_months": self.payback_months,
+                "crc": self.crc, "gross_margin": self.gross_margin}
+
+
+def mean_logo_churn(series: pd.DataFrame, month: pd.Period, months: int = CHURN_MONTHS) -> tuple[float | None, tuple]:
+    """Mean of the monthly logo churn rates (churned ÷ customers at the end of the month before)
+    of the `months` months ending with `month`; months without customers before are skipped."""
+    upto = series.loc[:month]
+    previous = upto["customers"].shift(1)
+    rates = (upto["churned_customers"] / previous.where(previous > 0)).iloc[-months:].dropna()
+    return (float(rates.mean()) if len(rates) else None), tuple(rates.index)
+
+
+def unit_economics(series: pd.DataFrame, costs: pd.DataFrame | None, as_of: pd.Period | str, *,
+                   gross_margin: float = DEFAULT_GROSS_MARGIN, cac_months: int = CAC_MONTHS,
+                   churn_months: int = CHURN_MONTHS) -> UnitEconomics:
+    """LTV, CAC, LTV:CAC, payback, CRC and gross margin at `as_of` (§5).
+
+    W = the last `cac_months` months up to as_of that have cost rows.
+    gross_margin  = 1 − Σ_W cogs ÷ Σ_W MRR when the costs have a cogs category, else the setting;
+    ltv           = ARPA(as_of) × gross_margin ÷ mean monthly logo churn of the last 6 months;
+    cac           = Σ_W sales_marketing ÷ Σ_W new customers;
+    ltv_cac       = ltv ÷ cac;
+    payback_months = cac ÷ (ARPA of new customers × gross_margin),
+                    ARPA of new customers = Σ_W new MRR ÷ Σ_W new customers;
+    crc           = customer_success costs of as_of ÷ paying customers at as_of.
+    A zero or missing denominator gives None.
+    """
+    month = pd.Period(as_of, freq="M")
+    if month not in series.index:
+        raise InputError(f"as-of month {month} is outside the revenue data")
+    row = series.loc[month]
+    customers = int(row["customers"])
+    arpa = _div(row["mrr"], customers)
+    churn, churn_window = mean_logo_churn(series, month, churn_months)
+
+    table = costs_by_month(costs) if costs is not None and len(costs) else pd.DataFrame(columns=list(COST_CATEGORIES))
+    present = set(cost_category(costs["category"]).unique()) if costs is not None and "category" in costs else set()
+    window_months = pd.period_range(month - (cac_months - 1), month, freq="M")
+    covered = tuple(m for m in window_months if m in table.index)
+    spend = table.loc[list(covered)].sum() if covered else pd.Series(0.0, index=list(COST_CATEGORIES))
+    in_window = series.reindex(list(covered))
+    new_customers = int(in_window["new_customers"].fillna(0).sum())
+    new_mrr = float(in_window["new"].fillna(0).sum())
+    revenue = float(in_window["mrr"].fillna(0).sum()) if covered else None
+
+    if "cogs" in present and covered:
+        margin, source = (None if not revenue else 1 - float(spend["cogs"]) / revenue), "costs"
+    else:
+        margin, source = gross_margin, "setting"
+    sales_marketing = float(spend["sales_marketing"]) if "sales_marketing" in present and covered else None
+    customer_success = (float(table.loc[month, "customer_success"])
+                        if "customer_success" in present and month in table.index else None)
+
+    ltv = _div(arpa * margin, churn) if arpa is not None and margin is not None else None
+    cac = _div(sales_marketing, new_customers)
+    arpa_new = _div(new_mrr, new_customers)
+    payback = _div(cac, arpa_new * margin) if arpa_new is not None and margin is not None else None
+    return UnitEconomics(
+        month=month, ltv=ltv, cac=cac, ltv_cac=_div(ltv, cac), payback_months=payback,
+        crc=_div(customer_success, customers), gross_margin=margin, gross_margin_source=source,
+        arpa=arpa, churn_rate_6m=churn, churn_months=churn_window, cost_months=covered,
+        sales_marketing=sales_marketing, new_customers=new_customers, new_mrr=new_mrr, arpa_new=arpa_new,
+        customer_success=customer_success, customers=customers,
+        cogs=float(spend["cogs"]) if "cogs" in present and covered else None, revenue=revenue,
+    )
+
+
+@dataclass(frozen=True)
+class LtvVariants:
+    """The LTV formulas of the seed articles beside the headline, for the definitions page."""
+
+    chartmogul: float | None  # ARPA × gross margin ÷ monthly logo churn (the headline `ltv`)
+    without_margin: float | None  # seed 000: CLV = ARPU ÷ churn rate
+    contract_duration: float | None  # seed 000: CLV = ARPU × gross margin × average contract duration (months)
+    lifetime_months: float | None  # the duration used: the setting, else 1 ÷ churn
+
+
+def ltv_variants(economics: UnitEconomics, *, lifetime_months: float | None = None) -> LtvVariants:
+    """Seed 000 gives CLV = ARPU × marge brute × durée moyenne des contrats, or CLV = ARPU ÷ % de
+    désabonnement. Without a stated average contract duration, it is 1 ÷ monthly churn (then the
+    duration variant equals the headline)."""
+    arpa, margin, churn = economics.arpa, economics.gross_margin, economics.churn_rate_6m
+    duration = lifetime_months if lifetime_months is not None else _div(1.0, churn)
+    return LtvVariants(
+        chartmogul=economics.ltv,
+        without_margin=_div(arpa, churn),
+        contract_duration=arpa * margin * duration if None not in (arpa, margin, duration) else None,
+        lifetime_months=duration,
+    )

@@ -1,0 +1,179 @@
+"""Product engagement from an event log: DAU/MAU stickiness and time to first value (TTFV).
+
+KPI_DEFINITIONS.md §7. An events table has `user_id`, `timestamp` and optionally
+`customer_id` and `event`. A user is active on a day when they have at least one event dated
+that day (the calendar date as written, no time-zone shift). DAU/MAU of a month averages the
+daily active users over the calendar days of the month that the event log covers (from its
+first to its last event day), so a day without events counts as 0 and a month cut by the
+export is not diluted. TTFV counts from each customer's signup date (else the first day of
+their first month with MRR) to their first value event (default `schedule_published`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+VALUE_EVENT = "schedule_published"
+_DAY = pd.Timedelta(days=1)
+
+
+def _month(as_of: pd.Period | str | None) -> pd.Period | None:
+    return None if as_of is None else pd.Period(as_of, freq="M")
+
+
+def _active(events: pd.DataFrame, end: pd.Timestamp, active_events: tuple[str, ...] | None) -> pd.DataFrame:
+    rows = events[events["timestamp"].notna() & (events["timestamp"] < end) & events["user_id"].notna()]
+    if active_events is not None and "event" in rows:
+        rows = rows[rows["event"].isin(list(active_events))]
+    return rows
+
+
+def dau_mau_by_month(events: pd.DataFrame, *, as_of: pd.Period | str | None = None,
+                     active_events: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Stickiness per month, from the first month of the log to as_of (default: its last month).
+
+    days    = calendar days of the month inside the log's span [first event day, last event day]
+    dau     = Σ over those days of distinct active users ÷ days  (= distinct user-days ÷ days)
+    mau     = distinct users active in the month
+    dau_mau = dau ÷ mau (NaN for a month without events)
+    `active_events` restricts which event names make a user active (default: any event).
+    """
+    columns = ["days", "dau", "mau", "dau_mau"]
+    dated = events["timestamp"].dropna()
+    month = _month(as_of)
+    if month is not None:
+        dated = dated[dated < (month + 1).start_time]
+    if dated.empty:
+        return pd.DataFrame(columns=columns, index=pd.PeriodIndex([], freq="M", name="month"))
+    first_day, last_day = dated.min().normalize(), dated.max().normalize()
+    months = pd.period_range(first_day.to_period("M"), month or last_day.to_period("M"), freq="M", name="month")
+    rows = _active(events, last_day + _DAY, active_events)
+    day = rows["timestamp"].dt.normalize()
+    user_days = pd.DataFrame({"user_id": rows["user_id"].to_numpy(), "day": day.to_numpy()}).drop_duplicates()
+    user_days["month"] = user_days["day"].dt.to_period("M")
+    user_months = user_days[["user_id", "month"]].drop_duplicates()
+    starts = pd.Series(months.start_time.normalize(), index=months).clip(lower=first_day)
+    ends = pd.Series(months.end_time.normalize(), index=months).clip(upper=last_day)
+    out = pd.DataFrame({"days": ((ends - starts) / _DAY + 1).clip(lower=0).astype(np.int64)}, index=months)
+    out["dau"] = user_days.groupby("month").size().reindex(months, fill_value=0) / out["days"].where(out["days"] > 0)
+    out["mau"] = user_months.groupby("month").size().reindex(months, fill_value=0).astype(np.int64)
+    out["dau_mau"] = out["dau"] / out["mau"].where(out["mau"] > 0)
+    out.loc[out["mau"] == 0, "dau"] = np.nan
+    return out[columns]
+
+
+def first_payment_dates(mrr: pd.DataFrame) -> pd.Series:
+    """First day of each customer's first month with MRR > 0 (customers who never paid are left out)."""
+    paying = mrr.to_numpy(dtype=float) > 0
+    ever = paying.any(axis=1)
+    first = pd.PeriodIndex(mrr.columns, freq="M")[paying.argmax(axis=1)[ever]]
+    return pd.Series(first.start_time, index=pd.Index(mrr.index[ever].astype(str), name="customer_id"))
+
+
+def time_to_value(events: pd.DataFrame, customers: pd.DataFrame | None = None, *,
+                  value_event: str = VALUE_EVENT, as_of: pd.Period | str | None = None,
+                  mrr: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per customer who started by the end of as_of: start, start_from, value_at, days.
+
+    start  = signup_date from the customers table, else the first day of the first month with
+             MRR (when `mrr` is given); customers with neither are left out;
+    value_at = first event named `value_event` of the customer up to the end of as_of (NaT: not yet);
+    days   = (value_at − start) in days, fractional; a value event before the start counts 0.
+    """
+    month = _month(as_of)
+    end = (month + 1).start_time if month is not None else pd.Timestamp.max
+    starts = []
+    if customers is not None and "signup_date" in customers:
+        signup = customers[customers["signup_date"].notna()].drop_duplicates("customer_id")
+        starts.append(pd.DataFrame({"customer_id": signup["customer_id"].astype(str).to_numpy(),
+                                    "start": signup["signup_date"].to_numpy(), "start_from": "signup"}))
+    if mrr is not None:
+        paid = first_payment_dates(mrr)
+        starts.append(pd.DataFrame({"customer_id": paid.index.to_numpy(), "start": paid.to_numpy(),
+                                    "start_from": "first_payment"}))
+    if not starts:
+        return pd.DataFrame(columns=["customer_id", "start", "start_from", "value_at", "days"])
+    base = pd.concat(starts, ignore_index=True).drop_duplicates("customer_id", keep="first")  # signup wins
+    base = base[base["start"] < end]
+    value = events
+    if "event" in value and "customer_id" in value:
+        value = value[(value["event"] == value_event) & value["customer_id"].notna() & (value["timestamp"] < end)]
+        reached = value.groupby(value["customer_id"].astype(str))["timestamp"].min()
+    else:
+        reached = pd.Series(dtype="datetime64[s]")
+    base["value_at"] = reached.reindex(base["customer_id"].to_numpy()).to_numpy()
+    base["days"] = ((base["value_at"] - base["start"]) / _DAY).clip(lower=0)
+    return base.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class TimeToValue:
+    """Median days to the first value event, over the customers who reached it."""
+
+    median_days: float | None
+    reached: int
+    not_reached: int  # started by as_of, no value event yet: not in the median
+    value_event: str
+    rows: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
+
+
+def ttfv(events: pd.DataFrame, customers: pd.DataFrame | None = None, *, value_event: str = VALUE_EVENT,
+         as_of: pd.Period | str | None = None, mrr: pd.DataFrame | None = None) -> TimeToValue:
+    """TTFV = median over customers who reached the value event of (first value event − start), days."""
+    rows = time_to_value(events, customers, value_event=value_event, as_of=as_of, mrr=mrr)
+    days = rows["days"].dropna()
+    return TimeToValue(float(days.median()) if len(days) else None, len(days), len(rows) - len(days),
+                       value_event, rows)
+
+
+def ttfv_by_cohort(events: pd.DataFrame, customers: pd.DataFrame | None = None, *,
+                   value_event: str = VALUE_EVENT, as_of: pd.Period | str | None = None,
+                   mrr: pd.DataFrame | None = None) -> pd.DataFrame:
+    """TTFV per month of start (signup cohort): customers, reached, median_days."""
+    rows = time_to_value(events, customers, value_event=value_event, as_of=as_of, mrr=mrr)
+    cohort = pd.to_datetime(rows["start"]).dt.to_period("M").rename("cohort")
+    out = pd.DataFrame({"customers": 1, "reached": rows["days"].notna().astype(int)}).groupby(cohort).sum()
+    out["median_days"] = rows["days"].groupby(cohort).median()
+    return out
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """The engagement section of the report for the as-of month."""
+
+    month: pd.Period | None
+    dau_mau: float | None
+    dau: float | None
+    mau: int
+    ttfv: TimeToValue | None
+
+    @property
+    def ttfv_median_days(self) -> float | None:
+        return None if self.ttfv is None else self.ttfv.median_days
+
+    def to_json(self) -> dict:
+        return {"dau_mau": self.dau_mau, "ttfv_median_days": self.ttfv_median_days}
+
+
+def _opt(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def engagement(events: pd.DataFrame, customers: pd.DataFrame | None = None, *,
+               as_of: pd.Period | str | None = None, value_event: str = VALUE_EVENT,
+               mrr: pd.DataFrame | None = None, active_events: tuple[str, ...] | None = None) -> Engagement:
+    """DAU/MAU of the as-of month (default: the log's last month) and TTFV of customers started by then."""
+    series = dau_mau_by_month(events, as_of=as_of, active_events=active_events)
+    month = _month(as_of) or (series.index[-1] if len(series) else None)
+    row = series.loc[month] if month is not None and month in series.index else None
+    value = ttfv(events, customers, value_event=value_event, as_of=month, mrr=mrr)
+    return Engagement(
+        month=month,
+        dau_mau=_opt(row["dau_mau"]) if row is not None else None,
+        dau=_opt(row["dau"]) if row is not None else None,
+        mau=int(row["mau"]) if row is not None else 0,
+        ttfv=value if value.reached or value.not_reached else None,
+    )
