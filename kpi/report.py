@@ -32,6 +32,8 @@ class Settings:
     nps_rule: str = "all"  # or "latest": each customer's latest answer
     value_event: str = engagement.VALUE_EVENT  # the event that means "first value" (TTFV)
     gross_margin: float = economics.DEFAULT_GROSS_MARGIN  # used when no COGS costs are mapped
+    reporting_currency: str | None = None  # with `rates`: convert every amount to this currency
+    rates: tuple[tuple[str, float], ...] = ()  # (currency, value of one unit in the reporting currency)
 
 
 @dataclass(frozen=True)
@@ -149,22 +151,28 @@ def _number(value: object) -> float | int | None:
     return None if math.isnan(value) else value
 
 
-def build_revenue(tables: Tables) -> Revenue | None:
-    """The MRR matrix from subscriptions, else from MRR rows; None without revenue data."""
-    subscriptions = tables.get("subscriptions")
-    mrr_rows = tables.get("mrr")
-    if subscriptions is not None and not subscriptions.empty:
-        mrr = revenue.mrr_from_subscriptions(subscriptions)
-        currency = revenue.check_single_currency(subscriptions, "subscriptions")
-    elif mrr_rows is not None and not mrr_rows.empty:
-        mrr = revenue.mrr_from_long(mrr_rows)
-        currency = None
-    else:
-        return None
-    if mrr.shape[1] == 0:
-        return None
-    series = revenue.movements(mrr)
-    return Revenue(mrr, series, revenue.revenue_kpis(mrr, series), currency)
+def build_revenue(tables: Tables, settings: Settings | None = None) -> Revenue | None:
+    """The MRR matrix from subscriptions, else invoices, else MRR rows (one source is used, so
+    nothing is counted twice); None without revenue data. With a rates table every amount is
+    converted to the reporting currency; without one, mixed currencies are an error."""
+    settings = settings or Settings()
+    builders = (("subscriptions", revenue.mrr_from_subscriptions), ("invoices", revenue.mrr_from_invoices),
+                ("mrr", revenue.mrr_from_long))
+    for table, build in builders:
+        rows = tables.get(table)
+        if rows is None or rows.empty:
+            continue
+        if settings.rates:
+            rows = revenue.convert_currency(rows, dict(settings.rates), table)
+            currency = settings.reporting_currency
+        else:
+            currency = revenue.check_single_currency(rows, table)
+        mrr = build(rows)
+        if mrr.shape[1] == 0:
+            return None
+        series = revenue.movements(mrr)
+        return Revenue(mrr, series, revenue.revenue_kpis(mrr, series), currency)
+    return None
 
 
 def parse_as_of(text: str | None) -> pd.Period | None:
@@ -217,7 +225,7 @@ def _scale(tables: Tables, table: str, default: tuple[float, float]) -> tuple[fl
 def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings: Settings = Settings()) -> Report:
     """The report for `as_of` (default: the last month that has data); a section is None
     when its table was not given."""
-    revenue_part = build_revenue(tables)
+    revenue_part = build_revenue(tables, settings)
     month = parse_as_of(as_of) if isinstance(as_of, str) else as_of
     if revenue_part is not None:
         months = revenue_part.series.index

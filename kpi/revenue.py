@@ -126,6 +126,78 @@ def _spread(counted: pd.DataFrame, horizon: int | None) -> pd.DataFrame:
     return pd.DataFrame(matrix, index=pd.Index(customers, name="customer_id"), columns=columns)
 
 
+_DAYS_PER_MONTH = 30.4375
+
+
+def invoice_periods(invoices: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """[start, end) of each invoice: its service period when given, else [date, date + interval)
+    with a one-month interval by default (a week for 12/52). Dates only; time of day dropped."""
+    start = invoices["service_start"] if "service_start" in invoices else pd.Series(pd.NaT, index=invoices.index)
+    start = start.fillna(invoices["date"]).dt.normalize()
+    end = invoices["service_end"] if "service_end" in invoices else pd.Series(pd.NaT, index=invoices.index)
+    end = end.dt.normalize()
+    months = invoices["interval"].fillna(1.0) if "interval" in invoices else pd.Series(1.0, index=invoices.index)
+    missing = end.isna()
+    for interval in months[missing].unique():  # a handful of distinct intervals: one offset each
+        rows = missing & (months == interval)
+        if abs(interval - 12 / 52) < 1e-9:
+            end[rows] = start[rows] + pd.Timedelta(days=7)
+        elif float(interval).is_integer():
+            end[rows] = start[rows] + pd.DateOffset(months=int(interval))
+        else:
+            end[rows] = start[rows] + pd.to_timedelta(round(interval * _DAYS_PER_MONTH), unit="D")
+    return start, end
+
+
+def mrr_from_invoices(invoices: pd.DataFrame, last_month: int | None = None) -> pd.DataFrame:
+    """Customer × month MRR matrix from invoices (KPI_DEFINITIONS.md §2).
+
+    An invoice covers [start, end) (`invoice_periods`). Its length in months is days ÷ 30.4375,
+    rounded to a whole number when the period is 28 days or longer (28–31 → 1, 89–92 → 3,
+    365–366 → 12); its monthly amount is amount ÷ length, counted in every month whose last
+    day falls inside the period, i.e. the months [month(start), month(end)). A yearly invoice
+    of 1 200 gives 100 a month for 12 months; a weekly one counts ×30.4375/7 in the month
+    whose end it covers.
+    """
+    check_single_currency(invoices, "invoices")
+    start, end = invoice_periods(invoices)
+    days = (end - start).dt.days.astype(float)
+    length = days / _DAYS_PER_MONTH
+    length = length.where(days < 28, length.round())
+    first = month_number(start)
+    stop = month_number(end)
+    latest = pd.concat([invoices["date"], start]).max()
+    horizon = int(latest.year * 12 + latest.month - 1) if last_month is None else last_month
+    counted = pd.DataFrame({
+        "customer_id": invoices["customer_id"],
+        "first": first,
+        "stop": stop.clip(upper=horizon + 1),
+        "amount": invoices["amount"].astype(float) / length.where(length > 0),
+    })
+    counted = counted[(counted["stop"] > counted["first"]) & (counted["amount"] > 0)]
+    return _spread(counted, horizon)
+
+
+def convert_currency(frame: pd.DataFrame, rates: dict[str, float], source: str) -> pd.DataFrame:
+    """Amounts converted to the reporting currency: amount × rates[currency].
+
+    `rates` maps each currency code (any case) to the value of one unit in the reporting
+    currency; a currency without a rate is an error naming it."""
+    if "currency" not in frame or not rates:
+        return frame
+    codes = frame["currency"].astype("string").str.strip().str.upper()
+    known = {code.upper(): float(rate) for code, rate in rates.items()}
+    missing = sorted(set(codes.dropna().unique()) - set(known))
+    if missing:
+        raise InputError(f"the {source} have amounts in {', '.join(missing)} but the rates table has no rate for it")
+    factor = codes.map(known).fillna(1.0).astype(float)
+    converted = frame.copy()
+    for column in ("amount", "mrr"):
+        if column in converted:
+            converted[column] = converted[column] * factor
+    return converted.drop(columns="currency")
+
+
 def mrr_from_long(mrr_rows: pd.DataFrame) -> pd.DataFrame:
     """Customer × month MRR matrix from an `mrr` table (customer_id, month, mrr); blanks are 0."""
     check_single_currency(mrr_rows, "MRR rows")

@@ -211,3 +211,43 @@ def test_float_noise_between_equal_amounts_is_not_a_movement():
     series = revenue.movements(revenue.mrr_from_subscriptions(rows))
     assert series.loc[P("2024-02"), ["expansion", "contraction"]].tolist() == [0, 0]
     assert series.loc[P("2024-02"), "contraction_customers"] == 0
+
+
+def invoices(rows):
+    """Rows of (customer, date, amount, service_start, service_end, interval_months)."""
+    columns = ["customer_id", "date", "amount", "service_start", "service_end", "interval"]
+    frame = pd.DataFrame([list(r) + [None] * (len(columns) - len(r)) for r in rows], columns=columns)
+    for column in ("date", "service_start", "service_end"):
+        frame[column] = pd.to_datetime(frame[column], format="mixed")
+    frame["amount"] = frame["amount"].astype(float)
+    frame["interval"] = frame["interval"].astype(float)
+    return frame
+
+
+def test_yearly_invoice_gives_a_twelfth_for_twelve_months():
+    mrr = revenue.mrr_from_invoices(invoices([("X", "2024-01-15", 1200, "2024-01-15", "2025-01-15")]),
+                                    last_month=2025 * 12 + 1)
+    assert mrr.loc["X"].tolist() == [100.0] * 12 + [0.0, 0.0]
+
+
+def test_invoice_without_service_period_covers_one_interval_from_its_date():
+    rows = invoices([("M", "2024-01-15", 50), ("Q", "2024-01-31", 300, None, None, 3)])
+    mrr = revenue.mrr_from_invoices(rows, last_month=2024 * 12 + 4)
+    assert mrr.loc["M"].tolist() == [50, 0, 0, 0, 0]
+    assert mrr.loc["Q"].tolist() == [100, 100, 100, 0, 0]  # 31 Jan + 3 months = 30 April
+
+
+def test_weekly_invoice_counts_scaled_in_the_month_whose_end_it_covers():
+    rows = invoices([("W", "2024-01-28", 70, "2024-01-28", "2024-02-04"), ("V", "2024-02-05", 70, "2024-02-05", "2024-02-12")])
+    mrr = revenue.mrr_from_invoices(rows)
+    assert mrr.loc["W", P("2024-01")] == pytest.approx(70 * 30.4375 / 7)
+    assert "V" not in mrr.index  # covers no month end: never MRR
+
+
+def test_currencies_convert_with_a_rates_table_and_an_unknown_one_is_named():
+    rows = subscriptions([("X", "2024-01-01", None, 100, 1), ("Y", "2024-01-01", None, 100, 1)])
+    rows["currency"] = ["eur", "USD"]
+    converted = revenue.convert_currency(rows, {"EUR": 1.0, "usd": 0.9}, "subscriptions")
+    assert revenue.mrr_from_subscriptions(converted).iloc[:, 0].tolist() == [100.0, 90.0]
+    with pytest.raises(InputError, match="USD"):
+        revenue.convert_currency(rows, {"EUR": 1.0}, "subscriptions")

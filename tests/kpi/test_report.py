@@ -1,0 +1,68 @@
+"""kpi.report: the whole report, its sections and their sources."""
+
+import pandas as pd
+import pytest
+
+from kpi.demo import load_demo
+from kpi.errors import InputError
+from kpi.mapping import Tables
+from kpi.report import Settings, build_report
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_demo()
+
+
+def test_every_section_of_the_demo_is_computed(demo):
+    report = build_report(demo).to_json()
+    given = {"revenue", "series", "cohorts", "unit_economics", "nps", "csat", "ces", "support", "engagement"}
+    assert all(report[section] is not None for section in given)
+    assert report["orders"] is None  # the demo has no orders table: its section stays null
+    for section in ("unit_economics", "nps", "csat", "ces", "support", "engagement"):
+        assert all(value is not None for value in report[section].values()), section
+    assert report["cohorts"]["basis"] == "revenue"
+    assert set(report["data_quality"]) == set(demo.quality)
+
+
+def test_nps_numbers_agree_with_their_counts(demo):
+    nps = build_report(demo).to_json()["nps"]
+    assert nps["promoters"] + nps["passives"] + nps["detractors"] == nps["n"]
+    assert nps["score"] == pytest.approx(100 * (nps["promoters"] - nps["detractors"]) / nps["n"])
+    low, high = nps["ci95"]
+    assert low < nps["score"] < high
+
+
+def test_invoices_are_a_revenue_source():
+    frame = pd.DataFrame({"customer_id": ["A", "B"], "date": pd.to_datetime(["2024-01-10", "2024-02-03"]),
+                          "amount": [1200.0, 30.0], "service_start": pd.to_datetime(["2024-01-10", None]),
+                          "service_end": pd.to_datetime(["2025-01-10", None])})
+    report = build_report(Tables({"invoices": frame}, {}), "2024-02")
+    assert report.to_json()["revenue"]["mrr"] == 130.0
+
+
+def test_rates_convert_mixed_currencies_into_the_reporting_one():
+    frame = pd.DataFrame({"customer_id": ["A", "B"], "start_date": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+                          "amount": [100.0, 100.0], "currency": ["EUR", "USD"]})
+    with pytest.raises(InputError, match="EUR, USD"):
+        build_report(Tables({"subscriptions": frame}, {}))
+    report = build_report(Tables({"subscriptions": frame}, {}),
+                          settings=Settings(reporting_currency="EUR", rates=(("EUR", 1.0), ("USD", 0.9))))
+    assert report.currency == "EUR"
+    assert report.to_json()["revenue"]["mrr"] == pytest.approx(190.0)
+
+
+def test_orders_only_data_reports_cohorts_from_orders_up_to_the_last_order_month():
+    frame = pd.DataFrame({"customer_id": ["A", "A", "B"], "date": pd.to_datetime(["2024-01-05", "2024-03-02", "2024-02-10"]),
+                          "amount": [10.0, 12.0, 5.0], "order_id": ["1", "2", "3"]})
+    report = build_report(Tables({"orders": frame}, {})).to_json()
+    assert report["as_of"] == "2024-03" and report["revenue"] is None
+    assert report["cohorts"]["basis"] == "orders"
+    assert report["cohorts"]["logo"] == {"2024-01": [1.0, 0.0, 1.0], "2024-02": [1.0, 0.0]}
+    assert report["cohorts"]["revenue"] == {"2024-01": [1.0, 0.0, 1.2], "2024-02": [1.0, 0.0]}
+    assert report["orders"] == {"repeat_purchase_rate": 0.5, "customers": 2, "orders": 3}
+
+
+def test_no_data_at_all_is_an_empty_report_not_an_error():
+    report = build_report(Tables({}, {}))
+    assert report.as_of is None and report.to_json()["revenue"] is None
