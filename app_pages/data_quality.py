@@ -22,6 +22,8 @@ summary = pd.DataFrame(
 st.dataframe(summary, hide_index=True, width="stretch")
 
 for key, quality in report.quality.items():
+    for warning in quality.warnings:
+        st.warning(f"{key}: {warning}", icon=":material/warning:")
     if quality.rejected.empty:
         continue
     with st.expander(f"{key}: {len(quality.rejected)} rejected cell(s)"):

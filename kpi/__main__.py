@@ -54,7 +54,11 @@ def run_report(args: argparse.Namespace) -> int:
             raise InputError("no file or sheet was recognised as a table of the schema; pass --mapping")
     if args.save_mapping:
         Path(args.save_mapping).write_text(mapping_to_json(mapping) + "\n", encoding="utf-8")
-    report = build_report(build_tables(sheets, mapping), args.as_of)
+    tables = build_tables(sheets, mapping)
+    for key, quality in tables.quality.items():
+        for warning in quality.warnings:
+            print(f"kpi: {key}: warning: {warning}", file=sys.stderr)
+    report = build_report(tables, args.as_of)
     if args.format == "json":
         text = json.dumps(report.to_json(), ensure_ascii=False, indent=2)
     elif args.format == "md":

@@ -10,7 +10,7 @@ Good rows always still count.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -260,4 +260,29 @@ def build_tables(sheets: list[Sheet], mapping: Mapping) -> Tables:
         options.setdefault(result.table, {}).update(table_mapping.options)
     frames = {table: pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0].reset_index(drop=True)
               for table, chunks in parts.items()}
-    return Tables(frames, quality, options)
+    return Tables(frames, _with_unknown_customer_warnings(quality, mapping, parts), options)
+
+
+def _with_unknown_customer_warnings(quality: dict[str, TableQuality], mapping: Mapping,
+                                    parts: dict[str, list[pd.DataFrame]]) -> dict[str, TableQuality]:
+    """Warn (not reject) about rows whose customer_id is not in the customers table."""
+    if "customers" not in parts:
+        return quality
+    known = pd.Index(pd.concat([f["customer_id"] for f in parts["customers"]]).dropna().unique())
+    chunks = {table: iter(frames) for table, frames in parts.items()}
+    out = {}
+    for key, table_quality in quality.items():
+        frame = next(chunks[table_quality.table])
+        if table_quality.table == "customers" or "customer_id" not in frame:
+            out[key] = table_quality
+            continue
+        ids = frame["customer_id"].dropna()
+        unknown = ids[~ids.isin(known)]
+        if unknown.empty:
+            out[key] = table_quality
+            continue
+        examples = ", ".join(map(str, unknown.unique()[:3]))
+        warning = (f"{len(unknown)} row(s) refer to {unknown.nunique()} customer ID(s) missing from the customers "
+                   f"table (e.g. {examples}); they still count")
+        out[key] = replace(table_quality, warnings=(*table_quality.warnings, warning))
+    return out
