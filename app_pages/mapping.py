@@ -3,13 +3,15 @@
 import streamlit as st
 
 from kpi.errors import InputError
+from kpi.layouts import LayoutMemory
 from kpi.mapping import apply_mapping, mapping_to_json, parse_mapping
 from ui import data, mapping_editor, state
 
 ws = state.workspace()
 st.title("Map columns")
 st.caption(f"{ws.name} · each sheet's table and the column feeding each field. Choices were pre-filled by "
-           "automatic recognition (confidence shown); every change is checked at once against the data.")
+           "automatic recognition (confidence shown); every change is checked at once against the data and "
+           "remembered for files with the same headers.")
 
 loaded = st.file_uploader("Load a mapping (JSON)", type=["json"], key="mapping_upload",
                           help="The same JSON the download button gives and `python -m kpi report --mapping` takes.")
@@ -29,6 +31,7 @@ if loaded is not None and st.session_state.get("mapping_upload_seen") != loaded.
                             keep_month=True)
         st.rerun()
 
+memory = LayoutMemory()
 drafts = {}
 for sheet in data.sheets(ws):
     with st.expander(f"**{sheet.key}** · {len(sheet.frame)} data rows", expanded=len(ws.files) <= 3):
@@ -41,6 +44,8 @@ for sheet in data.sheets(ws):
             st.error(error.message)
             continue
         drafts[sheet.key] = draft
+        if ws.name != state.DEMO:
+            memory.remember(sheet, draft)  # next month's file with these headers maps itself
         mapping_editor.quality_summary(result.quality)
 
 if drafts != ws.mapping:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from kpi.errors import InputError
 from kpi.io import PARQUET_SUFFIXES, TEXT_SUFFIXES, WORKBOOK_SUFFIXES
+from kpi.layouts import LayoutMemory
 from kpi.recognise import recognise
 from ui import data, state
 
@@ -22,6 +23,7 @@ if not uploads:
     st.info("Nothing uploaded yet. Meanwhile every page shows the bundled demo company.")
     st.stop()
 
+memory = LayoutMemory()
 files: dict[str, bytes] = {}
 rows = []
 mapping = {}
@@ -36,12 +38,17 @@ for position, upload in enumerate(uploads):
         continue
     files[upload.name] = content
     for sheet in sheets:
-        proposal = recognise(sheet)
-        if proposal.table is not None:
-            mapping[sheet.key] = proposal.mapping()
+        remembered = memory.recall(sheet)
+        if remembered is not None:
+            mapping[sheet.key] = remembered
+            found, confidence = f"{remembered.table} (remembered mapping)", 1.0
+        else:
+            proposal = recognise(sheet)
+            if proposal.table is not None:
+                mapping[sheet.key] = proposal.mapping()
+            found, confidence = proposal.table or "— not recognised —", proposal.confidence if proposal.table else None
         rows.append({"File / sheet": sheet.key, "Data rows": len(sheet.frame), "Header on row": sheet.header_row,
-                     "Recognised as": proposal.table or "— not recognised —",
-                     "Confidence": proposal.confidence if proposal.table else None})
+                     "Recognised as": found, "Confidence": confidence})
 progress.progress(1.0, text=f"Read {len(files)} of {len(uploads)} file(s).")
 
 if rows:

@@ -45,9 +45,11 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> No
 
 
 @pytest.fixture(scope="session")
-def server():
-    """The app as a user starts it (`streamlit run app.py`), on a free loopback port."""
+def server(tmp_path_factory):
+    """The app as a user starts it (`streamlit run app.py`), on a free loopback port, with its
+    remembered layouts in a temporary home."""
     port = free_port()
+    env = {**os.environ, "KPI_WORKBENCH_HOME": str(tmp_path_factory.mktemp("home"))}
     url = f"http://127.0.0.1:{port}"
     log = (OUTPUT / "server.log")
     OUTPUT.mkdir(parents=True, exist_ok=True)
@@ -56,7 +58,7 @@ def server():
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT,
+            cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, env=env,
         )
         try:
             wait_healthy(url, process)

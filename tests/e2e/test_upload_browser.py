@@ -1,5 +1,7 @@
 """End to end: drop a French export on the Upload page, check its mapping, see its numbers."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.e2e.conftest import OUTPUT
@@ -26,3 +28,28 @@ def test_upload_map_and_see_the_overview(server, page):
     assert page.get_by_text("My data · month-end snapshot of May 2024").is_visible()
     mrr = page.get_by_test_id("stMetric").first.get_by_test_id("stMetricValue").inner_text().strip()
     assert mrr == "159"
+
+
+def test_a_corrected_mapping_is_remembered_for_next_months_file(server, page, tmp_path):
+    page.goto(f"{server}/upload")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([FRENCH])
+    page.get_by_role("button", name="Open these files as my workspace").click()
+    page.get_by_role("heading", name="Map columns").wait_for(timeout=60_000)
+    end_date = page.get_by_role("combobox", name="end_date")
+    assert end_date.input_value() == "Date de fin"
+    # the founder says the end date column is not to be used
+    end_date.click()
+    page.get_by_role("option", name="— not used —").click()
+    page.wait_for_function("() => document.querySelector('input[aria-label=end_date]').value.includes('not used')")
+    page.wait_for_timeout(1500)  # the page reruns and remembers
+
+    next_month = tmp_path / "abonnements_novembre.csv"
+    next_month.write_bytes(Path(FRENCH).read_bytes().replace(b"C-005", b"C-006"))
+    page.goto(f"{server}/upload")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(next_month)])
+    page.get_by_text("Read 1 of 1 file(s).").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Open these files as my workspace").click()
+    page.get_by_role("heading", name="Map columns").wait_for(timeout=60_000)
+    page.get_by_text("3 of 5 rows count as subscriptions").wait_for(timeout=60_000)
+    assert page.get_by_role("combobox", name="end_date").input_value() == "— not used —"
+    assert page.get_by_role("combobox", name="amount *").input_value() == "Montant HT (€)"
