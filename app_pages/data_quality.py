@@ -6,7 +6,7 @@ import streamlit as st
 from ui import data, state
 
 current = state.current()
-report = data.report(current.workspace, current.as_of)
+report = data.report(current)
 
 st.title("Data quality")
 st.caption("Every sheet of the workspace, what it was read as, and every row that could not count. "

@@ -12,7 +12,7 @@ if current.as_of is None:
             "**Map columns** page to see MRR, churn and retention.")
     st.stop()
 
-report = data.report(current.workspace, current.as_of)
+report = data.report(current)
 month = pd.Period(current.as_of, freq="M")
 st.caption(f"{current.workspace.name} · month-end snapshot of {month.strftime('%B %Y')}, "
            f"compared with {(month - 1).strftime('%B %Y')}")

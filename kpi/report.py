@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -76,6 +77,7 @@ class Report:
     support: support.Support | None = None
     engagement: engagement.Engagement | None = None
     settings: Settings = Settings()
+    tables: Tables | None = field(default=None, compare=False, repr=False)
 
     @property
     def currency(self) -> str | None:
@@ -90,13 +92,26 @@ class Report:
         return index[index <= self.as_of]
 
     def metric(self, key: str) -> Metric:
-        """A revenue KPI at as_of, with the previous month's value and its history."""
-        if self.revenue is None or self.as_of is None:
-            return Metric(key, None, None, pd.Series(dtype=float))
-        history = self.revenue.kpis.loc[self.months, key]
-        value = _number(history.iloc[-1]) if len(history) else None
-        previous = _number(history.iloc[-2]) if len(history) > 1 else None
+        """A KPI at as_of, with the previous month's value and its monthly history.
+
+        Revenue KPIs come from the revenue table; the others (OTHER_KPIS) from their own
+        monthly series, computed with the report's settings."""
+        if key in revenue.REVENUE_KPIS:
+            history = self.revenue.kpis.loc[self.months, key] if self.revenue is not None and self.as_of is not None \
+                else pd.Series(dtype=float)
+        else:
+            history = self.histories.get(key, pd.Series(dtype=float))
+        history = history[history.index <= self.as_of] if self.as_of is not None else history
+        value = _number(history.iloc[-1]) if len(history) and history.index[-1] == self.as_of else None
+        previous = _number(history.iloc[-2]) if value is not None and len(history) > 1 else None
         return Metric(key, value, previous, history)
+
+    @cached_property
+    def histories(self) -> dict[str, pd.Series]:
+        """Monthly series of the non-revenue headline KPIs, up to as_of."""
+        if self.tables is None or self.as_of is None:
+            return {}
+        return other_kpi_histories(self.tables, self.revenue, self.as_of, self.settings)
 
     def headline(self, keys: tuple[str, ...] = ("mrr", "arr", "customers", "arpa", "logo_churn_rate", "nrr_monthly")) -> list[Metric]:
         return [self.metric(key) for key in keys]
@@ -236,11 +251,12 @@ def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings:
     elif month is None:
         month = _last_activity_month(tables)
     if month is None:
-        return Report(None, None, dict(tables.quality), settings=settings)
+        return Report(None, None, dict(tables.quality), settings=settings, tables=tables)
     survey = {"as_of": month, "window": settings.survey_window, "rule": settings.nps_rule}
     orders, nps_rows, csat_rows, ces_rows = (_given(tables, t) for t in ("orders", "nps", "csat", "ces"))
     tickets, events = _given(tables, "tickets"), _given(tables, "events")
     return Report(
+        tables=tables,
         as_of=month,
         revenue=revenue_part,
         quality=dict(tables.quality),
@@ -261,3 +277,73 @@ def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings:
                     if events is not None else None),
         settings=settings,
     )
+
+
+OTHER_KPIS = ("nps", "csat", "ces", "fcr", "median_resolution_hours", "dau_mau", "ltv", "cac", "ltv_cac",
+              "payback_months", "crc", "gross_margin")
+ECONOMICS_MONTHS = 13  # unit economics history: enough for a year-on-year delta and a sparkline
+
+
+def other_kpi_histories(tables: Tables, revenue_part: Revenue | None, as_of: pd.Period,
+                        settings: Settings) -> dict[str, pd.Series]:
+    """Per month up to as_of: NPS, CSAT and CES (each month-end over the survey window), FCR and
+    median resolution hours (tickets created that month), DAU/MAU, and the unit economics."""
+    out: dict[str, pd.Series] = {}
+    survey = {"as_of": as_of, "window": settings.survey_window, "rule": settings.nps_rule}
+    if (rows := _given(tables, "nps")) is not None:
+        out["nps"] = surveys.nps_by_month(rows, **survey)["score"]
+    if (rows := _given(tables, "csat")) is not None:
+        out["csat"] = surveys.csat_by_month(rows, scale=_scale(tables, "csat", surveys.CSAT_SCALE), **survey)["score"]
+    if (rows := _given(tables, "ces")) is not None:
+        out["ces"] = surveys.ces_by_month(rows, **survey)["mean"]
+    if (rows := _given(tables, "tickets")) is not None:
+        monthly = support.support_by_month(rows, as_of=as_of)
+        out["fcr"], out["median_resolution_hours"] = monthly["fcr"], monthly["median_resolution_hours"]
+    if (rows := _given(tables, "events")) is not None:
+        out["dau_mau"] = engagement.dau_mau_by_month(rows, as_of=as_of)["dau_mau"]
+    if revenue_part is not None:
+        months = revenue_part.series.index
+        months = months[months <= as_of][-ECONOMICS_MONTHS:]
+        costs = _given(tables, "costs")
+        rows = [economics.unit_economics(revenue_part.series, costs, month, gross_margin=settings.gross_margin).to_json()
+                for month in months]  # ≤ 13 small computations on the monthly series
+        frame = pd.DataFrame(rows, index=months, dtype=float)
+        out.update({key: frame[key] for key in frame.columns})
+    return {key: series.astype(float) for key, series in out.items()}
+
+
+def segment_attributes(tables: Tables, max_values: int = 60) -> dict[str, list[str]]:
+    """Customer attributes usable as filters (plan, segment, country, channel and any other
+    column of the customers table with at most `max_values` distinct values), with their values."""
+    customers = _given(tables, "customers")
+    if customers is None:
+        return {}
+    out = {}
+    for column in customers.columns:
+        if column in ("customer_id", "name", "signup_date"):
+            continue
+        values = customers[column].dropna().astype(str)
+        distinct = sorted(values.unique())
+        if 1 < len(distinct) <= max_values:
+            out[column] = distinct
+    return out
+
+
+def filter_tables(tables: Tables, filters: dict[str, list[str]] | tuple) -> Tables:
+    """The tables restricted to the customers whose attributes match every filter
+    ({attribute: accepted values}); rows without a customer are dropped, costs are kept whole
+    (they are company-wide, so CAC and CRC of a segment are read with care)."""
+    filters = dict(filters)
+    customers = _given(tables, "customers")
+    if not filters or customers is None:
+        return tables
+    keep = pd.Series(True, index=customers.index)
+    for attribute, values in filters.items():
+        if attribute in customers and values:
+            keep &= customers[attribute].astype(str).isin([str(v) for v in values])
+    ids = set(customers.loc[keep, "customer_id"].dropna())
+    frames = {
+        table: frame if "customer_id" not in frame else frame[frame["customer_id"].isin(ids)].reset_index(drop=True)
+        for table, frame in tables.frames.items()
+    }
+    return Tables(frames, tables.quality, tables.options)

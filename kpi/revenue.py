@@ -348,3 +348,22 @@ def _twelve_month_sums(m: np.ndarray) -> tuple[np.ndarray, ...]:
         kept[12:] = paying.sum(axis=0)
         retained[12:] = (paying & (later > 0)).sum(axis=0)
     return year_ago, now, held, kept, retained
+
+
+PERIOD_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
+_STOCKS = ("mrr", "customers")  # read at the period's last month; everything else is summed
+
+
+def aggregate_series(series: pd.DataFrame, period: str = "month") -> pd.DataFrame:
+    """Monthly movements rolled up to quarters or years: MRR and customers at the period's last
+    month (or the last month given, for the current period), movements and counts summed.
+    The bridge still holds: MRR(P) = MRR(P−1) + Σ gains − Σ losses over P's months."""
+    if period == "month":
+        return series
+    index = pd.PeriodIndex(series.index, freq="M").asfreq(PERIOD_FREQ[period])
+    grouped = series.groupby(index)
+    out = grouped.sum()
+    for column in _STOCKS:
+        out[column] = grouped[column].last()
+    out.index.name = period
+    return out[series.columns]

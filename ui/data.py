@@ -11,8 +11,8 @@ import streamlit as st
 
 from kpi.io import Sheet, read_bytes
 from kpi.mapping import Tables, build_tables
-from kpi.report import Report, build_report
-from ui.state import Workspace
+from kpi.report import Report, Settings, build_report, filter_tables, segment_attributes
+from ui.state import State, Workspace
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -40,10 +40,37 @@ def tables(ws: Workspace) -> Tables:
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner="Computing KPIs…")
-def _report(key: str, as_of: str | None, _ws: Workspace) -> Report:
-    return build_report(tables(_ws), as_of)
+def _report(key: str, as_of: str | None, filters: tuple, settings: Settings, _ws: Workspace) -> Report:
+    return build_report(filter_tables(tables(_ws), filters), as_of, settings)
 
 
-def report(ws: Workspace, as_of: str | None = None) -> Report:
-    """The workspace's report for `as_of` (default: the latest month with data)."""
-    return _report(ws.key, as_of, ws)
+def report(current: State | Workspace, as_of: str | None = None) -> Report:
+    """The report of what the user is looking at: the state's workspace, month, segment
+    filters and settings (or a bare workspace's latest month, unfiltered)."""
+    if isinstance(current, Workspace):
+        return _report(current.key, as_of, (), Settings(), current)
+    return _report(current.workspace.key, current.as_of, current.filters, current.report_settings,
+                   current.workspace)
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def _report_months(key: str, _ws: Workspace) -> list[str]:
+    report_ = build_report(tables(_ws))
+    if report_.revenue is not None:
+        return [str(m) for m in report_.months]
+    return [str(report_.as_of)] if report_.as_of is not None else []
+
+
+def report_months(ws: Workspace) -> list[str]:
+    """The months one can report on: every month with revenue, else the last month of activity."""
+    return _report_months(ws.key, ws)
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def _attributes(key: str, _ws: Workspace) -> dict[str, list[str]]:
+    return segment_attributes(tables(_ws))
+
+
+def attributes(ws: Workspace) -> dict[str, list[str]]:
+    """Customer attributes (and their values) the sidebar offers as segment filters."""
+    return _attributes(ws.key, ws)

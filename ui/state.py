@@ -9,13 +9,14 @@ string (`?as_of=2026-10`), so choices persist across pages and a view can be sha
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import streamlit as st
 
 from kpi.demo import demo_files, demo_mapping
 from kpi.mapping import Mapping
+from kpi.report import Settings
 
 DEMO = "Plumeo (demo company)"
 
@@ -42,10 +43,27 @@ class Workspace:
         return digest.hexdigest()
 
 
+Filters = tuple[tuple[str, tuple[str, ...]], ...]  # ((attribute, accepted values), …): hashable
+GRANULARITIES = ("month", "quarter", "year")
+
+
 @dataclass(frozen=True)
 class State:
+    """Everything a page needs to know about what the user is looking at."""
+
     workspace: Workspace
-    as_of: str | None  # YYYY-MM, None when the workspace has no revenue months
+    as_of: str | None  # YYYY-MM, None when the workspace has no month with data
+    granularity: str = "month"  # month, quarter or year: trends and cohorts
+    filters: Filters = ()  # segment filters on customer attributes
+    settings: Settings = Settings()
+
+    @property
+    def report_settings(self) -> Settings:
+        """The settings with the sidebar's granularity applied to cohorts."""
+        return replace(self.settings, cohort_period=self.granularity)
+
+    def filter_text(self) -> str:
+        return " · ".join(f"{attribute}: {', '.join(values)}" for attribute, values in self.filters)
 
 
 @st.cache_resource(max_entries=1)
@@ -71,19 +89,41 @@ def month_label(month: str) -> str:
     return pd.Period(month, freq="M").strftime("%B %Y")
 
 
+def settings() -> Settings:
+    """The session's conventions (edited on Definitions & settings)."""
+    return st.session_state.get("settings") or Settings()
+
+
+def set_settings(new: Settings) -> None:
+    st.session_state["settings"] = new
+
+
 def _months(current: Workspace) -> list[str]:
     from ui import data  # ui.data imports this module
 
-    return [str(month) for month in data.report(current).months]
+    return [str(month) for month in data.report_months(current)]
+
+
+def _attributes(current: Workspace) -> dict[str, list[str]]:
+    from ui import data
+
+    return data.attributes(current)
+
+
+def _linked_list(name: str) -> list[str]:
+    value = st.query_params.get(name)
+    return [v for v in value.split(",") if v] if value else []
 
 
 def sidebar() -> State:
     """Draw the shared sidebar and return the choices it holds.
 
-    The first run of a session takes the as-of month from the link (`?as_of=`), else the
-    latest month; after that the widget owns it and the link follows it."""
+    The first run of a session takes its choices from the link (`?as_of=2026-06&granularity=
+    quarter&segment=SMB,Enterprise`), else the defaults; after that the widgets own them and
+    the link follows them, so a view can be shared."""
     current = workspace()
     months = _months(current)
+    attributes = _attributes(current)
     with st.sidebar:
         st.caption("Workspace")
         st.markdown(f"**{current.name}**")
@@ -96,16 +136,39 @@ def sidebar() -> State:
                 set_workspace(None)
                 st.rerun()
         if not months:
-            return State(current, None)
+            return State(current, None, settings=settings())
         by_label = {month_label(month): month for month in months[::-1]}
         if st.session_state.get("as_of_select") not in by_label:
             linked = st.query_params.get("as_of")
             st.session_state["as_of_select"] = month_label(linked if linked in months else months[-1])
         label = st.selectbox("As of month", options=list(by_label), key="as_of_select",
                              help="KPIs are month-end snapshots of this month, compared with the month before.")
+        if st.session_state.get("granularity") not in GRANULARITIES:
+            linked = st.query_params.get("granularity")
+            st.session_state["granularity"] = linked if linked in GRANULARITIES else "month"
+        granularity = st.segmented_control("Trends by", GRANULARITIES, key="granularity",
+                                           format_func=str.capitalize, help="Granularity of trends and cohorts.")
+        chosen: list[tuple[str, tuple[str, ...]]] = []
+        if attributes:
+            with st.expander("Segment filters", expanded=bool(any(st.query_params.get(a) for a in attributes))):
+                for attribute, values in attributes.items():
+                    key = f"filter::{attribute}"
+                    if key not in st.session_state:
+                        st.session_state[key] = [v for v in _linked_list(attribute) if v in values]
+                    picked = st.multiselect(attribute.replace("_", " ").capitalize(), values, key=key,
+                                            placeholder="All")
+                    if picked:
+                        chosen.append((attribute, tuple(picked)))
     choice = by_label[label]
     st.query_params["as_of"] = choice
-    return State(current, choice)
+    st.query_params["granularity"] = granularity or "month"
+    for attribute in attributes:
+        values = dict(chosen).get(attribute)
+        if values:
+            st.query_params[attribute] = ",".join(values)
+        elif attribute in st.query_params:
+            del st.query_params[attribute]
+    return State(current, choice, granularity or "month", tuple(chosen), settings())
 
 
 def current() -> State:
@@ -113,8 +176,18 @@ def current() -> State:
     ws = workspace()
     months = _months(ws)
     if not months:
-        return State(ws, None)
+        return State(ws, None, settings=settings())
     by_label = {month_label(month): month for month in months}
     chosen = by_label.get(st.session_state.get("as_of_select"))
     linked = st.query_params.get("as_of")
-    return State(ws, chosen or (linked if linked in months else months[-1]))
+    as_of = chosen or (linked if linked in months else months[-1])
+    granularity = st.session_state.get("granularity") or st.query_params.get("granularity") or "month"
+    granularity = granularity if granularity in GRANULARITIES else "month"
+    filters = []
+    for attribute, values in _attributes(ws).items():
+        picked = st.session_state.get(f"filter::{attribute}")
+        if picked is None:
+            picked = [v for v in _linked_list(attribute) if v in values]
+        if picked:
+            filters.append((attribute, tuple(picked)))
+    return State(ws, as_of, granularity, tuple(filters), settings())

@@ -251,3 +251,13 @@ def test_currencies_convert_with_a_rates_table_and_an_unknown_one_is_named():
     assert revenue.mrr_from_subscriptions(converted).iloc[:, 0].tolist() == [100.0, 90.0]
     with pytest.raises(InputError, match="USD"):
         revenue.convert_currency(rows, {"EUR": 1.0}, "subscriptions")
+
+
+def test_quarters_take_mrr_at_their_last_month_and_sum_movements():
+    series = revenue.movements(revenue.mrr_from_subscriptions(HAND))
+    quarters = revenue.aggregate_series(series, "quarter")
+    assert quarters.index.astype(str).tolist() == ["2024Q1", "2024Q2"]
+    assert quarters["mrr"].tolist() == [244, 314]
+    assert quarters.loc[pd.Period("2024Q1"), "new"] == 230 + 90
+    assert quarters.loc[pd.Period("2024Q1"), "churn"] == 30 + 100
+    assert quarters.loc[pd.Period("2024Q2"), "reactivation"] == 30
