@@ -1,23 +1,32 @@
-"""Overview: the month's headline KPIs and the MRR trend."""
+"""Overview: the month's headline KPIs with their trend, benchmark and computation, and the MRR trend."""
 
 import pandas as pd
 import streamlit as st
 
+from kpi.revenue import aggregate_series
 from ui import cards, charts, data, state
 
 current = state.current()
 st.title("Overview")
 if current.as_of is None:
-    st.info("This workspace has no revenue table yet: map a subscriptions or MRR sheet on the "
-            "**Map columns** page to see MRR, churn and retention.")
+    st.info("This workspace has no dated data yet: map a subscriptions, invoices or MRR sheet (or orders, "
+            "events) on the **Map columns** page.")
     st.stop()
 
 report = data.report(current)
 month = pd.Period(current.as_of, freq="M")
-st.caption(f"{current.workspace.name} · month-end snapshot of {month.strftime('%B %Y')}, "
-           f"compared with {(month - 1).strftime('%B %Y')}")
+compared = cards.PERIOD_NAMES[current.granularity]
+st.caption(f"{current.workspace.name} · month-end snapshot of {month.strftime('%B %Y')}, compared with the "
+           f"{compared}" + (f" · filtered: {current.filter_text()}" if current.filters else ""))
 
-cards.row(report.headline(), report.currency)
+if report.revenue is None:
+    st.info("No revenue table is mapped, so MRR, churn and retention are not available. Map a subscriptions, "
+            "invoices or MRR sheet on the **Map columns** page.")
+    cards.grid(report, ("nps", "csat", "fcr"), current.granularity)
+    st.stop()
+
+cards.grid(report, cards.OVERVIEW, current.granularity)
 
 st.subheader("MRR and its movements")
-st.plotly_chart(charts.mrr_trend(report.series_frame(), report.currency), width="stretch")
+series = aggregate_series(report.series_frame(), current.granularity)
+st.plotly_chart(charts.mrr_trend(series, report.currency), width="stretch")

@@ -91,8 +91,9 @@ class Report:
         index = self.revenue.series.index
         return index[index <= self.as_of]
 
-    def metric(self, key: str) -> Metric:
-        """A KPI at as_of, with the previous month's value and its monthly history.
+    def metric(self, key: str, back: int = 1) -> Metric:
+        """A KPI at as_of, with its value `back` months earlier (1: the previous month; 3: the
+        previous quarter's same month; 12: a year ago) and its monthly history.
 
         Revenue KPIs come from the revenue table; the others (OTHER_KPIS) from their own
         monthly series, computed with the report's settings."""
@@ -103,7 +104,8 @@ class Report:
             history = self.histories.get(key, pd.Series(dtype=float))
         history = history[history.index <= self.as_of] if self.as_of is not None else history
         value = _number(history.iloc[-1]) if len(history) and history.index[-1] == self.as_of else None
-        previous = _number(history.iloc[-2]) if value is not None and len(history) > 1 else None
+        earlier = self.as_of - back if self.as_of is not None else None
+        previous = _number(history.get(earlier)) if value is not None and earlier in history.index else None
         return Metric(key, value, previous, history)
 
     @cached_property

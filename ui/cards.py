@@ -1,4 +1,5 @@
-"""KPI cards: one `st.metric` per KPI with its month-over-month delta, sparkline and definition."""
+"""KPI cards: the value, its change against the previous period, a sparkline, the benchmark,
+and a "How is this computed?" popover with this month's numbers (from kpi.explain)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Callable
 
 import streamlit as st
 
-from kpi.report import Metric
 from kpi import formatting as fmt
+from kpi.explain import explain
+from kpi.report import Metric, Report
 
 
 @dataclass(frozen=True)
@@ -16,47 +18,91 @@ class Card:
     label: str
     show: Callable[[float | None, str | None], str]
     rate: bool  # rates change in percentage points, amounts and counts in %
-    lower_is_better: bool
-    definition: str
+    lower_is_better: bool = False
+    points: bool = False  # NPS changes in points
+    absolute: bool = False  # ratios change by their difference (+0.81×)
+
+
+def _money(v, c):
+    return fmt.money(v, c)
+
+
+def _percent(v, c):
+    return fmt.percent(v)
 
 
 CARDS: dict[str, Card] = {
-    "mrr": Card("MRR", lambda v, c: fmt.money(v, c), False, False,
-                "Monthly recurring revenue: Σ of every paying customer's MRR on the last day of the month."),
-    "arr": Card("ARR", lambda v, c: fmt.money(v, c), False, False, "Annual run rate: 12 × MRR."),
-    "customers": Card("Paying customers", lambda v, c: fmt.count(v), False, False,
-                      "Customers with MRR > 0 at the end of the month."),
-    "arpa": Card("ARPA", lambda v, c: fmt.money(v, c, compact=False), False, False,
-                 "Average revenue per account: MRR ÷ paying customers."),
-    "logo_churn_rate": Card("Logo churn", lambda v, c: fmt.percent(v), True, True,
-                            "Customers who churned this month ÷ paying customers at the end of last month. "
-                            "Benchmark: 3–8 % a month is typical for small-business SaaS, 0.42–0.58 % for "
-                            "established SaaS."),
-    "nrr_monthly": Card("NRR (monthly)", lambda v, c: fmt.percent(v), True, False,
-                        "Net revenue retention: (last month's MRR − churn − contraction + expansion) ÷ "
-                        "last month's MRR. Benchmark: ≥ 100 % is excellent."),
+    "mrr": Card("MRR", _money, False),
+    "arr": Card("ARR", _money, False),
+    "customers": Card("Paying customers", lambda v, c: fmt.count(v), False),
+    "arpa": Card("ARPA", lambda v, c: fmt.money(v, c, compact=False), False),
+    "logo_churn_rate": Card("Logo churn", _percent, True, lower_is_better=True),
+    "gross_mrr_churn_rate": Card("Gross MRR churn", _percent, True, lower_is_better=True),
+    "net_mrr_churn_rate": Card("Net MRR churn", _percent, True, lower_is_better=True),
+    "nrr_monthly": Card("NRR (monthly)", _percent, True),
+    "grr_monthly": Card("GRR (monthly)", _percent, True),
+    "quick_ratio": Card("Quick ratio", lambda v, c: fmt.ratio(v), False, absolute=True),
+    "ltv_cac": Card("LTV : CAC", lambda v, c: fmt.ratio(v), False, absolute=True),
+    "nps": Card("NPS", lambda v, c: fmt.NOT_AVAILABLE if fmt.missing(v) else f"{v:+.0f}", False, points=True),
+    "csat": Card("CSAT", _percent, True),
+    "fcr": Card("FCR", _percent, True),
 }
+OVERVIEW = ("mrr", "arr", "customers", "arpa", "quick_ratio", "logo_churn_rate", "gross_mrr_churn_rate",
+            "net_mrr_churn_rate", "nrr_monthly", "grr_monthly", "ltv_cac", "nps", "csat", "fcr")
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+PERIOD_NAMES = {"month": "previous month", "quarter": "same month last quarter", "year": "same month last year"}
 
 
 def delta(card: Card, metric: Metric) -> str | None:
+    if card.points:
+        return None if metric.change is None else f"{metric.change:+.1f} pts"
+    if card.absolute:
+        return None if metric.change is None else f"{metric.change:+.2f}×"
     if card.rate:
         return fmt.point_change(metric.value, metric.previous)
     return fmt.relative_change(metric.value, metric.previous)
 
 
+def card(report: Report, key: str, back: int = 1, compared: str = "previous month") -> None:
+    """One bordered card: value, delta against `back` months earlier, sparkline, benchmark, popover."""
+    spec = CARDS[key]
+    metric = report.metric(key, back)
+    explanation = explain(report, key)
+    history = metric.history.dropna().tail(12)
+    with st.container(border=True):
+        st.metric(
+            spec.label, spec.show(metric.value, report.currency), delta=delta(spec, metric),
+            delta_color="inverse" if spec.lower_is_better else "normal",
+            help=f"Change against the {compared}.",
+            chart_data=history.to_list() if len(history) > 1 else None, chart_type="line",
+        )
+        st.caption(explanation.benchmark or "\u00a0")  # keeps the cards of a row aligned
+        with st.popover("Formula", icon=":material/function:", width="stretch"):
+            st.markdown(f"**{spec.label}** = {explanation.definition}")
+            if explanation.computation:
+                st.text(f"{report.as_of.strftime('%B %Y')}: {explanation.computation}")
+            else:
+                st.text("Not available this month: the data it needs is missing or its denominator is 0.")
+            if explanation.benchmark_note:
+                st.caption(f"Benchmark: {explanation.benchmark_note}")
+
+
+def grid(report: Report, keys: tuple[str, ...], granularity: str = "month", per_row: int = 5) -> None:
+    """Cards in rows of `per_row`, compared with the previous period of the granularity."""
+    back, compared = PERIOD_MONTHS[granularity], PERIOD_NAMES[granularity]
+    for start in range(0, len(keys), per_row):
+        columns = st.columns(per_row)
+        for column, key in zip(columns, keys[start:start + per_row]):
+            with column:
+                card(report, key, back, compared)
+
+
 def row(metrics: list[Metric], currency: str | None) -> None:
-    """A responsive row of bordered KPI cards with deltas against the previous month."""
+    """A compact row of bordered KPI cards (no popovers) with deltas against the previous month."""
     with st.container(horizontal=True):
         for metric in metrics:
-            card = CARDS[metric.key]
+            spec = CARDS[metric.key]
             history = metric.history.dropna().tail(12)
-            st.metric(
-                card.label,
-                card.show(metric.value, currency),
-                delta=delta(card, metric),
-                delta_color="inverse" if card.lower_is_better else "normal",
-                help=card.definition,
-                border=True,
-                chart_data=history.to_list() if len(history) > 1 else None,
-                chart_type="line",
-            )
+            st.metric(spec.label, spec.show(metric.value, currency), delta=delta(spec, metric),
+                      delta_color="inverse" if spec.lower_is_better else "normal", border=True,
+                      chart_data=history.to_list() if len(history) > 1 else None, chart_type="line")

@@ -16,7 +16,8 @@ LOSSES = ("contraction", "churn")
 
 def mrr_trend(series: pd.DataFrame, currency: str | None) -> go.Figure:
     """MRR per month on top; below, the month's movements (gains up, losses down) and net new MRR."""
-    months = series.index.to_timestamp()
+    months = series.index.to_timestamp(how="end").normalize() if series.index.freqstr != "M" \
+        else series.index.to_timestamp()
     symbol = fmt.CURRENCY_SYMBOLS.get((currency or "").upper(), "")
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.58, 0.42], vertical_spacing=0.06)
     figure.add_scatter(x=months, y=series["mrr"], name="MRR", mode="lines", fill="tozeroy",
@@ -36,5 +37,5 @@ def mrr_trend(series: pd.DataFrame, currency: str | None) -> go.Figure:
     )
     figure.update_yaxes(title_text=f"MRR ({currency or 'amount'})", tickprefix=symbol, rangemode="tozero", row=1, col=1)
     figure.update_yaxes(title_text="Movements", tickprefix=symbol, zeroline=True, zerolinecolor="#adb5bd", row=2, col=1)
-    figure.update_xaxes(dtick="M3", tickformat="%b %Y", row=2, col=1)
+    figure.update_xaxes(tickformat="%b %Y", row=2, col=1)
     return figure
