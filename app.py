@@ -15,6 +15,7 @@ pages = st.navigation(
     {
         "Analysis": [
             st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+            st.Page("app_pages/revenue.py", title="Revenue", icon=":material/trending_up:"),
         ],
         "Data": [
             st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),

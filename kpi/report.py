@@ -349,3 +349,21 @@ def filter_tables(tables: Tables, filters: dict[str, list[str]] | tuple) -> Tabl
         for table, frame in tables.frames.items()
     }
     return Tables(frames, tables.quality, tables.options)
+
+
+def customer_names(tables: Tables) -> pd.Series:
+    """customer_id → name from the customers table (empty when there is none)."""
+    customers = _given(tables, "customers")
+    if customers is None or "name" not in customers:
+        return pd.Series(dtype="string")
+    named = customers.dropna(subset=["customer_id"]).drop_duplicates("customer_id")
+    return named.set_index("customer_id")["name"]
+
+
+def months_of_period(report: "Report", granularity: str) -> pd.PeriodIndex:
+    """The months of the as-of period (month, quarter or year) that have revenue, up to as_of."""
+    if report.revenue is None or report.as_of is None:
+        return pd.PeriodIndex([], freq="M")
+    months = report.months
+    period = report.as_of.asfreq(revenue.PERIOD_FREQ[granularity])
+    return months[months.asfreq(revenue.PERIOD_FREQ[granularity]) == period]

@@ -367,3 +367,24 @@ def aggregate_series(series: pd.DataFrame, period: str = "month") -> pd.DataFram
         out[column] = grouped[column].last()
     out.index.name = period
     return out[series.columns]
+
+
+def bridge(series: pd.DataFrame, months: pd.PeriodIndex) -> dict[str, float]:
+    """The MRR bridge over consecutive months: MRR before the first month, each movement summed
+    over the months, and MRR at the last month (start + gains − losses = end)."""
+    rows = series.loc[months]
+    position = series.index.get_loc(months[0])
+    start = float(series["mrr"].iloc[position - 1]) if position > 0 else 0.0
+    out = {"start": start, **{name: float(rows[name].sum()) for name in MOVEMENTS}}
+    out["end"] = float(rows["mrr"].iloc[-1])
+    return out
+
+
+def movement_details(mrr: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
+    """The customers behind the movements of some months (month, customer_id, movement,
+    previous, current, amount), largest amounts first within each month and movement."""
+    frames = [movement_of(mrr, month).assign(month=month) for month in months]  # ≤ 12 months
+    if not frames:
+        return pd.DataFrame(columns=["month", "customer_id", "movement", "previous", "current", "amount"])
+    details = pd.concat(frames, ignore_index=True)
+    return details[["month", "customer_id", "movement", "previous", "current", "amount"]]

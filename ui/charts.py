@@ -39,3 +39,64 @@ def mrr_trend(series: pd.DataFrame, currency: str | None) -> go.Figure:
     figure.update_yaxes(title_text="Movements", tickprefix=symbol, zeroline=True, zerolinecolor="#adb5bd", row=2, col=1)
     figure.update_xaxes(tickformat="%b %Y", row=2, col=1)
     return figure
+
+
+def _x(series: pd.DataFrame) -> pd.DatetimeIndex:
+    """Period index as dates a chart can place (a quarter or year at its last month)."""
+    index = series.index
+    return index.to_timestamp() if index.freqstr == "M" else index.asfreq("M", how="end").to_timestamp()
+
+
+def mrr_bridge(bridge: dict[str, float], currency: str | None, title: str) -> go.Figure:
+    """Waterfall from the opening MRR through each movement to the closing MRR."""
+    symbol = fmt.CURRENCY_SYMBOLS.get((currency or "").upper(), "")
+    steps = [("Opening MRR", bridge["start"], "absolute"), ("New", bridge["new"], "relative"),
+             ("Expansion", bridge["expansion"], "relative"), ("Reactivation", bridge["reactivation"], "relative"),
+             ("Contraction", -bridge["contraction"], "relative"), ("Churn", -bridge["churn"], "relative"),
+             ("Closing MRR", bridge["end"], "total")]
+    figure = go.Figure(go.Waterfall(
+        x=[s[0] for s in steps], y=[s[1] for s in steps], measure=[s[2] for s in steps],
+        text=[fmt.money(s[1], currency) for s in steps], textposition="outside",
+        increasing={"marker": {"color": COLORS["new"]}}, decreasing={"marker": {"color": COLORS["churn"]}},
+        totals={"marker": {"color": COLORS["mrr"]}}, connector={"line": {"color": "#adb5bd"}},
+        hovertemplate=f"%{{x}}: {symbol}%{{y:,.0f}}<extra></extra>",
+    ))
+    low = min(bridge["start"], bridge["end"]) * 0.9
+    figure.update_layout(title=title, height=420, margin={"l": 10, "r": 10, "t": 50, "b": 10}, showlegend=False)
+    figure.update_yaxes(tickprefix=symbol, range=[low, max(bridge["start"], bridge["end"]) * 1.08])
+    return figure
+
+
+def movements_over_time(series: pd.DataFrame, currency: str | None) -> go.Figure:
+    """Stacked movements per period (gains up, losses down) with the net new MRR line; bars are
+    selectable (clicking one lists the customers behind it)."""
+    symbol = fmt.CURRENCY_SYMBOLS.get((currency or "").upper(), "")
+    x = _x(series)
+    figure = go.Figure()
+    for name in GAINS + LOSSES:
+        sign = 1 if name in GAINS else -1
+        figure.add_bar(x=x, y=sign * series[name], name=name.capitalize(), marker_color=COLORS[name],
+                       hovertemplate=f"{name.capitalize()} {symbol}%{{y:,.0f}}<extra></extra>")
+    net = series[list(GAINS)].sum(axis=1) - series[list(LOSSES)].sum(axis=1)
+    figure.add_scatter(x=x, y=net, name="Net new MRR", mode="lines+markers", line={"color": COLORS["net"], "width": 2},
+                       hovertemplate=f"Net new {symbol}%{{y:,.0f}}<extra></extra>")
+    figure.update_layout(barmode="relative", height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                         legend={"orientation": "h", "y": 1.08, "x": 0}, hovermode="x unified", clickmode="event+select")
+    figure.update_yaxes(tickprefix=symbol, zeroline=True, zerolinecolor="#adb5bd")
+    return figure
+
+
+def mrr_arr(series: pd.DataFrame, currency: str | None) -> go.Figure:
+    """MRR (left axis) and ARR (right axis) per period."""
+    symbol = fmt.CURRENCY_SYMBOLS.get((currency or "").upper(), "")
+    x = _x(series)
+    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    figure.add_scatter(x=x, y=series["mrr"], name="MRR", mode="lines+markers", line={"color": COLORS["mrr"], "width": 3},
+                       hovertemplate=f"MRR {symbol}%{{y:,.0f}}<extra></extra>")
+    figure.add_scatter(x=x, y=12 * series["mrr"], name="ARR", mode="lines", line={"color": "#868e96", "dash": "dot"},
+                       hovertemplate=f"ARR {symbol}%{{y:,.0f}}<extra></extra>", secondary_y=True)
+    figure.update_layout(height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified",
+                         legend={"orientation": "h", "y": 1.1, "x": 0})
+    figure.update_yaxes(title_text="MRR", tickprefix=symbol, rangemode="tozero", secondary_y=False)
+    figure.update_yaxes(title_text="ARR", tickprefix=symbol, rangemode="tozero", secondary_y=True, showgrid=False)
+    return figure

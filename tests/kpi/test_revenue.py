@@ -261,3 +261,18 @@ def test_quarters_take_mrr_at_their_last_month_and_sum_movements():
     assert quarters.loc[pd.Period("2024Q1"), "new"] == 230 + 90
     assert quarters.loc[pd.Period("2024Q1"), "churn"] == 30 + 100
     assert quarters.loc[pd.Period("2024Q2"), "reactivation"] == 30
+
+
+def test_bridge_over_a_quarter_adds_up():
+    series = revenue.movements(revenue.mrr_from_subscriptions(HAND))
+    months = pd.period_range("2024-02", "2024-04", freq="M")
+    bridge = revenue.bridge(series, months)
+    assert bridge["start"] == 230 and bridge["end"] == 314
+    gains = bridge["new"] + bridge["expansion"] + bridge["reactivation"]
+    assert bridge["start"] + gains - bridge["contraction"] - bridge["churn"] == bridge["end"]
+
+
+def test_movement_details_list_customers_per_month():
+    details = revenue.movement_details(revenue.mrr_from_subscriptions(HAND), pd.period_range("2024-03", "2024-04", freq="M"))
+    assert details[["month", "customer_id", "movement"]].astype(str).values.tolist() == [
+        ["2024-03", "B", "churn"], ["2024-03", "C", "expansion"], ["2024-04", "F", "new"], ["2024-04", "D", "reactivation"]]
