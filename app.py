@@ -21,6 +21,7 @@ pages = st.navigation(
             st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
             st.Page("app_pages/mapping.py", title="Map columns", icon=":material/table_edit:"),
             st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
+            st.Page("app_pages/settings.py", title="Definitions & settings", icon=":material/tune:"),
         ],
     }
 )

@@ -33,6 +33,8 @@ class Settings:
     nps_rule: str = "all"  # or "latest": each customer's latest answer
     value_event: str = engagement.VALUE_EVENT  # the event that means "first value" (TTFV)
     gross_margin: float = economics.DEFAULT_GROSS_MARGIN  # used when no COGS costs are mapped
+    ltv_churn_months: int = economics.CHURN_MONTHS  # LTV: churn averaged over this many months
+    cac_months: int = economics.CAC_MONTHS  # CAC, payback and margin window
     reporting_currency: str | None = None  # with `rates`: convert every amount to this currency
     rates: tuple[tuple[str, float], ...] = ()  # (currency, value of one unit in the reporting currency)
 
@@ -265,7 +267,8 @@ def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings:
         cohorts=build_cohorts(tables, revenue_part, month, settings),
         orders=order_analysis.orders_summary(orders, end=month) if orders is not None else None,
         unit_economics=(economics.unit_economics(revenue_part.series, _given(tables, "costs"), month,
-                                                 gross_margin=settings.gross_margin)
+                                                 gross_margin=settings.gross_margin, cac_months=settings.cac_months,
+                                                 churn_months=settings.ltv_churn_months)
                         if revenue_part is not None else None),
         nps=surveys.nps(nps_rows, **survey) if nps_rows is not None else None,
         csat=(surveys.csat(csat_rows, scale=_scale(tables, "csat", surveys.CSAT_SCALE), **survey)
@@ -307,7 +310,8 @@ def other_kpi_histories(tables: Tables, revenue_part: Revenue | None, as_of: pd.
         months = revenue_part.series.index
         months = months[months <= as_of][-ECONOMICS_MONTHS:]
         costs = _given(tables, "costs")
-        rows = [economics.unit_economics(revenue_part.series, costs, month, gross_margin=settings.gross_margin).to_json()
+        rows = [economics.unit_economics(revenue_part.series, costs, month, gross_margin=settings.gross_margin,
+                                         cac_months=settings.cac_months, churn_months=settings.ltv_churn_months).to_json()
                 for month in months]  # ≤ 13 small computations on the monthly series
         frame = pd.DataFrame(rows, index=months, dtype=float)
         out.update({key: frame[key] for key in frame.columns})

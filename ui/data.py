@@ -74,3 +74,16 @@ def _attributes(key: str, _ws: Workspace) -> dict[str, list[str]]:
 def attributes(ws: Workspace) -> dict[str, list[str]]:
     """Customer attributes (and their values) the sidebar offers as segment filters."""
     return _attributes(ws.key, ws)
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def _event_names(key: str, _ws: Workspace) -> list[str]:
+    events = tables(_ws).get("events")
+    if events is None or "event" not in events:
+        return []
+    return sorted(events["event"].dropna().astype(str).unique())[:500]
+
+
+def event_names(ws: Workspace) -> list[str]:
+    """Distinct event names of the workspace (the choices of the value event)."""
+    return _event_names(ws.key, ws)

@@ -91,11 +91,11 @@ def month_label(month: str) -> str:
 
 def settings() -> Settings:
     """The session's conventions (edited on Definitions & settings)."""
-    return st.session_state.get("settings") or Settings()
+    return st.session_state.get("kpi_settings") or Settings()
 
 
 def set_settings(new: Settings) -> None:
-    st.session_state["settings"] = new
+    st.session_state["kpi_settings"] = new
 
 
 def _months(current: Workspace) -> list[str]:

@@ -1,0 +1,108 @@
+"""Definitions & settings: every convention in force, visible and editable in one place."""
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from kpi.report import Settings
+from ui import data, state
+
+current = state.current()
+settings = state.settings()
+report = data.report(current) if current.as_of is not None else None
+economics = report.unit_economics if report is not None else None
+st.title("Definitions & settings")
+st.caption("Every number follows the KPI definitions (../shared/KPI_DEFINITIONS.md); where a convention can be "
+           "chosen, the default is the one written there and your choice applies to every page, export and "
+           "download of this session.")
+
+st.subheader("Revenue")
+st.markdown(
+    "- **MRR is an end-of-month snapshot**: a subscription counts in month M when it has started by M's last day "
+    "and has not ended by then. A customer who starts and cancels inside one month never shows (as in ProfitWell); "
+    "a 100 % discount makes MRR 0, which is churn (as in Baremetrics).\n"
+    "- **Movements**: new (first MRR ever), reactivation (MRR again after a gap), expansion, contraction, churn; "
+    "MRR(M) = MRR(M−1) + new + reactivation + expansion − contraction − churn.\n"
+    "- **Trials and non-paying statuses** (trialing, incomplete, essai) are not MRR; a row counts from its trial end.\n"
+    "- **One revenue source**: subscriptions, else invoices, else MRR rows — never two added together."
+)
+
+with st.form("settings"):
+    st.subheader("Conventions you can change")
+    left, right = st.columns(2)
+    with left:
+        cohort_by = st.radio("Cohort of a customer", ["first_payment", "signup"],
+                             index=["first_payment", "signup"].index(settings.cohort_by), horizontal=True,
+                             format_func={"first_payment": "First payment month", "signup": "Signup date"}.get)
+        windows = {90: "Last 90 days", "month": "The month only", "all": "All responses to date"}
+        survey_window = st.radio("Survey window of NPS, CSAT and CES", list(windows), horizontal=True,
+                                 index=list(windows).index(settings.survey_window)
+                                 if settings.survey_window in windows else 0, format_func=windows.get)
+        nps_rule = st.radio("NPS counting rule", ["all", "latest"], index=["all", "latest"].index(settings.nps_rule),
+                            horizontal=True, format_func={"all": "Every response",
+                                                          "latest": "Latest answer per customer"}.get)
+        value_events = data.event_names(current.workspace)
+        value_event = st.selectbox(
+            "Value event (time to first value)", value_events or [settings.value_event],
+            index=(value_events.index(settings.value_event) if settings.value_event in value_events else 0),
+            help="The product event that means a new customer got value.")
+    with right:
+        gross_margin = st.number_input("Gross margin when no COGS are mapped (%)", 0.0, 100.0,
+                                       float(settings.gross_margin * 100), step=1.0)
+        if economics is not None and economics.gross_margin_source == "costs":
+            st.caption(f"This workspace maps COGS costs: the gross margin in force is "
+                       f"{economics.gross_margin:.1%} (1 − COGS ÷ MRR) and this setting is not used.")
+        ltv_churn_months = st.number_input("LTV: average churn over the last … months", 1, 24,
+                                           int(settings.ltv_churn_months))
+        cac_months = st.number_input("CAC, payback and gross margin: over the last … months", 1, 12,
+                                     int(settings.cac_months))
+        reporting_currency = st.text_input("Reporting currency (with a rates table)",
+                                           settings.reporting_currency or "", max_chars=3,
+                                           placeholder="EUR").strip().upper() or None
+        rates = st.data_editor(
+            pd.DataFrame(list(settings.rates) or [], columns=["currency", "rate"]).astype({"currency": str,
+                                                                                       "rate": float}),
+            num_rows="dynamic", hide_index=True, width="stretch", key="rates_editor",
+            column_config={"currency": st.column_config.TextColumn("Currency", max_chars=3),
+                           "rate": st.column_config.NumberColumn("Value of 1 unit in the reporting currency",
+                                                                 min_value=0.0, format="%.6f")},
+        )
+    saved = st.form_submit_button("Apply to every page", type="primary")
+if saved:
+    clean_rates = tuple((str(c).strip().upper(), float(r)) for c, r in rates.dropna().itertuples(index=False)
+                        if str(c).strip() and r > 0)
+    if clean_rates and not reporting_currency:
+        st.error("A rates table needs a reporting currency.")
+    else:
+        state.set_settings(replace(settings, cohort_by=cohort_by, survey_window=survey_window, nps_rule=nps_rule,
+                                   value_event=value_event, gross_margin=gross_margin / 100,
+                                   ltv_churn_months=int(ltv_churn_months), cac_months=int(cac_months),
+                                   reporting_currency=reporting_currency, rates=clean_rates))
+        st.success("Settings applied.")
+        st.rerun()
+if st.button("Back to the defaults", icon=":material/restart_alt:"):
+    state.set_settings(Settings())
+    st.rerun()
+
+st.subheader("Fixed by the definitions")
+st.markdown(
+    "- **NPS**: promoters 9–10, passives 7–8, detractors 0–6; margin of error at 95 %.\n"
+    "- **CSAT**: share of answers in the top two boxes of the scale (4–5 on 1–5; a mapping option sets "
+    "another scale). **CES**: the mean on the data's own scale (1–7 by default).\n"
+    "- **FCR**: tickets resolved at first contact ÷ tickets whose outcome is known.\n"
+    "- **LTV** = ARPA × gross margin ÷ average monthly logo churn (ChartMogul); **CAC** = sales & marketing "
+    "costs ÷ new customers; **payback** = CAC ÷ (ARPA of new customers × gross margin).\n"
+    "- **Health**: red < 40 ≤ yellow < 70 ≤ green; weights on the Customers & health page.\n"
+    "- A ratio whose denominator is 0 shows n/a, never 0."
+)
+
+st.subheader("Reconcile with your billing system")
+if report is None or report.revenue is None:
+    st.info("Map a subscriptions, invoices or MRR sheet to download the MRR of every customer and month.")
+else:
+    mrr = report.revenue.mrr.loc[:, report.months]
+    st.caption(f"{len(mrr)} customers × {mrr.shape[1]} months, in {report.currency or 'the data currency'}: the "
+               "table every revenue figure is computed from.")
+    st.download_button("Download MRR per customer and month (CSV)", mrr.rename(columns=str).to_csv().encode("utf-8"),
+                       file_name=f"mrr_by_customer_{report.as_of}.csv", mime="text/csv", icon=":material/download:")

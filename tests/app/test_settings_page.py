@@ -1,0 +1,57 @@
+"""Definitions & settings: conventions are visible, and a change applies to every page."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from kpi.demo import load_demo
+from kpi.report import Settings, build_report
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start() -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.run()
+    app.switch_page("app_pages/settings.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def submit(app: AppTest) -> None:
+    next(b for b in app.button if b.label == "Apply to every page").click().run()
+    assert not app.exception, app.exception
+
+
+def test_conventions_in_force_are_shown():
+    app = start()
+    text = " ".join(m.value for m in app.markdown)
+    assert "end-of-month snapshot" in text and "promoters 9–10" in text
+    assert app.radio[2].value == "all"  # NPS counting rule: every response by default
+
+
+def test_latest_answer_rule_changes_the_nps_everywhere():
+    app = start()
+    app.radio[2].set_value("latest")
+    submit(app)
+    assert app.session_state["kpi_settings"].nps_rule == "latest"
+    app.switch_page("app_pages/overview.py").run()
+    shown = next(m.value for m in app.metric if m.label == "NPS")
+    expected = build_report(load_demo(), settings=Settings(nps_rule="latest")).metric("nps").value
+    assert shown == f"{expected:+.0f}"
+
+
+def test_ltv_window_setting_changes_ltv_cac():
+    app = start()
+    app.number_input[1].set_value(12)
+    submit(app)
+    app.switch_page("app_pages/overview.py").run()
+    shown = next(m.value for m in app.metric if m.label == "LTV : CAC")
+    expected = build_report(load_demo(), settings=Settings(ltv_churn_months=12)).metric("ltv_cac").value
+    assert shown == f"{expected:.2f}×"
+    assert expected != build_report(load_demo()).metric("ltv_cac").value
+
+
+def test_the_mrr_table_to_reconcile_with_billing_is_offered():
+    app = start()
+    assert any("MRR per customer and month" in b.label for b in app.get("download_button"))
