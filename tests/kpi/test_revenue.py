@@ -276,3 +276,26 @@ def test_movement_details_list_customers_per_month():
     details = revenue.movement_details(revenue.mrr_from_subscriptions(HAND), pd.period_range("2024-03", "2024-04", freq="M"))
     assert details[["month", "customer_id", "movement"]].astype(str).values.tolist() == [
         ["2024-03", "B", "churn"], ["2024-03", "C", "expansion"], ["2024-04", "F", "new"], ["2024-04", "D", "reactivation"]]
+
+
+# ChartMogul's worked examples (issue 4).
+def test_back_to_back_rows_at_the_same_price_are_neither_churn_nor_new():
+    rows = subscriptions([("X", "2024-01-01", "2024-02-01", 50, 1), ("X", "2024-02-01", "2024-03-01", 50, 1),
+                          ("X", "2024-03-01", None, 50, 1)])
+    series = revenue.movements(revenue.mrr_from_subscriptions(rows))
+    assert series["churn"].sum() == 0 and series["new"].tolist() == [50, 0, 0]
+    assert series["reactivation"].sum() == 0
+
+
+def test_an_annual_plan_of_2000_is_166_67_of_new_mrr():
+    series = revenue.movements(revenue.mrr_from_subscriptions(subscriptions([("X", "2024-01-01", None, 2000, 12)])))
+    assert series.loc[P("2024-01"), "new"] == pytest.approx(166.67, abs=0.005)
+
+
+def test_cancelling_one_of_two_plans_is_contraction_and_the_last_one_churn_then_back_is_reactivation():
+    rows = subscriptions([("X", "2024-01-01", "2024-03-01", 100, 1), ("X", "2024-01-01", "2024-04-01", 30, 1),
+                          ("X", "2024-06-01", None, 80, 1)])
+    series = revenue.movements(revenue.mrr_from_subscriptions(rows))
+    assert series.loc[P("2024-03"), ["contraction", "churn"]].tolist() == [100, 0]
+    assert series.loc[P("2024-04"), ["contraction", "churn"]].tolist() == [0, 30]
+    assert series.loc[P("2024-06"), ["reactivation", "new"]].tolist() == [80, 0]
