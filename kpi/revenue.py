@@ -106,24 +106,27 @@ def mrr_from_subscriptions(subscriptions: pd.DataFrame, last_month: int | None =
 
 
 def _spread(counted: pd.DataFrame, horizon: int | None) -> pd.DataFrame:
-    """Sum per customer and month the amount of each row over its months [first, stop)."""
-    customers, codes = np.unique(counted["customer_id"].astype(str).to_numpy(), return_inverse=True)
+    """Sum per customer and month the amount of each row over its months [first, stop).
+
+    A difference array: each row adds its amount at `first` and takes it back at `stop`; a
+    cumulative sum along the months gives every month's total. Float residues of the
+    take-backs (|x| < 1e-9) are zeroed so that a customer who left is exactly 0."""
     if counted.empty or horizon is None:
         return pd.DataFrame(index=pd.Index([], name="customer_id", dtype=object))
+    codes, customers = pd.factorize(counted["customer_id"].astype("string"), sort=True)
     first = counted["first"].to_numpy(dtype=np.int64)
     stop = counted["stop"].to_numpy(dtype=np.int64)
+    amount = counted["amount"].to_numpy(dtype=float)
     m0 = int(first.min())
     n_months = horizon - m0 + 1
-    lengths = stop - first
-    # each row repeated once per month it covers: offsets 0, 1, … inside each run
-    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    months = np.repeat(first - m0, lengths) + offsets
-    cells = np.repeat(codes, lengths) * n_months + months
-    values = np.bincount(cells, weights=np.repeat(counted["amount"].to_numpy(dtype=float), lengths),
-                         minlength=len(customers) * n_months)
-    matrix = values.reshape(len(customers), n_months)
+    width = n_months + 1  # one spare column receives the take-backs of rows still open
+    cells = np.concatenate([codes * width + (first - m0), codes * width + (stop - m0)])
+    diff = np.bincount(cells, weights=np.concatenate([amount, -amount]), minlength=len(customers) * width)
+    matrix = np.cumsum(diff.reshape(len(customers), width), axis=1)[:, :n_months]
+    matrix[np.abs(matrix) < _TOLERANCE] = 0.0
     columns = pd.period_range(month_period(m0), periods=n_months, freq="M")
-    return pd.DataFrame(matrix, index=pd.Index(customers, name="customer_id"), columns=columns)
+    return pd.DataFrame(matrix, index=pd.Index(np.asarray(customers, dtype=object), name="customer_id"),
+                        columns=columns)
 
 
 _DAYS_PER_MONTH = 30.4375
