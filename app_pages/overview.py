@@ -4,13 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from kpi.revenue import aggregate_series
-from ui import cards, charts, data, state
+from ui import cards, charts, data, empty, state
 
 current = state.current()
 st.title("Overview")
 if current.as_of is None:
-    st.info("This workspace has no dated data yet: map a subscriptions, invoices or MRR sheet (or orders, "
-            "events) on the **Map columns** page.")
+    empty.missing(("subscriptions", "invoices", "mrr"), "MRR, churn, retention and every revenue KPI")
     st.stop()
 
 report = data.report(current)
@@ -20,8 +19,7 @@ st.caption(f"{current.workspace.name} · month-end snapshot of {month.strftime('
            f"{compared}" + (f" · filtered: {current.filter_text()}" if current.filters else ""))
 
 if report.revenue is None:
-    st.info("No revenue table is mapped, so MRR, churn and retention are not available. Map a subscriptions, "
-            "invoices or MRR sheet on the **Map columns** page.")
+    empty.missing(("subscriptions", "invoices", "mrr"), "MRR, churn and the revenue KPIs")
     cards.grid(report, ("nps", "csat", "fcr"), current.granularity)
     st.stop()
 

@@ -6,13 +6,13 @@ import streamlit as st
 from kpi import formatting as fmt
 from kpi.report import customer_names, months_of_period
 from kpi.revenue import PERIOD_FREQ, aggregate_series, bridge, movement_details
-from ui import charts, data, state
+from ui import charts, data, empty, state
 
 current = state.current()
 st.title("Revenue")
 report = data.report(current) if current.as_of is not None else None
 if report is None or report.revenue is None:
-    st.info("No revenue table is mapped yet: map a subscriptions, invoices or MRR sheet on the **Map columns** page.")
+    empty.missing(("subscriptions", "invoices", "mrr"), "the MRR bridge and movements")
     st.stop()
 
 granularity = current.granularity

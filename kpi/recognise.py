@@ -196,6 +196,7 @@ class Proposal:
     columns: dict[str, str] = field(default_factory=dict)
     field_confidence: dict[str, float] = field(default_factory=dict)
     layout: str = "long"
+    rank: float = field(default=0.0, compare=False, repr=False)  # unclipped score: breaks ties at 100 %
 
     def mapping(self) -> TableMapping:
         return TableMapping(self.table or "", dict(self.columns), self.layout)
@@ -261,7 +262,7 @@ def _propose_table(sheet: Sheet, table: str, sample: pd.DataFrame, header_tokens
         score += 0.1
     if table in SURVEY_HINTS and any(name_score(header_tokens[columns["score"]], SURVEY_HINTS[table]) >= 0.5 for _ in [0]):
         score += 0.1
-    return Proposal(sheet.key, table, round(min(score, 1.0), 3), columns, confidence)
+    return Proposal(sheet.key, table, round(min(score, 1.0), 3), columns, confidence, rank=score)
 
 
 def _score_by_values(sheet: Sheet, table: str, sample: pd.DataFrame, columns: dict[str, str],
@@ -309,7 +310,7 @@ def recognise(sheet: Sheet) -> Proposal:
         return wide
     fits: dict = {}
     proposals = [_propose_table(sheet, table, sample, header_tokens, fits) for table in TABLES]
-    best = max(proposals, key=lambda p: p.confidence)
+    best = max(proposals, key=lambda p: p.rank)
     if best.confidence < TABLE_THRESHOLD:
         return Proposal(sheet.key, None, best.confidence)
     return best

@@ -69,4 +69,5 @@ def test_overview_of_an_uploaded_workspace_uses_its_own_numbers():
 
 def test_workspace_without_revenue_says_what_to_map():
     app = start(french_workspace(mapping={}))
-    assert "no revenue table yet" in app.info[0].value
+    assert "upload a **subscriptions** or **invoices** or **mrr** file" in app.info[0].value
+    assert len(app.get("download_button")) == 3
