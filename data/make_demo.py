@@ -1036,10 +1036,10 @@ class Generator:
             ms = MONTH_STARTS[m]
             new = self.new_per_month[m]
             base = 6 + 29 * (m / 35) ** 0.85
-            cac = (1700 + 1300 * m / 35) * float(rng.uniform(0.88, 1.12))
+            cac = (750 + 450 * m / 35) * float(rng.uniform(0.88, 1.12))  # self-serve SMB: ~€1k per customer
             sm = cac * (0.6 * new + 0.4 * base)
             if ms.month in (3, 10) and m > 3:
-                sm += 9000  # trade shows
+                sm += 4000  # trade shows
             if ms.month == 8:
                 sm *= 0.75  # campaigns paused for the holidays
             active = sum(1 for c in self.customers if c.kind == "paying" and any(
