@@ -4,7 +4,7 @@ import streamlit as st
 
 from kpi.errors import InputError
 from kpi.layouts import LayoutMemory
-from kpi.mapping import apply_mapping, mapping_to_json, parse_mapping
+from kpi.mapping import mapping_to_json, parse_mapping
 from ui import data, mapping_editor, state
 
 ws = state.workspace()
@@ -38,15 +38,14 @@ for sheet in data.sheets(ws):
         draft = mapping_editor.sheet_editor(sheet, ws.mapping.get(sheet.key))
         if draft is None:
             continue
-        try:
-            result = apply_mapping(sheet, draft)
-        except InputError as error:
-            st.error(error.message)
+        quality = data.check(ws, sheet, draft)
+        if isinstance(quality, InputError):
+            st.error(quality.message)
             continue
         drafts[sheet.key] = draft
         if ws.name != state.DEMO:
             memory.remember(sheet, draft)  # next month's file with these headers maps itself
-        mapping_editor.quality_summary(result.quality)
+        mapping_editor.quality_summary(quality)
 
 if drafts != ws.mapping:
     name = f"{state.DEMO} — edited" if ws.name == state.DEMO else ws.name

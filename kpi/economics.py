@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kpi import formatting as fmt
 from kpi.errors import InputError
 from kpi.schema import COST_CATEGORIES
 
@@ -146,7 +147,29 @@ def unit_economics(series: pd.DataFrame, costs: pd.DataFrame | None, as_of: pd.P
     crc           = customer_success costs of as_of ÷ paying customers at as_of.
     A zero or missing denominator gives None.
     """
-    month = pd.Period(as_of, freq="M")
+    table, present = _monthly_costs(costs)
+    return _unit_economics(series, table, present, pd.Period(as_of, freq="M"), gross_margin=gross_margin,
+                           cac_months=cac_months, churn_months=churn_months)
+
+
+def _monthly_costs(costs: pd.DataFrame | None) -> tuple[pd.DataFrame, set]:
+    """Costs per month and category, and the categories that appear at all."""
+    table = costs_by_month(costs) if costs is not None and len(costs) else pd.DataFrame(columns=list(COST_CATEGORIES))
+    present = set(cost_category(costs["category"]).unique()) if costs is not None and "category" in costs else set()
+    return table, present
+
+
+def unit_economics_history(series: pd.DataFrame, costs: pd.DataFrame | None, months: pd.PeriodIndex, *,
+                           gross_margin: float = DEFAULT_GROSS_MARGIN, cac_months: int = CAC_MONTHS,
+                           churn_months: int = CHURN_MONTHS) -> list[UnitEconomics]:
+    """`unit_economics` at each of `months`, reading the costs once."""
+    table, present = _monthly_costs(costs)
+    return [_unit_economics(series, table, present, month, gross_margin=gross_margin, cac_months=cac_months,
+                            churn_months=churn_months) for month in months]
+
+
+def _unit_economics(series: pd.DataFrame, table: pd.DataFrame, present: set, month: pd.Period, *,
+                    gross_margin: float, cac_months: int, churn_months: int) -> UnitEconomics:
     if month not in series.index:
         raise InputError(f"as-of month {month} is outside the revenue data")
     row = series.loc[month]
@@ -154,8 +177,6 @@ def unit_economics(series: pd.DataFrame, costs: pd.DataFrame | None, as_of: pd.P
     arpa = _div(row["mrr"], customers)
     churn, churn_window = mean_logo_churn(series, month, churn_months)
 
-    table = costs_by_month(costs) if costs is not None and len(costs) else pd.DataFrame(columns=list(COST_CATEGORIES))
-    present = set(cost_category(costs["category"]).unique()) if costs is not None and "category" in costs else set()
     window_months = pd.period_range(month - (cac_months - 1), month, freq="M")
     covered = tuple(m for m in window_months if m in table.index)
     spend = table.loc[list(covered)].sum() if covered else pd.Series(0.0, index=list(COST_CATEGORIES))
@@ -208,3 +229,107 @@ def ltv_variants(economics: UnitEconomics, *, lifetime_months: float | None = No
         contract_duration=arpa * margin * duration if None not in (arpa, margin, duration) else None,
         lifetime_months=duration,
     )
+
+
+# ── Views for the Unit economics page: benchmark, workings, variants, costs ──────────────────
+
+LTV_CAC_BENCHMARK = 3.0  # KPI_DEFINITIONS.md §8: LTV:CAC > 3
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """Where a KPI stands against its published benchmark (§8)."""
+
+    met: bool | None  # None: the KPI is n/a
+    text: str
+
+
+def ltv_cac_benchmark(ltv_cac: float | None) -> Benchmark:
+    """LTV:CAC against the seeds' benchmark: above 3 (a customer returns more than three times
+    what acquiring it cost) is healthy; at or below 3, acquisition costs too much for what a
+    customer brings in."""
+    if ltv_cac is None or pd.isna(ltv_cac):
+        return Benchmark(None, "LTV:CAC is n/a this month (it needs churn, sales & marketing costs and new "
+                               "customers), so it cannot be compared with the benchmark of 3×.")
+    shown = fmt.ratio(ltv_cac)
+    if ltv_cac > LTV_CAC_BENCHMARK:
+        return Benchmark(True, f"LTV:CAC is {shown}, above the benchmark of 3×: a customer's lifetime value "
+                               "covers its acquisition cost more than three times.")
+    return Benchmark(False, f"LTV:CAC is {shown}, below the benchmark of 3×: a customer's lifetime value covers "
+                            f"{shown.removesuffix('×')} times its acquisition cost, where healthy SaaS aims for "
+                            "more than three.")
+
+
+def _months_text(value: float | None) -> str:
+    return fmt.NOT_AVAILABLE if fmt.missing(value) else f"{value:.1f} months"
+
+
+def _window_text(months: tuple[pd.Period, ...]) -> str:
+    if not months:
+        return "no month with costs"
+    first, last = months[0], months[-1]
+    return first.strftime("%b %Y") if first == last else f"{first.strftime('%b %Y')}–{last.strftime('%b %Y')}"
+
+
+def unit_economics_workings(economics: UnitEconomics, currency: str | None = None) -> pd.DataFrame:
+    """How each unit-economics KPI was computed this month, formula and numbers side by side.
+
+    One row per KPI (LTV, CAC, LTV:CAC, CAC payback, CRC, gross margin, and the two inputs
+    ARPA of new customers and logo churn): kpi, formula, workings (the formula with this month's
+    inputs, formatted as the UI shows them) and value. Text only: ready to show as a table.
+    """
+    def money(value: float | None) -> str:
+        return fmt.money(value, currency, compact=False) if not fmt.missing(value) and abs(value) < 10_000 \
+            else fmt.money(value, currency)
+
+    e = economics
+    cost_window = _window_text(e.cost_months)
+    churn_window = _window_text(e.churn_months)
+    if e.gross_margin_source == "costs":
+        margin_formula = f"1 − COGS ÷ MRR, summed over {cost_window}"
+        margin_workings = f"1 − {money(e.cogs)} ÷ {money(e.revenue)}"
+    else:
+        margin_formula = "the gross-margin setting (no COGS costs mapped)"
+        margin_workings = f"setting: {fmt.percent(e.gross_margin)}"
+    rows = [
+        ("LTV", f"ARPA × gross margin ÷ mean monthly logo churn, {churn_window}",
+         f"{money(e.arpa)} × {fmt.percent(e.gross_margin)} ÷ {fmt.percent(e.churn_rate_6m, 2)}", money(e.ltv)),
+        ("CAC", f"sales & marketing costs ÷ new customers, over {cost_window}",
+         f"{money(e.sales_marketing)} ÷ {fmt.count(e.new_customers)}", money(e.cac)),
+        ("LTV:CAC", "LTV ÷ CAC (benchmark: above 3×)", f"{money(e.ltv)} ÷ {money(e.cac)}", fmt.ratio(e.ltv_cac)),
+        ("CAC payback", "CAC ÷ (ARPA of new customers × gross margin)",
+         f"{money(e.cac)} ÷ ({money(e.arpa_new)} × {fmt.percent(e.gross_margin)})", _months_text(e.payback_months)),
+        ("CRC", f"customer-success costs of {e.month.strftime('%b %Y')} ÷ paying customers",
+         f"{money(e.customer_success)} ÷ {fmt.count(e.customers)}", money(e.crc)),
+        ("Gross margin", margin_formula, margin_workings, fmt.percent(e.gross_margin)),
+        ("ARPA of new customers", f"new MRR ÷ new customers, over {cost_window}",
+         f"{money(e.new_mrr)} ÷ {fmt.count(e.new_customers)}", money(e.arpa_new)),
+        ("Logo churn (mean)", f"mean of the monthly logo churn rates, {churn_window}",
+         f"{len(e.churn_months)} month(s) averaged", fmt.percent(e.churn_rate_6m, 2)),
+    ]
+    return pd.DataFrame(rows, columns=["kpi", "formula", "workings", "value"])
+
+
+def ltv_variants_table(variants: LtvVariants, currency: str | None = None) -> pd.DataFrame:
+    """The seeds' LTV formulas side by side: variant, formula, value (formatted) and amount (number)."""
+    duration = _months_text(variants.lifetime_months)
+    rows = [
+        ("ChartMogul (headline)", "ARPA × gross margin ÷ monthly logo churn", variants.chartmogul),
+        ("Without margin (seed 000)", "ARPA ÷ monthly logo churn", variants.without_margin),
+        ("Contract duration (seed 000)", f"ARPA × gross margin × contract duration ({duration})",
+         variants.contract_duration),
+    ]
+    return pd.DataFrame({
+        "variant": [row[0] for row in rows],
+        "formula": [row[1] for row in rows],
+        "value": [fmt.money(row[2], currency, compact=False) for row in rows],
+        "amount": [np.nan if row[2] is None else float(row[2]) for row in rows],
+    })
+
+
+def costs_up_to(costs: pd.DataFrame, as_of: pd.Period | str, months: int | None = None) -> pd.DataFrame:
+    """`costs_by_month` up to as_of (the last `months` months of it when given): one row per month
+    with cost rows, columns sales_marketing, customer_success, cogs, other."""
+    table = costs_by_month(costs)
+    table = table[table.index <= pd.Period(as_of, freq="M")]
+    return table.iloc[-months:] if months else table

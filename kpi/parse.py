@@ -90,6 +90,7 @@ _SLASH = re.compile(
     re.IGNORECASE,
 )
 _SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+_PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?Z?")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
@@ -115,7 +116,9 @@ def _wall_time(value: object) -> pd.Timestamp:
 def decide_date_order(raw: pd.Series) -> str:
     """'dmy' or 'mdy' for a column of dd/mm vs mm/dd dates: a first part above 12 means day
     first, a second part above 12 means month first; day first when the values don't say."""
-    parts = _text(raw.dropna()).str.extract(_SLASH)
+    text = _text(raw.dropna().drop_duplicates())
+    text = text[text.str.contains(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d", regex=True).fillna(False).astype(bool)]
+    parts = text.str.extract(_SLASH)
     a = pd.to_numeric(parts["a"], errors="coerce")
     b = pd.to_numeric(parts["b"], errors="coerce")
     day_first_votes = int((a > 12).sum())
@@ -163,11 +166,18 @@ def parse_dates(raw: pd.Series, date_order: str | None = None) -> Parsed:
         serial = numbers.between(20000, 80000).fillna(False).astype(bool)
         if serial.any():
             out[serial] = (_EXCEL_EPOCH + pd.to_timedelta(numbers[serial].round(6), unit="D")).astype("datetime64[s]")
-        iso = text.where(~serial).str.extract(_ISO)
+        # fast path: plain ISO text (the common export format) parsed by pandas' C parser
+        plain = text.where(~serial).str.fullmatch(_PLAIN_ISO).fillna(False).astype(bool)
+        if plain.any():
+            out[plain] = pd.to_datetime(text[plain].str.removesuffix("Z"), format="ISO8601",
+                                        errors="coerce").astype("datetime64[s]")
+        todo = text.notna() & ~serial & out.isna()
+        iso = text[todo].str.extract(_ISO).reindex(text.index)
         got_iso = iso["y"].notna()
         if got_iso.any():
             out[got_iso] = _assemble(iso["y"], iso["m"], iso["d"], iso["H"], iso["M"], iso["S"])[got_iso]
-        sl = text.where(~serial & ~got_iso).str.extract(_SLASH)
+        todo &= ~got_iso
+        sl = text[todo].str.extract(_SLASH).reindex(text.index)
         got_sl = sl["y"].notna()
         if got_sl.any():
             year = pd.to_numeric(sl["y"], errors="coerce")

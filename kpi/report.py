@@ -310,9 +310,9 @@ def other_kpi_histories(tables: Tables, revenue_part: Revenue | None, as_of: pd.
         months = revenue_part.series.index
         months = months[months <= as_of][-ECONOMICS_MONTHS:]
         costs = _given(tables, "costs")
-        rows = [economics.unit_economics(revenue_part.series, costs, month, gross_margin=settings.gross_margin,
-                                         cac_months=settings.cac_months, churn_months=settings.ltv_churn_months).to_json()
-                for month in months]  # ≤ 13 small computations on the monthly series
+        rows = [result.to_json() for result in economics.unit_economics_history(
+            revenue_part.series, costs, months, gross_margin=settings.gross_margin, cac_months=settings.cac_months,
+            churn_months=settings.ltv_churn_months)]
         frame = pd.DataFrame(rows, index=months, dtype=float)
         out.update({key: frame[key] for key in frame.columns})
     return {key: series.astype(float) for key, series in out.items()}

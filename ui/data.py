@@ -3,19 +3,25 @@
 Caches are keyed by content hashes (file bytes, mapping), never by object identity, and
 bounded (`max_entries`, `ttl`) so memory stays flat. Two sessions share a cached object only
 when their inputs are byte-for-byte the same, so one user's data is never served to another.
+They are resource caches (the object itself, not a pickled copy): sheets, tables and reports
+are immutable by convention — pages read them and never modify them — so sharing them costs
+nothing and a rerun does not unpickle megabytes of frames.
 """
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
+from kpi.errors import InputError
 from kpi.io import Sheet, read_bytes
-from kpi.mapping import Tables, build_tables
+from kpi.mapping import TableMapping, TableQuality, Tables, apply_mapping, build_tables
 from kpi.report import Report, Settings, build_report, filter_tables, segment_attributes
 from ui.state import State, Workspace
 
 
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
 def _sheets(name: str, digest: str, _data: bytes) -> list[Sheet]:  # keyed by name + content hash
     return read_bytes(name, _data)
 
@@ -30,7 +36,7 @@ def sheets_of_file(name: str, data: bytes, digest: str) -> list[Sheet]:
     return _sheets(name, digest, data)
 
 
-@st.cache_data(max_entries=16, ttl=3600, show_spinner="Reading and checking the files…")
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner="Reading and checking the files…")
 def _tables(key: str, _ws: Workspace) -> Tables:  # key: content hash of files + mapping
     return build_tables(sheets(_ws), _ws.mapping)
 
@@ -39,7 +45,7 @@ def tables(ws: Workspace) -> Tables:
     return _tables(ws.key, ws)
 
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner="Computing KPIs…")
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner="Computing KPIs…")
 def _report(key: str, as_of: str | None, filters: tuple, settings: Settings, _ws: Workspace) -> Report:
     return build_report(filter_tables(tables(_ws), filters), as_of, settings)
 
@@ -53,7 +59,7 @@ def report(current: State | Workspace, as_of: str | None = None) -> Report:
                    current.workspace)
 
 
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def _report_months(key: str, _ws: Workspace) -> list[str]:
     report_ = build_report(tables(_ws))
     if report_.revenue is not None:
@@ -66,7 +72,7 @@ def report_months(ws: Workspace) -> list[str]:
     return _report_months(ws.key, ws)
 
 
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def _attributes(key: str, _ws: Workspace) -> dict[str, list[str]]:
     return segment_attributes(tables(_ws))
 
@@ -76,7 +82,7 @@ def attributes(ws: Workspace) -> dict[str, list[str]]:
     return _attributes(ws.key, ws)
 
 
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def _event_names(key: str, _ws: Workspace) -> list[str]:
     events = tables(_ws).get("events")
     if events is None or "event" not in events:
@@ -87,3 +93,17 @@ def _event_names(key: str, _ws: Workspace) -> list[str]:
 def event_names(ws: Workspace) -> list[str]:
     """Distinct event names of the workspace (the choices of the value event)."""
     return _event_names(ws.key, ws)
+
+
+@st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
+def _checked(file_digest: str, sheet_key: str, mapping_json: str, _sheet: Sheet, _mapping: TableMapping):
+    try:
+        return apply_mapping(_sheet, _mapping).quality
+    except InputError as error:
+        return error
+
+
+def check(ws: Workspace, sheet: Sheet, mapping: TableMapping) -> TableQuality | InputError:
+    """The quality report of one sheet under a (draft) mapping, or the InputError that makes it
+    unusable; cached by file content, sheet and mapping, so editing one sheet re-checks only it."""
+    return _checked(ws.digests[sheet.file], sheet.key, json.dumps(mapping.to_json(), sort_keys=True), sheet, mapping)

@@ -19,7 +19,7 @@ def reset() -> None:
         del st.session_state[key]
 
 
-@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
 def _proposal(key: str, header: tuple, _sheet: Sheet):  # keyed by sheet key and header
     return recognise(_sheet)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import pandas as pd
 import streamlit as st
@@ -29,11 +30,11 @@ class Workspace:
     files: dict[str, bytes]
     mapping: Mapping = field(default_factory=dict)
 
-    @property
+    @cached_property
     def digests(self) -> dict[str, str]:
         return {name: hashlib.sha256(data).hexdigest() for name, data in self.files.items()}
 
-    @property
+    @cached_property
     def key(self) -> str:
         digest = hashlib.sha256()
         for name, value in sorted(self.digests.items()):
