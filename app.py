@@ -16,6 +16,7 @@ pages = st.navigation(
         "Analysis": [
             st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
             st.Page("app_pages/revenue.py", title="Revenue", icon=":material/trending_up:"),
+            st.Page("app_pages/retention.py", title="Retention", icon=":material/event_repeat:"),
         ],
         "Data": [
             st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),

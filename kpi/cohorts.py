@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from kpi.revenue import month_number
+from kpi.revenue import aggregate_series, month_number
 
 Basis = Literal["revenue", "orders", "events"]
 View = Literal["month", "quarter", "year"]
@@ -382,3 +382,74 @@ def age_trend(cohorts: Cohorts, age: int, kind: Literal["logo", "revenue"] = "lo
                          dtype=float, name=f"{kind}_age_{age}")
     reached = cohorts.ages_reached() >= age
     return matrix.loc[reached.to_numpy(), age].rename(f"{kind}_age_{age}")
+
+
+# ---------------------------------------------------------------------------- views of the matrices
+
+
+def period_over_period(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Each cell as a share of the cell one age before it (the Retention page's "% of previous
+    period" view): of the members (or MRR) a cohort had at age k − 1, how much is left at age k.
+
+        out[P, k] = matrix[P, k] ÷ matrix[P, k − 1]     for k ≥ 1
+
+    Works on counts, amounts, logo or revenue retention alike (the cohort size or the age-0 sum
+    cancels out). Age 0 has no previous period, so the result starts at age 1. A cell is NaN when
+    either cell is NaN (after as_of) or the previous one is 0. It can exceed 1: members come back,
+    accounts expand.
+    """
+    values = matrix.to_numpy(dtype=float, na_value=np.nan)
+    previous, current = values[:, :-1], values[:, 1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(previous != 0, current / np.where(previous != 0, previous, 1.0), np.nan)
+    return pd.DataFrame(ratio, index=matrix.index, columns=matrix.columns[1:])
+
+
+def churn_rate_trend(series: pd.DataFrame, period: View = "month") -> pd.DataFrame:
+    """Logo and gross MRR churn rates per month, quarter or year, from the monthly movements of
+    `kpi.revenue.movements` (KPI_DEFINITIONS.md §3, rolled up with `kpi.revenue.aggregate_series`).
+
+    For period P with S = the last month of the period before P:
+        logo_churn_rate      = Σ customers churned in P's months ÷ paying customers at S
+        gross_mrr_churn_rate = Σ (churn + contraction) in P's months ÷ MRR at S
+    In the month view these are the monthly `logo_churn_rate` and `gross_mrr_churn_rate` of
+    `kpi.revenue.revenue_kpis`. The first period (nothing before it) and a zero denominator give
+    NaN. `months` counts the months of P present in `series`: fewer than the period's length for
+    a period that is not over (the as-of quarter) or that starts before the data.
+    Returns one row per period with churned_customers, customers_start, logo_churn_rate,
+    mrr_lost, mrr_start, gross_mrr_churn_rate and months.
+    """
+    freq = _FREQ[period]
+    if series.empty:
+        columns = ["churned_customers", "customers_start", "logo_churn_rate", "mrr_lost", "mrr_start",
+                   "gross_mrr_churn_rate", "months"]
+        return pd.DataFrame(columns=columns, index=pd.PeriodIndex([], freq=freq, name=period), dtype=float)
+    rolled = aggregate_series(series, period)
+    customers_start = rolled["customers"].shift(1).to_numpy(dtype=float)
+    mrr_start = rolled["mrr"].shift(1).to_numpy(dtype=float)
+    churned = rolled["churned_customers"].to_numpy(dtype=float)
+    lost = (rolled["churn"] + rolled["contraction"]).to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logo = np.where(customers_start > 0, churned / np.where(customers_start > 0, customers_start, 1.0), np.nan)
+        gross = np.where(mrr_start > 0, lost / np.where(mrr_start > 0, mrr_start, 1.0), np.nan)
+    months = pd.PeriodIndex(series.index, freq="M").asfreq(freq)
+    out = pd.DataFrame({
+        "churned_customers": churned,
+        "customers_start": customers_start,
+        "logo_churn_rate": logo,
+        "mrr_lost": lost,
+        "mrr_start": mrr_start,
+        "gross_mrr_churn_rate": gross,
+        "months": pd.Series(1, index=months).groupby(level=0).sum().reindex(rolled.index).to_numpy(),
+    }, index=pd.PeriodIndex(rolled.index, freq=freq, name=period))
+    return out
+
+
+def largest_segments(customers: pd.DataFrame, attribute: str) -> list[str]:
+    """The values of a customer attribute (as text), the one with the most customers first (ties
+    alphabetically): the natural pair to compare is the first two. Missing values are left out."""
+    if attribute not in customers:
+        return []
+    sizes = customers[attribute].dropna().astype(str).value_counts()
+    order = np.lexsort((sizes.index.to_numpy(dtype=str), -sizes.to_numpy()))
+    return [str(value) for value in sizes.index[order]]
