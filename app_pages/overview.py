@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi.revenue import aggregate_series
+from kpi.text import escape_markdown
 from ui import cards, charts, data, empty, state
 
 current = state.current()
@@ -15,8 +16,8 @@ if current.as_of is None:
 report = data.report(current)
 month = pd.Period(current.as_of, freq="M")
 compared = cards.PERIOD_NAMES[current.granularity]
-st.caption(f"{current.workspace.name} · month-end snapshot of {month.strftime('%B %Y')}, compared with the "
-           f"{compared}" + (f" · filtered: {current.filter_text()}" if current.filters else ""))
+st.caption(f"{escape_markdown(current.workspace.name)} · month-end snapshot of {month.strftime('%B %Y')}, compared with the "
+           f"{compared}" + (f" · filtered: {escape_markdown(current.filter_text())}" if current.filters else ""))
 
 if report.revenue is None:
     empty.missing(("subscriptions", "invoices", "mrr"), "MRR, churn and the revenue KPIs")

@@ -71,10 +71,36 @@ for tab, kind in zip(st.tabs([names["logo"], names["revenue"]]), ("logo", "reven
         figure = charts.cohort_heatmap(matrix, cohorts.sizes, as_=as_, period=period, since=since,
                                        currency=report.currency, value_name=value_name,
                                        colour_range=charts.robust_range(matrix) if cells == "previous" else None)
-        st.plotly_chart(figure, width="stretch", key=f"heatmap_{kind}")
+        event = st.plotly_chart(figure, width="stretch", key=f"heatmap_{kind}", on_select="rerun",
+                                selection_mode="points")
+        picked = charts.picked_cell(event, cohorts)
+        if picked is not None:  # a click on a cell drills into it below
+            st.session_state["retention_cell_cohort"], st.session_state["retention_cell_age"] = picked
         st.download_button("Download this matrix (CSV)", matrix.to_csv(), icon=":material/download:",
                            file_name=f"{kind}_retention_{cells}_{period}_{current.as_of}.csv", mime="text/csv",
                            key=f"csv_{kind}", on_click="ignore")
+
+# --------------------------------------------------------------------------------- one cell
+st.subheader("Customers behind a cell")
+st.caption("Click a cell of the heatmap, or choose its cohort and age: the cohort's customers, lost or still "
+           "active at that age.")
+labels = {charts.period_label(c): c for c in cohorts.sizes.index}
+if st.session_state.get("retention_cell_cohort") not in labels:
+    st.session_state["retention_cell_cohort"] = next(iter(labels))
+left, right = st.columns([2, 1])
+with left:
+    cell_cohort = labels[st.selectbox("Cohort", list(labels), key="retention_cell_cohort")]
+reached = int(cohorts.ages_reached()[cell_cohort])
+st.session_state["retention_cell_age"] = min(int(st.session_state.get("retention_cell_age", 0)), reached)
+with right:
+    cell_age = st.number_input(f"Age ({period}s since {since})", 0, reached, step=1, key="retention_cell_age")
+members = charts.cell_members(current, report, cohorts, cell_cohort, int(cell_age))
+active = int(members["active"].sum())
+st.text(f"{charts.period_label(cell_cohort)}, {period} {int(cell_age)}: {active} of {len(members)} customers active "
+        f"({active / len(members):.0%}), {len(members) - active} lost." if len(members) else "No member.")
+st.dataframe(members, hide_index=True, width="stretch",
+             column_config={"amount": st.column_config.NumberColumn(
+                 "MRR then" if cohorts.basis == "revenue" else "Amount then", format="%.2f")})
 
 # --------------------------------------------------------------------------------- curves
 average = cohort_analysis.average_retention(cohorts)

@@ -6,6 +6,7 @@ import streamlit as st
 from kpi import formatting as fmt
 from kpi.report import customer_names, months_of_period
 from kpi.revenue import PERIOD_FREQ, aggregate_series, bridge, movement_details
+from kpi.text import escape_markdown
 from ui import charts, data, empty, state
 
 current = state.current()
@@ -19,19 +20,27 @@ granularity = current.granularity
 period_months = months_of_period(report, granularity)
 period = report.as_of.asfreq(PERIOD_FREQ[granularity])
 label = report.as_of.strftime("%B %Y") if granularity == "month" else f"{period} (to {report.as_of.strftime('%B %Y')})"
-st.caption(f"{current.workspace.name} · {label}" + (f" · filtered: {current.filter_text()}" if current.filters else ""))
+st.caption(f"{escape_markdown(current.workspace.name)} · {label}"
+           + (f" · filtered: {escape_markdown(current.filter_text())}" if current.filters else ""))
 
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(charts.mrr_bridge(bridge(report.revenue.series, period_months), report.currency,
-                                      f"MRR bridge · {label}"), width="stretch")
+    bridge_event = st.plotly_chart(charts.mrr_bridge(bridge(report.revenue.series, period_months), report.currency,
+                                                     f"MRR bridge · {label}"), width="stretch",
+                                   on_select="rerun", selection_mode="points", key="bridge_chart")
+MOVEMENT_KINDS = ["new", "expansion", "reactivation", "contraction", "churn"]
+clicked_bars = [str(p.get("x", "")).lower() for p in (bridge_event.selection.points
+                                                     if bridge_event and bridge_event.selection else [])]
+if clicked_bars and clicked_bars[-1] in MOVEMENT_KINDS:  # a bridge bar lists its customers below
+    st.session_state["revenue_period"] = str(period)
+    st.session_state["revenue_kinds"] = [clicked_bars[-1]]
 with right:
     st.plotly_chart(charts.mrr_arr(aggregate_series(report.series_frame(), granularity), report.currency),
                     width="stretch")
 
 series = aggregate_series(report.series_frame(), granularity)
 st.subheader(f"Movements by {granularity}")
-st.caption("Click a bar to list the customers behind that period's movements.")
+st.caption("Click a bar (here or in the bridge) to list the customers behind that period's movements.")
 event = st.plotly_chart(charts.movements_over_time(series, report.currency), width="stretch",
                         on_select="rerun", selection_mode="points", key="movements_chart")
 
@@ -45,8 +54,9 @@ months = report.months[report.months.asfreq(PERIOD_FREQ[granularity]) == pd.Peri
 details = movement_details(report.revenue.mrr, months)
 names = customer_names(report.tables)
 details.insert(2, "name", details["customer_id"].map(names))
-kinds = st.multiselect("Movements", ["new", "expansion", "reactivation", "contraction", "churn"],
-                       default=["new", "expansion", "reactivation", "contraction", "churn"])
+if "revenue_kinds" not in st.session_state:
+    st.session_state["revenue_kinds"] = list(MOVEMENT_KINDS)
+kinds = st.multiselect("Movements", MOVEMENT_KINDS, key="revenue_kinds")
 shown = details[details["movement"].isin(kinds)]
 summary = shown.groupby("movement")["amount"].agg(["count", "sum"])
 st.text("   ".join(f"{kind}: {int(row['count'])} customers, {fmt.money(row['sum'], report.currency)}"

@@ -13,7 +13,7 @@ every step is an operation on whole NumPy arrays: no loop over customers, rows o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -61,6 +61,8 @@ class Cohorts:
     counts: pd.DataFrame
     amounts: pd.DataFrame
     as_of: pd.Period  # the as-of month
+    members: pd.Series = field(default_factory=lambda: pd.Series(dtype=object), compare=False, repr=False)
+    # customer_id → cohort (a Period of the view's frequency): who is in each cohort
 
     def ages_reached(self) -> pd.Series:
         """Per cohort, the last age it has reached at as_of (0 for the as-of period's cohort)."""
@@ -299,6 +301,8 @@ def build_cohorts(
         counts=frame(counts).astype("Int64"),
         amounts=frame(amounts),
         as_of=_period_start(last_month, "month"),
+        members=pd.Series(pd.period_range(_period_start(first_period, period), periods=n_periods, freq=freq)[
+                              period_of - first_period], index=active.index[member], name="cohort"),
     )
 
 
@@ -453,3 +457,25 @@ def largest_segments(customers: pd.DataFrame, attribute: str) -> list[str]:
     sizes = customers[attribute].dropna().astype(str).value_counts()
     order = np.lexsort((sizes.index.to_numpy(dtype=str), -sizes.to_numpy()))
     return [str(value) for value in sizes.index[order]]
+
+
+def cell_customers(cohorts: Cohorts, active: pd.DataFrame, amount: pd.DataFrame | None,
+                   cohort: pd.Period, age: int) -> pd.DataFrame:
+    """The members of one cohort and whether each was active at `age` — the customers behind a
+    heatmap cell. The age is read at the same month as the matrices: the last month of period
+    cohort + age, or the as-of month for the unfinished period.
+    Columns: customer_id, active (bool), amount (MRR or order amount then, NaN without amounts)."""
+    ids = cohorts.members.index[cohorts.members == cohort]
+    period_end = (cohort + age).asfreq("M", how="end")
+    read = min(period_end, cohorts.as_of)
+    columns = pd.PeriodIndex(active.columns, freq="M")
+    if read in columns:
+        state = active.reindex(ids).loc[:, columns == read].iloc[:, 0].fillna(False).astype(bool)
+    else:
+        state = pd.Series(False, index=ids)
+    if amount is not None and read in pd.PeriodIndex(amount.columns, freq="M"):
+        values = amount.reindex(ids).loc[:, pd.PeriodIndex(amount.columns, freq="M") == read].iloc[:, 0]
+    else:
+        values = pd.Series(np.nan, index=ids)
+    out = pd.DataFrame({"customer_id": ids, "active": state.to_numpy(), "amount": values.to_numpy(dtype=float)})
+    return out.sort_values(["active", "amount"], ascending=[True, False]).reset_index(drop=True)

@@ -176,7 +176,7 @@ def apply_mapping(sheet: Sheet, mapping: TableMapping) -> CanonicalTable:
     kept = out.loc[~out.index.isin(bad_rows)]
     if mapping.table == "orders" and "amount" not in kept.columns:
         kept = kept.assign(amount=kept["quantity"] * kept["unit_price"])
-    quality = TableQuality(sheet.key, mapping.table, len(out), len(kept), rejected)
+    quality = TableQuality(sheet.key, mapping.table, len(out), len(kept), rejected, tuple(sheet.warnings))
     return CanonicalTable(mapping.table, kept, quality)
 
 

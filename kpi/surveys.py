@@ -490,3 +490,102 @@ def ces_by_month(responses: pd.DataFrame, *, as_of: pd.Period | str | None = Non
                          as_of)
     return pd.DataFrame({"n": sums["n"].astype(np.int64),
                          "mean": sums["total"] / sums["n"].where(sums["n"] > 0)}, index=sums.index)
+
+
+# ── views of the survey page: margin, shares, distribution, breakdowns, verbatims ────────
+
+SAAS_AVERAGE_NPS = 41.0  # KPI_DEFINITIONS.md §8: the seeds' average NPS of SaaS companies
+_RESPONDENT_COLUMNS = ("score", "customer_id", "date", "comment", "category")
+
+
+def nps_margin(result: NPS) -> float | None:
+    """The NPS margin of error in points: half the 95 % interval before it is clipped to ±100,
+    100 × 1.96 × √((p_P + p_D − (p_P − p_D)²) ÷ n) with p_P = promoters ÷ n, p_D = detractors ÷ n.
+    None when there is no response."""
+    if result.n == 0:
+        return None
+    share_p, share_d = result.promoters / result.n, result.detractors / result.n
+    return float(100 * _Z95 * np.sqrt(max(share_p + share_d - (share_p - share_d) ** 2, 0.0) / result.n))
+
+
+def category_shares(result: NPS) -> pd.DataFrame:
+    """Responses and share of each NPS category: share = category responses ÷ n (NaN when n = 0).
+
+    Index `category`: promoter, passive, detractor; columns responses, share.
+    """
+    responses = np.array([result.promoters, result.passives, result.detractors], dtype=np.int64)
+    share = responses / result.n if result.n else np.full(3, np.nan)
+    return pd.DataFrame({"responses": responses, "share": share}, index=pd.Index(CATEGORIES, name="category"))
+
+
+def nps_distribution(responses: pd.DataFrame) -> pd.DataFrame:
+    """Responses per whole score 0 … 10, every score listed (0 when nobody chose it), with its category.
+
+    A fractional score counts at its whole part (8.5 → 8), which keeps the category of the
+    response (8.5 is a passive like 8). share = responses of the score ÷ all scored responses.
+    Columns: score (0 … 10), responses, share, category.
+    """
+    scored = responses["score"].dropna()
+    whole = np.floor(scored.to_numpy(dtype=float)).astype(np.int64)
+    low, high = (int(v) for v in NPS_SCALE)
+    counts = np.bincount(whole[(whole >= low) & (whole <= high)] - low, minlength=high - low + 1)
+    scores = pd.Series(np.arange(low, high + 1), name="score")
+    total = counts.sum()
+    return pd.DataFrame({
+        "score": scores,
+        "responses": counts.astype(np.int64),
+        "share": counts / total if total else np.full(len(counts), np.nan),
+        "category": nps_category(scores.astype(float)).to_numpy(),
+    })
+
+
+def breakdown_attributes(responses: pd.DataFrame, customer_attributes: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """What a survey can be broken down by: its own respondent columns (segment, and any column
+    that is not score, customer_id, date or comment), then the customers' attributes (reached
+    through customer_id, so only when the responses have one). "segment" comes first."""
+    own = [column for column in responses.columns if column not in _RESPONDENT_COLUMNS]
+    reached = list(customer_attributes) if "customer_id" in responses else []
+    names = list(dict.fromkeys([*own, *reached]))
+    return sorted(names, key=lambda name: name != "segment")  # stable: otherwise the given order
+
+
+def verbatims(responses: pd.DataFrame, *, by: str | None = "segment", customers: pd.DataFrame | None = None,
+              categories: list[str] | tuple[str, ...] | None = None,
+              segments: list[str] | tuple[str, ...] | None = None, search: str = "") -> pd.DataFrame:
+    """The responses that carry a comment, newest first, narrowed by every filter given:
+
+    - `categories`: NPS category (promoter, passive, detractor) among these;
+    - `segments`: the value of attribute `by` (the responses' own column, else the customer's,
+      per `nps_by_segment`) among these;
+    - `search`: the comment contains this text, ignoring case (taken literally, not as a pattern).
+    An empty or None filter keeps everything. Columns: date (when the table has dates), score,
+    category, <by> (when given), comment; index: the response's row.
+    """
+    with_comment = responses[responses["comment"].notna() & (responses["comment"].astype("string").str.strip() != "")] \
+        if "comment" in responses else responses.iloc[:0].assign(comment=pd.Series(dtype="string"))
+    out = pd.DataFrame(index=with_comment.index)
+    if "date" in with_comment:
+        out["date"] = with_comment["date"]
+    out["score"] = with_comment["score"]
+    out["category"] = nps_category(with_comment["score"])
+    if by is not None:
+        out[by] = _segments(with_comment, by, customers)
+    out["comment"] = with_comment["comment"].astype("string")
+    keep = pd.Series(True, index=out.index)
+    if categories:
+        keep &= out["category"].isin(list(categories))
+    if segments and by is not None:
+        keep &= out[by].isin([str(value) for value in segments]).fillna(False).astype(bool)
+    if search and search.strip():
+        keep &= out["comment"].str.contains(search.strip(), case=False, regex=False).fillna(False).astype(bool)
+    out = out[keep.to_numpy()]
+    if "date" in out:
+        out = out.sort_values("date", ascending=False, kind="mergesort", na_position="last")
+    return out
+
+
+def category_shares_by_month(trend: pd.DataFrame) -> pd.DataFrame:
+    """Share of promoters, passives and detractors at each month end, from `nps_by_month` counts:
+    share = category responses ÷ n (NaN when n = 0). Columns promoter, passive, detractor; same index."""
+    n = trend["n"].where(trend["n"] > 0).astype(float)
+    return pd.DataFrame({category: trend[f"{category}s"] / n for category in CATEGORIES}, index=trend.index)

@@ -143,9 +143,22 @@ def cohort_heatmap(matrix: pd.DataFrame, sizes: pd.Series, *, as_: CellsAs = "pe
                      "len": min(1.0, 360 / (rows * 24 + 80)), "tickformat": ".0%" if as_ == "percent" else "~s",
                      "tickprefix": symbol if as_ == "amount" else ""},
     }
+    # Plotly heatmaps raise no selection event: invisible markers on the reached cells make each
+    # cell clickable (st.plotly_chart on_select), and carry the hover text instead of the heatmap
+    heatmap["hoverinfo"] = "skip"
+    heatmap.pop("hovertemplate")
+    reached_rows, reached_columns = np.nonzero(np.isfinite(values))
+    clickable = {
+        "type": "scatter", "mode": "markers", "showlegend": False, "name": "cells",
+        "x": [ages[c] for c in reached_columns], "y": [labels[r] for r in reached_rows],
+        "customdata": values[reached_rows, reached_columns],
+        "marker": {"size": 16, "opacity": 0, "color": "#000"},
+        "hovertemplate": f"Cohort %{{y}}<br>{period.capitalize()} %{{x}}: "
+                         f"{hover.replace('%{z', '%{customdata')}<br>Click: the customers behind it<extra></extra>",
+    }
     first, last = (min(ages), max(ages)) if ages else (0, 0)
     return _figure(
-        [heatmap], height=max(300, 24 * rows + 110), margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        [heatmap, clickable], height=max(300, 24 * rows + 110), margin={"l": 10, "r": 10, "t": 60, "b": 10},
         xaxis={"side": "top", "title": {"text": age_title(period, since)}, "dtick": 1 if columns <= 24 else 2,
                "ticks": "", "range": [first - 0.5, last + 0.5]},
         yaxis={"autorange": "reversed", "title": {"text": "Cohort · customers"}, "showgrid": False, "ticks": "",
@@ -247,3 +260,31 @@ def cohorts(current: State, report: Report, *, cohort_by: str | None = None,
     if segment is None and settings == report.settings:
         return report.cohorts
     return _cohorts(current.workspace.key, current.as_of, current.filters, settings, segment, report)
+
+
+
+def picked_cell(event, cohorts) -> tuple[str, int] | None:
+    """(cohort label, age) of a clicked heatmap cell, from `st.plotly_chart(on_select=...)`."""
+    points = event.selection.points if event and getattr(event, "selection", None) else []
+    for point in points:
+        label = str(point.get("y", "")).split(" · ")[0]
+        if label in {period_label(c) for c in cohorts.sizes.index} and point.get("x") is not None:
+            return label, int(point["x"])
+    return None
+
+
+def cell_members(current, report, cohorts, cohort: pd.Period, age: int) -> pd.DataFrame:
+    """The customers behind one heatmap cell, with their names when the customers table has them."""
+    from kpi.cohorts import activity_from_events, activity_from_orders, cell_customers
+    from kpi.report import customer_names
+
+    if cohorts.basis == "revenue":
+        active, amount = report.revenue.mrr > 0, report.revenue.mrr
+    elif cohorts.basis == "orders":
+        activity = activity_from_orders(report.tables.frames["orders"])
+        active, amount = activity.active, activity.amount
+    else:
+        active, amount = activity_from_events(report.tables.frames["events"]).active, None
+    members = cell_customers(cohorts, active, amount, cohort, age)
+    members.insert(1, "name", members["customer_id"].map(customer_names(report.tables)))
+    return members

@@ -18,6 +18,7 @@ import streamlit as st
 from kpi.demo import demo_files, demo_mapping
 from kpi.mapping import Mapping
 from kpi.report import Settings
+from kpi.text import escape_markdown
 
 DEMO = "Plumeo (demo company)"
 
@@ -127,7 +128,7 @@ def sidebar() -> State:
     attributes = _attributes(current)
     with st.sidebar:
         st.caption("Workspace")
-        st.markdown(f"**{current.name}**")
+        st.markdown(f"**{escape_markdown(current.name)}**")
         if current.name == DEMO:
             st.caption("Bundled demo data: a French B2B SaaS, 36 months of exports. Upload your own files "
                        "on the Upload page.")

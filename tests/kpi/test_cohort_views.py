@@ -132,3 +132,16 @@ def test_largest_segments_lists_values_by_customers_then_alphabetically():
 def test_largest_segments_reads_values_as_text():
     customers = pd.DataFrame({"customer_id": list("abc"), "employees": [10, 10, 250]})
     assert cohorts.largest_segments(customers, "employees") == ["10", "250"]
+
+
+def test_the_customers_behind_a_cell_are_its_cohort_with_their_state_then():
+    from kpi.cohorts import cell_customers, revenue_cohorts
+
+    mrr = pd.DataFrame([[10.0, 10.0, 0.0], [5.0, 0.0, 5.0], [0.0, 7.0, 7.0]], index=["A", "B", "C"],
+                       columns=pd.period_range("2024-01", periods=3, freq="M"))
+    cohorts = revenue_cohorts(mrr)
+    cell = cell_customers(cohorts, mrr > 0, mrr, pd.Period("2024-01", freq="M"), 1)
+    assert cell.values.tolist() == [["B", False, 0.0], ["A", True, 10.0]]
+    assert int(cell["active"].sum()) == cohorts.counts.iloc[0, 1]
+    assert cohorts.members.to_dict() == {"A": pd.Period("2024-01", "M"), "B": pd.Period("2024-01", "M"),
+                                         "C": pd.Period("2024-02", "M")}
