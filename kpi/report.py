@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 
 from kpi import cohorts as cohort_analysis
-from kpi import economics, engagement, surveys, support
+from kpi import economics, engagement, revenue, support, surveys
 from kpi import orders as order_analysis
-from kpi import revenue
 from kpi.errors import InputError
 from kpi.mapping import TableQuality, Tables
 

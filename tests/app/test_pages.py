@@ -1,9 +1,9 @@
 """The pages under Streamlit's AppTest: they run, and show the engine's numbers."""
 
-import pandas as pd
-import pytest
 from pathlib import Path
 
+import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi.demo import load_demo

@@ -1,6 +1,5 @@
 """kpi.mapping: parse and check a mapped sheet; bad rows reported with row, column, value, reason."""
 
-import pandas as pd
 import pytest
 
 from kpi.errors import InputError

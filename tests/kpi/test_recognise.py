@@ -1,6 +1,5 @@
 """kpi.recognise: tables and columns found without a mapping, with confidences."""
 
-import pandas as pd
 import pytest
 
 from kpi.demo import demo_files, demo_mapping
