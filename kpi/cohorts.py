@@ -166,6 +166,9 @@ def _on_months(matrix: pd.DataFrame, first: int, last: int, dtype: type) -> np.n
     """The matrix's values on the months first … last (month numbers); absent months are 0."""
     columns = pd.PeriodIndex(matrix.columns, freq="M")
     months = np.asarray(columns.year * 12 + columns.month - 1, dtype=np.int64)
+    if len(months) == last - first + 1 and len(months) and months[0] == first and (np.diff(months) == 1).all():
+        out = matrix.to_numpy(dtype=dtype)  # the usual case: exactly those months, no reshuffle
+        return np.nan_to_num(out) if dtype is float and np.isnan(out).any() else out
     out = np.zeros((matrix.shape[0], last - first + 1), dtype=dtype)
     inside = (months >= first) & (months <= last)
     values = matrix.to_numpy(dtype=dtype)[:, inside]
@@ -255,20 +258,23 @@ def build_cohorts(
     read_at = np.minimum((first_period + np.arange(n_periods)) * length + length - 1, last_month) - first_month
     seen = read_at >= 0  # a period that ended before the first month of data: nothing in it
 
-    # members sorted by cohort, summed per cohort × calendar period, then shifted to ages
+    # members summed per cohort × calendar period (a grouped sum, no sort or copy of the
+    # customer rows), then each cohort's row shifted so that column k is age k
     code = period_of - first_period
-    order = np.argsort(code, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(code[order]) != 0])
-    present = code[order][starts]  # the non-empty cohorts, oldest first
-    sizes = np.diff(np.r_[starts, len(code)])
+    counts_per_code = np.bincount(code, minlength=n_periods)
+    present = np.flatnonzero(counts_per_code)  # the non-empty cohorts, oldest first
+    sizes = counts_per_code[present]
     calendar = present[:, None] + np.arange(n_periods)[None, :]  # period of each (cohort, age)
     future = calendar >= n_periods
+    columns_read = read_at[seen]
+    identity = bool(seen.all()) and np.array_equal(columns_read, np.arange(on.shape[1]))
 
     def by_age(monthly: np.ndarray) -> np.ndarray:
         """Σ over each cohort's members of `monthly` read at each age; NaN after as_of."""
-        read = np.zeros((len(code), n_periods), dtype=float)
-        read[:, seen] = monthly[:, read_at[seen]][order]
-        per_period = np.add.reduceat(read, starts, axis=0)
+        block = monthly if identity else monthly[:, columns_read]
+        summed = pd.DataFrame(block).groupby(code, sort=True).sum().to_numpy(dtype=float)
+        per_period = np.zeros((len(present), n_periods), dtype=float)
+        per_period[:, seen] = summed
         out = np.take_along_axis(per_period, np.minimum(calendar, n_periods - 1), axis=1)
         out[future] = np.nan
         return out

@@ -119,10 +119,11 @@ def _spread(counted: pd.DataFrame, horizon: int | None) -> pd.DataFrame:
     amount = counted["amount"].to_numpy(dtype=float)
     m0 = int(first.min())
     n_months = horizon - m0 + 1
-    width = n_months + 1  # one spare column receives the take-backs of rows still open
-    cells = np.concatenate([codes * width + (first - m0), codes * width + (stop - m0)])
-    diff = np.bincount(cells, weights=np.concatenate([amount, -amount]), minlength=len(customers) * width)
-    matrix = np.cumsum(diff.reshape(len(customers), width), axis=1)[:, :n_months]
+    closes = stop - m0 < n_months  # rows still open at the horizon are never taken back
+    cells = np.concatenate([codes * n_months + (first - m0), codes[closes] * n_months + (stop[closes] - m0)])
+    diff = np.bincount(cells, weights=np.concatenate([amount, -amount[closes]]), minlength=len(customers) * n_months)
+    matrix = diff.reshape(len(customers), n_months)
+    np.cumsum(matrix, axis=1, out=matrix)  # in place: one customers × months array in all
     matrix[np.abs(matrix) < _TOLERANCE] = 0.0
     columns = pd.period_range(month_period(m0), periods=n_months, freq="M")
     return pd.DataFrame(matrix, index=pd.Index(np.asarray(customers, dtype=object), name="customer_id"),
@@ -243,28 +244,31 @@ def movements(mrr: pd.DataFrame) -> pd.DataFrame:
     Returns one row per month (index `pd.Period`) with MRR, paying customers, the five amounts
     and their customer counts. MRR(M) = MRR(M−1) + new + reactivation + expansion − contraction − churn.
     """
+    # one month at a time, each a vector over all customers: memory stays O(customers) beyond
+    # the matrix itself, whatever the number of months
     m = mrr.to_numpy(dtype=float)
-    p = np.hstack([np.zeros((m.shape[0], 1)), m[:, :-1]])
-    ever = np.maximum.accumulate(m > 0, axis=1)
-    had_before = np.hstack([np.zeros((m.shape[0], 1), dtype=bool), ever[:, :-1]])
-    new, reactivation, expansion, contraction, churn = _classify(p, m, had_before)
-    series = pd.DataFrame(
-        {
-            "mrr": m.sum(axis=0),
-            "customers": (m > 0).sum(axis=0),
-            "new": np.where(new, m, 0).sum(axis=0),
-            "expansion": np.where(expansion, m - p, 0).sum(axis=0),
-            "contraction": np.where(contraction, p - m, 0).sum(axis=0),
-            "churn": np.where(churn, p, 0).sum(axis=0),
-            "reactivation": np.where(reactivation, m, 0).sum(axis=0),
-            "new_customers": new.sum(axis=0),
-            "churned_customers": churn.sum(axis=0),
-            "reactivated_customers": reactivation.sum(axis=0),
-            "expansion_customers": expansion.sum(axis=0),
-            "contraction_customers": contraction.sum(axis=0),
-        },
-        index=pd.PeriodIndex(mrr.columns, freq="M", name="month"),
-    )
+    columns = {name: np.zeros(m.shape[1]) for name in SERIES_COLUMNS}
+    previous = np.zeros(m.shape[0])
+    had_before = np.zeros(m.shape[0], dtype=bool)
+    for t in range(m.shape[1]):
+        current = m[:, t]
+        new, reactivation, expansion, contraction, churn = _classify(previous, current, had_before)
+        columns["mrr"][t] = current.sum()
+        columns["customers"][t] = np.count_nonzero(current > 0)
+        columns["new"][t] = current[new].sum()
+        columns["expansion"][t] = (current[expansion] - previous[expansion]).sum()
+        columns["contraction"][t] = (previous[contraction] - current[contraction]).sum()
+        columns["churn"][t] = previous[churn].sum()
+        columns["reactivation"][t] = current[reactivation].sum()
+        for name, mask in (("new_customers", new), ("churned_customers", churn),
+                           ("reactivated_customers", reactivation), ("expansion_customers", expansion),
+                           ("contraction_customers", contraction)):
+            columns[name][t] = np.count_nonzero(mask)
+        had_before |= current > 0
+        previous = current
+    series = pd.DataFrame(columns, index=pd.PeriodIndex(mrr.columns, freq="M", name="month"))
+    counts = [c for c in SERIES_COLUMNS if c == "customers" or c.endswith("_customers")]
+    series[counts] = series[counts].astype(np.int64)
     return series[SERIES_COLUMNS]
 
 
@@ -342,14 +346,14 @@ def _twelve_month_sums(m: np.ndarray) -> tuple[np.ndarray, ...]:
     held = np.zeros(n)
     kept = np.zeros(n)
     retained = np.zeros(n)
-    if n > 12:
-        base, later = m[:, :-12], m[:, 12:]
+    for t in range(12, n):  # month by month: vectors over customers, no months × customers temporaries
+        base, later = m[:, t - 12], m[:, t]
         paying = base > 0
-        year_ago[12:] = np.where(paying, base, 0).sum(axis=0)
-        now[12:] = np.where(paying, later, 0).sum(axis=0)
-        held[12:] = np.where(paying, np.minimum(base, later), 0).sum(axis=0)
-        kept[12:] = paying.sum(axis=0)
-        retained[12:] = (paying & (later > 0)).sum(axis=0)
+        year_ago[t] = base[paying].sum()
+        now[t] = later[paying].sum()
+        held[t] = np.minimum(base[paying], later[paying]).sum()
+        kept[t] = np.count_nonzero(paying)
+        retained[t] = np.count_nonzero(paying & (later > 0))
     return year_ago, now, held, kept, retained
 
 
