@@ -18,8 +18,12 @@ pages = st.navigation(
             st.Page("app_pages/revenue.py", title="Revenue", icon=":material/trending_up:"),
             st.Page("app_pages/retention.py", title="Retention", icon=":material/event_repeat:"),
             st.Page("app_pages/satisfaction.py", title="Satisfaction", icon=":material/sentiment_satisfied:"),
+            st.Page("app_pages/support.py", title="Support", icon=":material/support_agent:"),
+            st.Page("app_pages/customers.py", title="Customers & health", icon=":material/monitor_heart:"),
+            st.Page("app_pages/economics.py", title="Unit economics", icon=":material/savings:"),
         ],
         "Data": [
+            st.Page("app_pages/workspaces.py", title="Workspaces", icon=":material/folder_open:"),
             st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
             st.Page("app_pages/mapping.py", title="Map columns", icon=":material/table_edit:"),
             st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),

@@ -3,13 +3,14 @@
 import streamlit as st
 
 from kpi.errors import InputError
-from kpi.layouts import LayoutMemory
 from kpi.mapping import mapping_to_json, parse_mapping
+from kpi.store import Conflict
+from kpi.text import escape_markdown
 from ui import data, mapping_editor, state
 
 ws = state.workspace()
 st.title("Map columns")
-st.caption(f"{ws.name} · each sheet's table and the column feeding each field. Choices were pre-filled by "
+st.caption(f"{escape_markdown(ws.name)} · each sheet's table and the column feeding each field. Choices were pre-filled by "
            "automatic recognition (confidence shown); every change is checked at once against the data and "
            "remembered for files with the same headers.")
 
@@ -27,14 +28,31 @@ if loaded is not None and st.session_state.get("mapping_upload_seen") != loaded.
         if unknown:
             st.warning(f"Ignored entries for sheets not in this workspace: {', '.join(unknown)}")
         mapping_editor.reset()
-        state.set_workspace(state.Workspace(ws.name, ws.files, {k: v for k, v in incoming.items() if k in known}),
-                            keep_month=True)
+        try:
+            state.save_mapping(ws, {k: v for k, v in incoming.items() if k in known})
+        except Conflict as conflict:
+            st.session_state["mapping_conflict"] = conflict
         st.rerun()
 
-memory = LayoutMemory()
+conflict = st.session_state.get("mapping_conflict")
+if conflict is not None:
+    st.warning(str(conflict), icon=":material/sync_problem:")
+    reload, mine = st.columns(2)
+    if reload.button("Reload the saved mapping", icon=":material/refresh:"):
+        st.session_state.pop("mapping_conflict")
+        mapping_editor.reset()
+        state.open_workspace(ws.id)
+        st.rerun()
+    if mine.button("Replace it with mine", icon=":material/save:"):
+        st.session_state.pop("mapping_conflict")
+        state.save_mapping(state.Workspace(ws.name, ws.files, ws.mapping, id=ws.id, version=conflict.current_version),
+                           st.session_state.pop("mapping_pending", ws.mapping))
+        st.rerun()
+
+memory = state.layout_memory()
 drafts = {}
 for sheet in data.sheets(ws):
-    with st.expander(f"**{sheet.key}** · {len(sheet.frame)} data rows", expanded=len(ws.files) <= 3):
+    with st.expander(f"**{escape_markdown(sheet.key)}** · {len(sheet.frame)} data rows", expanded=len(ws.files) <= 3):
         draft = mapping_editor.sheet_editor(sheet, ws.mapping.get(sheet.key))
         if draft is None:
             continue
@@ -47,9 +65,12 @@ for sheet in data.sheets(ws):
             memory.remember(sheet, draft)  # next month's file with these headers maps itself
         mapping_editor.quality_summary(quality)
 
-if drafts != ws.mapping:
-    name = f"{state.DEMO} — edited" if ws.name == state.DEMO else ws.name
-    state.set_workspace(state.Workspace(name, ws.files, drafts), keep_month=True)
+if drafts != ws.mapping and conflict is None:
+    try:
+        state.save_mapping(ws, drafts)  # saved at once: every edit is kept
+    except Conflict as error:
+        st.session_state["mapping_conflict"] = error
+        st.session_state["mapping_pending"] = drafts
     st.rerun()
 
 st.download_button("Download this mapping (JSON)", mapping_to_json(ws.mapping), file_name="mapping.json",

@@ -7,7 +7,6 @@ import streamlit as st
 
 from kpi.errors import InputError
 from kpi.io import PARQUET_SUFFIXES, TEXT_SUFFIXES, WORKBOOK_SUFFIXES
-from kpi.layouts import LayoutMemory
 from kpi.recognise import recognise
 from ui import data, state
 
@@ -23,7 +22,7 @@ if not uploads:
     st.info("Nothing uploaded yet. Meanwhile every page shows the bundled demo company.")
     st.stop()
 
-memory = LayoutMemory()
+memory = state.layout_memory()
 files: dict[str, bytes] = {}
 rows = []
 mapping = {}
@@ -54,6 +53,15 @@ progress.progress(1.0, text=f"Read {len(files)} of {len(uploads)} file(s).")
 if rows:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                  column_config={"Confidence": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")})
-if files and st.button("Open these files as my workspace", type="primary", icon=":material/arrow_forward:"):
-    state.set_workspace(state.Workspace("My data", files, mapping))
-    st.switch_page("app_pages/mapping.py")
+if files:
+    taken = {w.name for w in state.store().list_workspaces(state.owner())}
+    default = next(f"My data {n}" if n > 1 else "My data" for n in range(1, 1000)
+                   if (f"My data {n}" if n > 1 else "My data") not in taken)
+    name = st.text_input("Workspace name", default, max_chars=120)
+    if st.button("Open these files as my workspace", type="primary", icon=":material/arrow_forward:"):
+        try:
+            state.create_workspace(name, files, mapping)
+        except InputError as error:
+            st.error(error.message)
+        else:
+            st.switch_page("app_pages/mapping.py")

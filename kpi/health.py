@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from kpi.errors import InputError
-from kpi.surveys import counted_responses
+from kpi.revenue import movements
+from kpi.surveys import counted_responses, nps_category
 
 COMPONENTS = ("usage", "nps", "tickets", "mrr_trend")
 RED_BELOW = 40.0
@@ -148,3 +149,153 @@ def health_scores(as_of: pd.Period | str, *, mrr: pd.DataFrame | None = None, ev
 def band_counts(scores: pd.DataFrame) -> pd.Series:
     """Customers per band (red, yellow, green) of a `health_scores` frame."""
     return scores["band"].value_counts().reindex(["red", "yellow", "green"], fill_value=0).astype(int)
+
+
+# ── Customers: names, the health table, and one customer's story ─────────────────────────────
+
+_MOVEMENT_COUNTS = {"new": "new_customers", "reactivation": "reactivated_customers",
+                    "expansion": "expansion_customers", "contraction": "contraction_customers",
+                    "churn": "churned_customers"}
+
+
+def customer_names(customers: pd.DataFrame | None) -> pd.Series:
+    """customer_id → name from the customers table: the first non-blank name of each id.
+    Empty (string dtype) without a customers table or a name column."""
+    empty = pd.Series(dtype="string", index=pd.Index([], name="customer_id", dtype="string"), name="name")
+    if customers is None or "name" not in customers or "customer_id" not in customers:
+        return empty
+    rows = pd.DataFrame({"customer_id": customers["customer_id"].astype("string"),
+                         "name": customers["name"].astype("string").str.strip()}).dropna()
+    rows = rows[rows["name"] != ""].drop_duplicates("customer_id")
+    return rows.set_index("customer_id")["name"]
+
+
+def with_customer_names(frame: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFrame:
+    """`frame` with a `name` column right after `customer_id`, from the customers table
+    (NA for customers it does not name; every name NA without a customers table)."""
+    names = customer_names(customers)
+    looked_up = frame["customer_id"].astype("string").map(names).astype("string")
+    out = frame.drop(columns="name", errors="ignore")
+    out.insert(int(out.columns.get_loc("customer_id")) + 1, "name", looked_up.set_axis(out.index))
+    return out
+
+
+def customer_directory(customers: pd.DataFrame | None, mrr: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every customer known to the customers table or the MRR matrix, to pick one from a list.
+
+    label = "name · customer_id" when the customers table names it, else customer_id (ids keep
+    labels unique when two companies share a name). Sorted by label, case-insensitively.
+    Columns: customer_id, name, label.
+    """
+    ids = []
+    if customers is not None and "customer_id" in customers:
+        ids.append(customers["customer_id"].dropna().astype("string"))
+    if mrr is not None:
+        ids.append(pd.Series(mrr.index.astype(str), dtype="string"))
+    known = pd.concat(ids, ignore_index=True).drop_duplicates() if ids else pd.Series(dtype="string")
+    out = with_customer_names(pd.DataFrame({"customer_id": known.to_numpy()}, dtype="string"), customers)
+    out["label"] = (out["name"] + " · " + out["customer_id"]).fillna(out["customer_id"])
+    order = out["label"].str.casefold().argsort(kind="mergesort")
+    return out.iloc[order].reset_index(drop=True)
+
+
+def health_table(scores: pd.DataFrame, *, customers: pd.DataFrame | None = None,
+                 mrr: pd.DataFrame | None = None, as_of: pd.Period | str | None = None) -> pd.DataFrame:
+    """A `health_scores` frame, kept in its order (most at risk first), with each customer's
+    name (from the customers table) and MRR at as_of (mrr[customer, as_of]; NaN without MRR)."""
+    out = with_customer_names(scores, customers)
+    month = pd.Period(as_of, freq="M") if as_of is not None else None
+    if mrr is not None and month is not None and month in mrr.columns:
+        current = mrr[month].set_axis(mrr.index.astype(str))
+        out.insert(2, "mrr", out["customer_id"].astype(str).map(current).to_numpy(dtype=float))
+    else:
+        out.insert(2, "mrr", np.nan)
+    return out
+
+
+def customer_mrr(mrr: pd.DataFrame, customer_id: str, as_of: pd.Period | str | None = None) -> pd.Series:
+    """One customer's row of the customer × month MRR matrix, up to as_of (index `pd.Period`
+    months, named "month"); an empty series for a customer who never paid."""
+    columns = mrr.columns if as_of is None else mrr.columns[mrr.columns <= pd.Period(as_of, freq="M")]
+    row = mrr.loc[mrr.index.astype(str) == str(customer_id), columns]
+    if row.empty:
+        return pd.Series(dtype=float, index=pd.PeriodIndex([], freq="M", name="month"), name="mrr")
+    return pd.Series(row.iloc[0].to_numpy(dtype=float), index=pd.PeriodIndex(columns, freq="M", name="month"),
+                     name="mrr")
+
+
+def customer_movements(mrr: pd.DataFrame, customer_id: str, as_of: pd.Period | str | None = None) -> pd.DataFrame:
+    """One customer's MRR movements, month by month, as `kpi.revenue.movements` counts them.
+
+    With p = MRR last month and m = MRR this month (the customer's row of the matrix):
+    new p = 0 < m for the first time; reactivation p = 0 < m after an earlier MRR;
+    expansion 0 < p < m; contraction 0 < m < p; churn 0 = m < p.
+    `revenue.movements` on the one-row matrix classifies every month at once; a month with no
+    movement is left out. Columns: month, movement, previous (p), current (m), change (m − p).
+    """
+    row = customer_mrr(mrr, customer_id, as_of)
+    columns = ["month", "movement", "previous", "current", "change"]
+    if row.empty:
+        return pd.DataFrame(columns=columns)
+    series = movements(row.to_frame().T)
+    counts = series[list(_MOVEMENT_COUNTS.values())].to_numpy() > 0
+    kind = np.select(list(counts.T), list(_MOVEMENT_COUNTS), default="")
+    current = row.to_numpy()
+    previous = np.concatenate([[0.0], current[:-1]])
+    out = pd.DataFrame({"month": row.index, "movement": kind, "previous": previous, "current": current,
+                        "change": current - previous})
+    return out[out["movement"] != ""].reset_index(drop=True)
+
+
+def customer_answers(nps: pd.DataFrame, customer_id: str, *, as_of: pd.Period | str | None = None) -> pd.DataFrame:
+    """One customer's NPS answers dated up to the end of as_of (all without as_of), newest first,
+    with their category: promoter 9–10, passive 7–8, detractor 0–6.
+    Columns: date (when the table has dates), score, category, comment (when given)."""
+    if "customer_id" not in nps:
+        rows = nps.iloc[:0]
+    else:
+        rows = nps[nps["customer_id"].astype("string") == str(customer_id)]
+    if as_of is not None and "date" in rows:
+        rows = rows[rows["date"] < (pd.Period(as_of, freq="M") + 1).start_time]
+    if "date" in rows:
+        rows = rows.sort_values("date", ascending=False, kind="mergesort", na_position="last")
+    out = rows.assign(category=nps_category(rows["score"]).astype("string"))
+    columns = [c for c in ("date", "score", "category", "comment") if c in out]
+    return out[columns].reset_index(drop=True)
+
+
+def band_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per band (red, yellow, green) of a `health_table`: customers, their MRR at as_of, and
+    share = customers of the band ÷ customers scored. Index: band."""
+    bands = ["red", "yellow", "green"]
+    grouped = table.groupby(table["band"].astype("string"))
+    customers = grouped.size().reindex(bands, fill_value=0).astype(np.int64)
+    mrr = grouped["mrr"].sum(min_count=1).reindex(bands) if "mrr" in table else pd.Series(np.nan, index=bands)
+    scored = int(customers.sum())
+    out = pd.DataFrame({"customers": customers, "mrr": mrr.astype(float),
+                        "share": customers / scored if scored else np.nan})
+    out.index.name = "band"
+    return out
+
+
+def customer_record(customers: pd.DataFrame | None, customer_id: str) -> pd.DataFrame:
+    """One customer's row of the customers table as field → value (the first row of that id),
+    blank fields left out; empty without a customers table or that id. Columns: field, value (text)."""
+    if customers is None or "customer_id" not in customers:
+        return pd.DataFrame(columns=["field", "value"], dtype="string")
+    rows = customers[customers["customer_id"].astype("string") == str(customer_id)]
+    if rows.empty:
+        return pd.DataFrame(columns=["field", "value"], dtype="string")
+    record = rows.iloc[0].dropna()
+    values = [value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else str(value) for value in record]
+    return pd.DataFrame({"field": record.index.astype(str), "value": values}, dtype="string")
+
+
+def find_customers(directory: pd.DataFrame, text: str | None, *, limit: int = 1000) -> pd.DataFrame:
+    """The first `limit` rows of a `customer_directory` whose label (name · id) contains `text`,
+    case-insensitively; the first `limit` rows when `text` is blank."""
+    text = (text or "").strip().casefold()
+    if not text:
+        return directory.head(limit)
+    found = directory["label"].str.casefold().str.contains(text, regex=False)
+    return directory[found.fillna(False).to_numpy(dtype=bool)].head(limit)

@@ -184,3 +184,65 @@ def heaviest_accounts(tickets: pd.DataFrame, *, as_of: pd.Period | str | None = 
                       window: Window = 90, top: int = 10) -> pd.DataFrame:
     """The `top` customers with the most tickets in the last `window` days (default 90) up to as_of."""
     return ticket_load(tickets, as_of=as_of, window=window).head(top)
+
+
+# ── Views for the Support page: distributions and one customer's tickets ─────────────────────
+
+RESOLUTION_BANDS: tuple[tuple[str, float], ...] = (
+    ("<15m", 0.25), ("15–30m", 0.5), ("30m–1h", 1.0), ("1–2h", 2.0), ("2–4h", 4.0),
+    ("4–8h", 8.0), ("8–24h", 24.0), ("1–3d", 72.0), ("3–7d", 168.0), ("≥7d", np.inf),
+)  # (label, upper bound in hours): each band about twice the one before, a log scale people can read
+
+
+def resolution_time_distribution(tickets: pd.DataFrame, *, as_of: pd.Period | str | None = None,
+                                 window: Window = SUPPORT_WINDOW) -> pd.DataFrame:
+    """Resolved tickets of the period per resolution-time band (a log scale in readable steps).
+
+    hours = resolved_at − created_at, over the tickets created in the period and resolved;
+    a ticket falls in the band with lower ≤ hours < upper, bands <15m, 15–30m, 30m–1h, 1–2h, 2–4h,
+    4–8h, 8–24h, 1–3d, 3–7d, ≥7d (minutes, hours, days);
+    share = tickets of the band ÷ resolved tickets (NaN when none is resolved).
+    Every band is listed, empty ones with 0. Columns: band, lower_hours, upper_hours, tickets, share.
+    """
+    hours = resolution_hours(tickets_in(tickets, as_of=as_of, window=window)).dropna()
+    upper = np.array([bound for _, bound in RESOLUTION_BANDS])
+    lower = np.concatenate([[0.0], upper[:-1]])
+    counts = np.bincount(np.searchsorted(upper, hours.to_numpy(), side="right"), minlength=len(upper))
+    resolved = int(counts.sum())
+    return pd.DataFrame({
+        "band": [label for label, _ in RESOLUTION_BANDS],
+        "lower_hours": lower,
+        "upper_hours": upper,
+        "tickets": counts[: len(upper)].astype(np.int64),
+        "share": counts[: len(upper)] / resolved if resolved else np.nan,
+    })
+
+
+def tickets_per_customer_distribution(load: pd.DataFrame, *, top: int = 5) -> pd.DataFrame:
+    """How many customers opened 1, 2, …, `top` or more tickets, from a `ticket_load` frame.
+
+    customers(k) = customers with exactly k tickets in the period (k < top), customers(top+) those
+    with top or more; share = customers(k) ÷ customers with at least one ticket.
+    Columns: tickets (label "1", "2", …, "5+"), customers, share.
+    """
+    labels = [str(k) for k in range(1, top)] + [f"{top}+"]
+    per_customer = load["tickets"].to_numpy(dtype=np.int64) if len(load) else np.array([], dtype=np.int64)
+    counts = np.bincount(np.clip(per_customer, 1, top) - 1, minlength=top)[:top] if len(per_customer) else \
+        np.zeros(top, dtype=np.int64)
+    total = int(counts.sum())
+    return pd.DataFrame({"tickets": labels, "customers": counts.astype(np.int64),
+                         "share": counts / total if total else np.nan})
+
+
+def customer_tickets(tickets: pd.DataFrame, customer_id: str, *,
+                     as_of: pd.Period | str | None = None) -> pd.DataFrame:
+    """One customer's tickets created up to the end of as_of (all of them without as_of), newest
+    first, with their outcomes: the table's columns plus first_contact (NA = not known yet) and
+    resolution_hours (resolved_at − created_at)."""
+    if "customer_id" not in tickets:
+        return with_outcomes(tickets.iloc[:0])
+    rows = tickets[tickets["customer_id"].astype("string") == str(customer_id)]
+    rows = tickets_in(rows, as_of=as_of, window="all") if as_of is not None else rows
+    if "created_at" in rows:
+        rows = rows.sort_values("created_at", ascending=False, kind="mergesort", na_position="last")
+    return with_outcomes(rows).reset_index(drop=True)

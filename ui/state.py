@@ -15,21 +15,25 @@ from functools import cached_property
 import pandas as pd
 import streamlit as st
 
-from kpi.demo import demo_files, demo_mapping
-from kpi.mapping import Mapping
+from kpi.layouts import home as layouts_home
+from kpi.mapping import Mapping, mapping_to_json
 from kpi.report import Settings
+from kpi.store import DEMO_NAME, Store, StoredWorkspace, database_url, settings_to_json
 from kpi.text import escape_markdown
 
-DEMO = "Plumeo (demo company)"
+DEMO = DEMO_NAME
 
 
 @dataclass(frozen=True)
 class Workspace:
-    """Files and their mapping; `key` is a content hash (files and mapping) for caches."""
+    """Files and their mapping; `key` is a content hash (files and mapping) for caches.
+    `id` and `version` locate it in the store (None for a workspace that is not saved)."""
 
     name: str
     files: dict[str, bytes]
     mapping: Mapping = field(default_factory=dict)
+    id: int | None = field(default=None, compare=False)
+    version: int | None = field(default=None, compare=False)
 
     @cached_property
     def digests(self) -> dict[str, str]:
@@ -68,22 +72,93 @@ class State:
         return " · ".join(f"{attribute}: {', '.join(values)}" for attribute, values in self.filters)
 
 
-@st.cache_resource(max_entries=1)
-def _demo_workspace() -> Workspace:
-    """The bundled demo, read once per server (same bytes for everyone: nothing private)."""
-    return Workspace(DEMO, {path.name: path.read_bytes() for path in demo_files()}, demo_mapping())
+@st.cache_resource(max_entries=4)
+def _store(url: str) -> Store:
+    """One store per database (thread-safe, shared by the sessions); the demo workspace is
+    created on first start, and layouts remembered by an older version are moved in."""
+    store = Store(url)
+    store.ensure_demo(owner=owner())
+    legacy = layouts_home() / "layouts.json"
+    if legacy.exists():
+        store.import_layouts_file(legacy, owner=owner())
+        legacy.rename(legacy.with_suffix(".json.imported"))
+    return store
+
+
+def _secrets() -> dict:
+    try:
+        return dict(st.secrets)
+    except Exception:  # no secrets.toml: local use, nothing configured
+        return {}
+
+
+def store() -> Store:
+    return _store(database_url(_secrets()))
+
+
+def owner() -> str | None:
+    """Who owns the workspaces of this session (None: local use without sign-in)."""
+    return None
+
+
+def _from_store(stored: StoredWorkspace) -> Workspace:
+    return Workspace(stored.name, stored.files, stored.mapping, id=stored.id, version=stored.version)
+
+
+def open_workspace(workspace_id: int) -> Workspace:
+    """Load a saved workspace into the session (its settings too)."""
+    stored = store().load(workspace_id)
+    ws = _from_store(stored)
+    set_workspace(ws)
+    st.session_state["kpi_settings"] = stored.settings
+    return ws
 
 
 def workspace() -> Workspace:
-    """The session's current workspace: its own uploads once there are some, else the demo."""
-    return st.session_state.get("workspace") or _demo_workspace()
+    """The session's current workspace: the one it opened, else the owner's first (the demo on
+    first start)."""
+    current = st.session_state.get("workspace")
+    if current is not None:
+        return current
+    listed = store().list_workspaces(owner())
+    if not listed:
+        store().ensure_demo(owner=owner())
+        listed = store().list_workspaces(owner())
+    linked = st.query_params.get("ws")  # a link (or a reload) names the workspace it shows
+    chosen = next((w for w in listed if str(w.id) == linked), None)
+    chosen = chosen or next((w for w in listed if w.name == DEMO), listed[0])
+    return open_workspace(chosen.id)
 
 
 def set_workspace(new: Workspace | None, *, keep_month: bool = False) -> None:
-    """Switch the session to `new` (None: back to the demo)."""
+    """Switch the session to `new` (None: back to the owner's first workspace)."""
     st.session_state["workspace"] = new
     if not keep_month:
         st.session_state.pop("as_of_select", None)
+
+
+def save_mapping(ws: Workspace, mapping: Mapping) -> Workspace:
+    """Save a workspace's new mapping and make it current. Raises store.Conflict when another
+    session changed the mapping since this one loaded it (nothing is saved then)."""
+    if ws.id is None:
+        new = replace(ws, mapping=mapping)
+    else:
+        version = store().save_mapping(ws.id, mapping_to_json(mapping), base_version=ws.version, by=owner())
+        new = replace(ws, mapping=mapping, version=version)
+    set_workspace(new, keep_month=True)
+    return new
+
+
+def create_workspace(name: str, files: dict[str, bytes], mapping: Mapping) -> Workspace:
+    """A new saved workspace from uploaded files, made current."""
+    workspace_id = store().create_workspace(name, owner=owner(), files=files, mapping_json=mapping_to_json(mapping),
+                                            by=owner())
+    return open_workspace(workspace_id)
+
+
+def layout_memory():
+    """Remembered mappings per file layout, in the store."""
+    return store().layout_memory(owner())
 
 
 def month_label(month: str) -> str:
@@ -92,12 +167,16 @@ def month_label(month: str) -> str:
 
 
 def settings() -> Settings:
-    """The session's conventions (edited on Definitions & settings)."""
+    """The session's conventions (edited on Definitions & settings, saved with the workspace)."""
     return st.session_state.get("kpi_settings") or Settings()
 
 
 def set_settings(new: Settings) -> None:
     st.session_state["kpi_settings"] = new
+    ws = workspace()
+    if ws.id is not None:
+        version = store().save_settings(ws.id, settings_to_json(new), by=owner())
+        st.session_state["workspace"] = replace(ws, version=version)
 
 
 def _months(current: Workspace) -> list[str]:
@@ -134,9 +213,8 @@ def sidebar() -> State:
                        "on the Upload page.")
         else:
             st.caption(f"{len(current.files)} file(s), {len(current.mapping)} mapped sheet(s).")
-            if st.button("Back to the demo company", icon=":material/undo:"):
-                set_workspace(None)
-                st.rerun()
+            if st.button("Workspaces", icon=":material/folder_open:"):
+                st.switch_page("app_pages/workspaces.py")
         if not months:
             return State(current, None, settings=settings())
         by_label = {month_label(month): month for month in months[::-1]}
@@ -162,6 +240,8 @@ def sidebar() -> State:
                     if picked:
                         chosen.append((attribute, tuple(picked)))
     choice = by_label[label]
+    if current.id is not None:
+        st.query_params["ws"] = str(current.id)
     st.query_params["as_of"] = choice
     st.query_params["granularity"] = granularity or "month"
     for attribute in attributes:

@@ -44,6 +44,45 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> No
     raise RuntimeError(f"the server did not answer on {url} within {timeout:.0f} s")
 
 
+class Server:
+    """`streamlit run app.py` on a free port with a given home (database, remembered layouts)."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self) -> str:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "KPI_WORKBENCH_HOME": str(self.home)}
+        env.pop("KPI_DATABASE_URL", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=(OUTPUT / f"server-{port}.log").open("wb"), stderr=subprocess.STDOUT, env=env,
+        )
+        wait_healthy(self.url, self.process)
+        return self.url
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.process = None
+
+
+@pytest.fixture
+def restartable_server(tmp_path):
+    server = Server(tmp_path / "home")
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """The app as a user starts it (`streamlit run app.py`), on a free loopback port, with its

@@ -1,0 +1,58 @@
+"""Unit economics: LTV, CAC, LTV:CAC, CAC payback and retention cost, how each is computed, and the
+gross margin they use (from COGS when mapped, else a setting)."""
+
+import pandas as pd
+import streamlit as st
+
+from kpi import economics
+from ui import data, empty, state
+from ui import ops_charts as ops
+
+KEYS = ("ltv", "cac", "ltv_cac", "payback_months", "crc", "gross_margin")
+HINTS = {True: (st.success, ":material/thumb_up:"), False: (st.warning, ":material/trending_down:"),
+         None: (st.info, ":material/info:")}
+
+current = state.current()
+st.title("Unit economics")
+report = data.report(current) if current.as_of is not None else None
+if report is None or report.unit_economics is None:
+    empty.missing(("subscriptions", "invoices", "mrr"), "LTV, CAC, payback and retention cost")
+    st.stop()
+
+month = pd.Period(current.as_of, freq="M")
+unit = report.unit_economics
+costs = report.tables.get("costs")
+st.caption(f"{month.strftime('%B %Y')}, compared with {ops.compared_month(current).strftime('%B %Y')}. CAC, payback "
+           f"and gross margin use the last {current.settings.cac_months} months that have costs; LTV's churn the "
+           f"last {current.settings.ltv_churn_months} months (both set on Definitions & settings).")
+cards = ops.metrics(current, KEYS)
+ops.card_row(cards, report.currency)
+if costs is None or costs.empty:
+    empty.missing(("costs",), "CAC, LTV:CAC, payback, retention cost and the gross margin from COGS")
+else:
+    hint = economics.ltv_cac_benchmark(unit.ltv_cac)
+    show, icon = HINTS[hint.met]
+    show(hint.text, icon=icon)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Costs by month")
+        st.plotly_chart(ops.costs_by_category(economics.costs_up_to(costs, month, months=24), report.currency),
+                        width="stretch")
+    with right:
+        st.subheader("LTV : CAC by month")
+        trend = {metric.key: metric for metric in cards}["ltv_cac"].history
+        if trend.dropna().empty:
+            st.caption("LTV:CAC is n/a in every month so far: it needs sales & marketing costs and new customers.")
+        else:
+            st.plotly_chart(ops.ltv_cac_trend(trend), width="stretch")
+
+st.subheader("How each number is computed")
+ops.workings_table(economics.unit_economics_workings(unit, report.currency))
+
+variants, margin = st.columns([3, 2])
+with variants:
+    st.subheader("LTV, three ways")
+    ops.variants_table(economics.ltv_variants_table(economics.ltv_variants(unit), report.currency))
+with margin:
+    st.subheader("Gross margin")
+    ops.gross_margin_setting(unit)

@@ -1,0 +1,53 @@
+"""Support: first-contact resolution, resolution times, tickets per customer and the heaviest accounts."""
+
+import pandas as pd
+import streamlit as st
+
+from kpi import formatting as fmt
+from ui import data, empty, state
+from ui import ops_charts as ops
+
+WINDOWS = {"month": "This month", 90: "Last 90 days", 365: "Last 12 months", "all": "All to date"}
+
+current = state.current()
+st.title("Support")
+if current.as_of is None:  # the month comes from the revenue data
+    empty.missing(("subscriptions", "invoices", "mrr"), "support KPIs month by month")
+    st.stop()
+report = data.report(current)
+if report.support is None:
+    empty.missing(("tickets",), "first-contact resolution, resolution times and the heaviest accounts")
+    st.stop()
+
+month = pd.Period(current.as_of, freq="M")
+headline = report.support
+st.caption(f"Tickets created in {month.strftime('%B %Y')}, compared with "
+           f"{ops.compared_month(current).strftime('%B %Y')}.")
+ops.card_row(ops.metrics(current, ("fcr", "tickets", "median_resolution_hours")), report.currency)
+if headline.unknown:
+    st.caption(f"FCR counts the {fmt.count(headline.fcr_known)} tickets whose outcome is known; "
+               f"{fmt.count(headline.unknown)} still open without one are left out until they are resolved.")
+
+st.subheader("First-contact resolution by month")
+st.plotly_chart(ops.fcr_trend(ops.support_view(current).monthly), width="stretch")
+
+st.subheader("Resolution times and ticket load")
+window = st.segmented_control("Tickets created", list(WINDOWS), format_func=WINDOWS.get, default=90,
+                              key="support_window", required=True)
+view = ops.support_view(current, window)
+st.caption(f"{fmt.count(view.window.tickets)} tickets created in the period ending {month.strftime('%B %Y')}: "
+           f"{fmt.count(view.window.resolved)} resolved, opened by {fmt.count(view.window.customers)} customers.")
+left, right = st.columns([3, 2])
+with left:
+    st.markdown("**Time to resolve**")
+    st.plotly_chart(ops.resolution_histogram(view.resolution, view.window.median_resolution_hours), width="stretch")
+with right:
+    st.markdown("**Tickets per customer**")
+    st.plotly_chart(ops.tickets_per_customer(view.per_customer), width="stretch")
+
+st.subheader("Heaviest accounts")
+if view.heaviest.empty:
+    st.info("No ticket in this period is linked to a customer (map the tickets' customer_id column on "
+            "**Map columns**).", icon=":material/person_search:")
+else:
+    ops.heaviest_accounts(view.heaviest)

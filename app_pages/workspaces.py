@@ -1,0 +1,105 @@
+"""Workspaces: create, switch, rename, duplicate, delete, export and import; the months marked as
+reported, and what changed in them since (restatements)."""
+
+import pandas as pd
+import streamlit as st
+
+from kpi.errors import InputError
+from kpi.text import escape_markdown
+from ui import data, state
+
+store = state.store()
+ws = state.workspace()
+st.title("Workspaces")
+st.caption("Each workspace keeps its files, mapping, settings and reported months in the database "
+           f"({'PostgreSQL' if store.engine.dialect.name == 'postgresql' else 'SQLite'}), so next month starts "
+           "where this one ended.")
+
+listed = store.list_workspaces(state.owner())
+st.dataframe(pd.DataFrame([{"Workspace": w.name, "Files": w.files, "Last saved": w.updated_at,
+                            "Current": "●" if w.id == ws.id else ""} for w in listed]),
+             hide_index=True, width="stretch")
+
+by_name = {w.name: w.id for w in listed}
+left, right = st.columns([3, 1], vertical_alignment="bottom")
+chosen = left.selectbox("Open a workspace", list(by_name), index=list(by_name.values()).index(ws.id)
+                        if ws.id in by_name.values() else 0)
+if right.button("Open workspace", icon=":material/folder_open:", disabled=by_name.get(chosen) == ws.id):
+    state.open_workspace(by_name[chosen])
+    st.rerun()
+
+
+@st.dialog("Delete this workspace?")
+def confirm_delete(workspace_id: int, name: str) -> None:
+    st.text(f"“{name}”, its files, mapping, settings and reported months will be deleted for good.")
+    if st.button("Delete for good", type="primary", icon=":material/delete_forever:"):
+        store.delete(workspace_id, by=state.owner())
+        state.set_workspace(None)
+        st.rerun()
+
+
+if ws.id is not None:
+    st.subheader(f"“{escape_markdown(ws.name)}”")
+    rename, duplicate, delete = st.columns(3, vertical_alignment="bottom")
+    new_name = rename.text_input("New name", ws.name, max_chars=120)
+    if rename.button("Rename", icon=":material/edit:", disabled=new_name.strip() == ws.name):
+        try:
+            store.rename(ws.id, new_name, by=state.owner())
+        except InputError as error:
+            st.error(error.message)
+        else:
+            state.open_workspace(ws.id)
+            st.rerun()
+    if duplicate.button("Duplicate", icon=":material/content_copy:"):
+        state.open_workspace(store.duplicate(ws.id, by=state.owner()))
+        st.rerun()
+    if delete.button("Delete…", icon=":material/delete:"):
+        confirm_delete(ws.id, ws.name)
+
+    st.download_button("Export this workspace (zip)", store.export_zip(ws.id, by=state.owner()),
+                       file_name=f"{ws.name}.zip", mime="application/zip", icon=":material/download:",
+                       help="Files, mapping, settings and reported months in one zip; import it back here.")
+
+imported = st.file_uploader("Import a workspace (zip)", type=["zip"], key="workspace_zip")
+if imported is not None and st.session_state.get("workspace_zip_seen") != imported.file_id:
+    st.session_state["workspace_zip_seen"] = imported.file_id
+    try:
+        new_id = store.import_zip(imported.getvalue(), owner=state.owner(), by=state.owner())
+    except InputError as error:
+        st.error(f"{imported.name} was not imported: {error.message}")
+    else:
+        state.open_workspace(new_id)
+        st.rerun()
+
+# ------------------------------------------------------------------------- reported months
+st.subheader("Reported months")
+current = state.current()
+if ws.id is None or current.as_of is None:
+    st.info("Map a revenue table to report on a month.")
+    st.stop()
+st.caption("Marking a month as reported freezes its full KPI report, as you gave it to investors. If later "
+           "uploads change it, the difference shows here, KPI by KPI.")
+if st.button(f"Mark {state.month_label(current.as_of)} as reported", icon=":material/verified:"):
+    report = data.report(state.State(ws, current.as_of))  # the unfiltered report of the month
+    version = store.mark_reported(ws.id, current.as_of, report.to_json(), by=state.owner())
+    state.set_workspace(state.Workspace(ws.name, ws.files, ws.mapping, id=ws.id, version=version), keep_month=True)
+    st.rerun()
+
+snapshots = store.snapshots(ws.id)
+if not snapshots:
+    st.text("No month reported yet.")
+else:
+    st.dataframe(pd.DataFrame([{"Month": s.month, "Reported at": s.reported_at, "By": s.reported_by or "",
+                                "MRR then": s.report.get("revenue", {}).get("mrr") if s.report.get("revenue") else None}
+                               for s in snapshots]), hide_index=True, width="stretch")
+    months = data.report_months(ws)
+    now = {s.month: (data.report(state.State(ws, s.month)).to_json() if s.month in months else None)
+           for s in snapshots}
+    restated = store.restatements(ws.id, now)
+    if not restated:
+        st.success("The current data gives the same numbers as every reported month.", icon=":material/check:")
+    for restatement in restated:
+        st.warning(f"{restatement.month} was reported on {restatement.reported_at:%Y-%m-%d}; the data now changes "
+                   f"{len(restatement.changes)} figure(s):", icon=":material/history:")
+        st.dataframe(pd.DataFrame([{"KPI": c.key, "Reported": c.reported, "Now": c.now, "Difference": c.difference}
+                                   for c in restatement.changes]), hide_index=True, width="stretch")
