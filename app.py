@@ -21,6 +21,7 @@ pages = st.navigation(
             st.Page("app_pages/support.py", title="Support", icon=":material/support_agent:"),
             st.Page("app_pages/customers.py", title="Customers & health", icon=":material/monitor_heart:"),
             st.Page("app_pages/economics.py", title="Unit economics", icon=":material/savings:"),
+            st.Page("app_pages/investor_update.py", title="Investor update", icon=":material/campaign:"),
         ],
         "Data": [
             st.Page("app_pages/workspaces.py", title="Workspaces", icon=":material/folder_open:"),

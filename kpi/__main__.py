@@ -14,12 +14,17 @@ from pathlib import Path
 
 from kpi import render
 from kpi.errors import InputError
+from kpi.export_html import to_html
+from kpi.export_pptx import to_pptx
+from kpi.export_xlsx import to_xlsx
 from kpi.io import read_path
 from kpi.mapping import build_tables, load_mapping, mapping_to_json
 from kpi.recognise import auto_mapping
 from kpi.report import build_report, parse_as_of
+from kpi.update import investor_update
 
-FORMATS = ("json", "md", "text")
+FORMATS = ("json", "md", "text", "html", "xlsx", "pptx")
+BINARY_FORMATS = ("xlsx", "pptx")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def run_report(args: argparse.Namespace) -> int:
     parse_as_of(args.as_of)  # a bad month fails before any file is read
+    if args.format in BINARY_FORMATS and not args.out:
+        raise InputError(f"--format {args.format} writes a binary file: give --out FILE")
     sheets = [sheet for path in args.paths for sheet in read_path(path)]
     if args.mapping:
         mapping = load_mapping(args.mapping)
@@ -59,6 +66,17 @@ def run_report(args: argparse.Namespace) -> int:
         for warning in quality.warnings:
             print(f"kpi: {key}: warning: {warning}", file=sys.stderr)
     report = build_report(tables, args.as_of)
+    if args.format in ("html", "xlsx", "pptx"):  # the investor update: the same files as the app's buttons
+        update = investor_update(report)
+        if args.format == "html":
+            page = to_html(update, report)
+            if args.out:
+                Path(args.out).write_text(page, encoding="utf-8")
+            else:
+                sys.stdout.write(page)
+        else:
+            Path(args.out).write_bytes((to_xlsx if args.format == "xlsx" else to_pptx)(update, report))
+        return 0
     if args.format == "json":
         text = json.dumps(report.to_json(), ensure_ascii=False, indent=2)
     elif args.format == "md":

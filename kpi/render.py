@@ -1,13 +1,17 @@
 """The report as text for people: a Markdown investor-update summary and a terminal table.
 
-Both read the same `Report` the app and the JSON use; the narrative is generated
-deterministically from the numbers.
+Both read the same `Report` the app and the JSON use. The Markdown is the investor update's
+(`kpi.update.investor_update` of the as-of month against the month before, rendered by
+`kpi.export_html.to_markdown`), so the CLI's `--format md` and the page's download are the same
+text; its narrative is written deterministically from the numbers by `kpi.narrative`.
 """
 
 from __future__ import annotations
 
 from kpi import formatting as fmt
+from kpi.export_html import to_markdown
 from kpi.report import Metric, Report
+from kpi.update import investor_update
 
 HEADLINE = (
     ("mrr", "MRR", "money"), ("arr", "ARR", "money"), ("customers", "Paying customers", "count"),
@@ -35,39 +39,17 @@ def _change(kind: str, metric: Metric) -> str:
 
 
 def narrative(report: Report) -> str:
-    """'MRR grew 6.1 % to €51.2k; net new MRR €2.9k: new €3.5k, expansion €0.8k, …'."""
+    """'In October 2026, MRR grew 5.3 % to €61.9k; net new MRR €3.11k …' (kpi.narrative)."""
     if report.revenue is None or report.as_of is None:
         return "No revenue data was given."
-    currency = report.currency
-    mrr = report.metric("mrr")
-    row = report.revenue.series.loc[report.as_of]
-    net_new = row["new"] + row["expansion"] + row["reactivation"] - row["contraction"] - row["churn"]
-    if mrr.previous is None or mrr.previous == 0:
-        opening = f"MRR is {fmt.money(mrr.value, currency)}"
-    else:
-        verb = "grew" if mrr.value >= mrr.previous else "fell"
-        opening = f"MRR {verb} {fmt.percent(abs(mrr.value / mrr.previous - 1))} to {fmt.money(mrr.value, currency)}"
-    parts = [f"new {fmt.money(row['new'], currency)}", f"expansion {fmt.money(row['expansion'], currency)}"]
-    if row["reactivation"]:
-        parts.append(f"reactivation {fmt.money(row['reactivation'], currency)}")
-    parts += [f"contraction {fmt.money(-row['contraction'], currency)}", f"churn {fmt.money(-row['churn'], currency)}"]
-    customers = report.metric("customers")
-    churn = report.metric("logo_churn_rate")
-    return (
-        f"{opening}; net new MRR {fmt.money(net_new, currency)}: {', '.join(parts)}. "
-        f"{fmt.count(customers.value)} paying customers ({int(row['new_customers'])} new, "
-        f"{int(row['churned_customers'])} churned, logo churn {fmt.percent(churn.value)})."
-    )
+    return investor_update(report).narrative
 
 
 def markdown(report: Report) -> str:
-    """Investor-update summary: headline KPIs with month-over-month change and a narrative."""
-    title = f"# KPI report — {report.as_of.strftime('%B %Y')}" if report.as_of is not None else "# KPI report"
-    lines = [title, "", narrative(report), "", "| KPI | Value | vs previous month |", "|---|---:|---:|"]
-    for key, label, kind in HEADLINE:
-        metric = report.metric(key)
-        lines.append(f"| {label} | {_show(kind, metric.value, report.currency)} | {_change(kind, metric)} |")
-    return "\n".join(lines)
+    """Investor-update summary: headline KPIs against the previous month and the narrative."""
+    if report.as_of is None:
+        return "# KPI report\n\nNo revenue data was given."
+    return to_markdown(investor_update(report), report).rstrip("\n")
 
 
 def text(report: Report) -> str:

@@ -1,0 +1,111 @@
+"""Investor update: the period's headline KPIs, highlights and lowlights, an editable narrative,
+the founder's commentary, and the deck, workbook, report and email in one click each."""
+
+import streamlit as st
+
+from kpi.errors import InputError
+from kpi.export_html import to_email_html, to_html, to_markdown
+from kpi.export_pptx import to_pptx
+from kpi.export_xlsx import to_xlsx
+from kpi.text import escape_markdown
+from kpi.update import investor_update
+from ui import data, empty, state
+
+current = state.current()
+st.title("Investor update")
+report = data.report(state.State(current.workspace, current.as_of, settings=current.settings)) \
+    if current.as_of is not None else None  # the whole company: segment filters do not apply here
+if report is None or report.revenue is None:
+    empty.missing(("subscriptions", "invoices", "mrr"), "the investor update")
+    st.stop()
+
+ws = current.workspace
+left, middle, right = st.columns(3)
+period = left.segmented_control("Period", ["month", "quarter"], default="month", required=True, key="update_period",
+                                format_func=str.capitalize)
+compare = middle.segmented_control("Compared with", ["previous", "last_year"], default="previous", required=True,
+                                   key="update_compare",
+                                   format_func={"previous": "Previous period", "last_year": "Same period last year"}.get)
+language = right.segmented_control("Language", ["en", "fr"], default="en", required=True, key="update_language",
+                                   format_func={"en": "English", "fr": "Français"}.get)
+try:
+    update = investor_update(report, period, compare, language, company=ws.name)
+except InputError as error:
+    st.error(error.message)
+    st.stop()
+
+st.caption(f"{escape_markdown(update.period_label)} compared with {escape_markdown(update.comparison_label)}"
+           + (" · segment filters of the sidebar do not apply: an update is about the whole company"
+              if current.filters else ""))
+with st.container(horizontal=True):
+    for item in update.headline[:8]:
+        st.metric(item.label, item.value_text, delta=item.change_text or None, border=True,
+                  delta_color="off" if item.better is None else ("normal" if item.better == (
+                      (item.change or 0) >= 0) else "inverse"),
+                  help=f"{update.comparison_label}: {item.comparison_text}")
+
+good, bad = st.columns(2)
+with good:
+    st.subheader("Highlights")
+    for observation in update.highlights:
+        st.success(escape_markdown(observation.text), icon=":material/trending_up:")
+    if not update.highlights:
+        st.text("Nothing stands out this period.")
+with bad:
+    st.subheader("Lowlights")
+    for observation in update.lowlights:
+        st.warning(escape_markdown(observation.text), icon=":material/trending_down:")
+    if not update.lowlights:
+        st.text("Nothing to flag this period.")
+
+st.subheader("Narrative")
+key = f"update_narrative::{ws.key}::{current.as_of}::{period}::{compare}::{language}"
+narrative = st.text_area("Written from the numbers; edit it before exporting", update.generated_narrative,
+                         height=160, key=key)
+st.subheader("Your commentary")
+labels = {"product": "Product news", "hires": "Hires", "asks": "Asks"}
+commentary = {name: st.text_area(label, key=f"update_{name}", height=90,
+                                 placeholder="One item per line; start a line with - for a bullet")
+              for name, label in labels.items()}
+update = update.with_narrative(narrative).with_commentary(commentary)
+
+st.subheader("Export")
+stem = f"investor_update_{update.as_of}_{period}"
+EXPORTS = (  # generated only when clicked (deferred data), not on every rerun
+    ("Deck (PPTX)", to_pptx, "pptx", ":material/slideshow:",
+     "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    ("Workbook (XLSX)", to_xlsx, "xlsx", ":material/table:",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("Report (HTML)", to_html, "html", ":material/public:", "text/html"),
+    ("Email body (HTML)", to_email_html, "email.html", ":material/mail:", "text/html"),
+    ("Summary (Markdown)", to_markdown, "md", ":material/description:", "text/markdown"),
+)
+with st.container(horizontal=True):
+    for label, export, suffix, icon, mime in EXPORTS:
+        st.download_button(label, lambda export=export: export(update, report), f"{stem}.{suffix}", mime=mime,
+                           icon=icon, on_click="ignore", key=f"export_{suffix}")
+
+st.subheader("Reported figures")
+if ws.id is None:
+    st.info("Save this workspace to mark months as reported.")
+    st.stop()
+store = state.store()
+if st.button(f"Mark {state.month_label(current.as_of)} as reported", icon=":material/verified:",
+             help="Freezes the month's full report; later data that changes it is flagged on the Workspaces page."):
+    store.mark_reported(ws.id, current.as_of, report.to_json(), by=state.owner())
+    st.rerun()
+snapshots = store.snapshots(ws.id)
+reported = {s.month for s in snapshots}
+months = set(data.report_months(ws))
+restated = store.restatements(ws.id, {m: data.report(state.State(ws, m, settings=current.settings)).to_json()
+                                      if m in months else None for m in reported})
+if not snapshots:
+    st.text("No month reported yet: what you send investors is not recorded.")
+elif not restated:
+    st.success(f"Reported months ({', '.join(sorted(reported))}) still give the same numbers.", icon=":material/check:")
+for restatement in restated:
+    changes = {c.key: c for c in restatement.changes}
+    mrr = changes.get("revenue.mrr")
+    st.warning(f"{restatement.month}: {len(restatement.changes)} figure(s) differ from what you reported on "
+               f"{restatement.reported_at:%Y-%m-%d}" + (f" — MRR {mrr.reported:,.2f} then, {mrr.now:,.2f} now" if mrr else "")
+               + ". See the Workspaces page for every difference.", icon=":material/history:")
