@@ -266,6 +266,11 @@ LAYOUTS = Table(
     Column("id", Integer, primary_key=True), Column("owner", String(200)), Column("signature", String(64)),
     Column("mapping", Text), Column("updated_at", UTCDateTime),
 )
+SHARES = Table(
+    "shares", _meta,
+    Column("workspace_id", Integer), Column("email", String(200)), Column("shared_at", UTCDateTime),
+    Column("shared_by", String(200)),
+)
 AUDIT = Table(
     "audit", _meta,
     Column("id", Integer, primary_key=True), Column("at", UTCDateTime), Column("who", String(200)),
@@ -490,10 +495,11 @@ class Store:
             self._audit(conn, by, "delete", workspace_id, row.version + 1, {"name": row.name})
 
     def list_workspaces(self, owner: str | None = None) -> list[WorkspaceInfo]:
-        """The owner's workspaces (owner None: those without an owner), by name."""
+        """The workspaces `owner` may open — its own and those shared with it — by name (owner
+        None: the workspaces without an owner, the local single-user case)."""
         counts = (select(FILES.c.workspace_id, func.count().label("n")).group_by(FILES.c.workspace_id).subquery())
         query = (select(WORKSPACES, func.coalesce(counts.c.n, 0).label("n"))
-                 .outerjoin(counts, counts.c.workspace_id == WORKSPACES.c.id).where(_owner_is(owner)))
+                 .outerjoin(counts, counts.c.workspace_id == WORKSPACES.c.id).where(_visible_to(owner)))
         with self._reading() as conn:
             rows = conn.execute(query).all()
         found = [WorkspaceInfo(r.id, r.name, r.owner, r.created_at, r.updated_at, r.version, r.n) for r in rows]
@@ -503,6 +509,41 @@ class Store:
         """The workspace as last saved: files with their bytes, mapping, settings, version."""
         with self._reading() as conn:
             return _load(conn, workspace_id)
+
+    def load_for(self, workspace_id: int, user: str | None) -> StoredWorkspace:
+        """`load`, for a user who owns it or is a named guest; anyone else gets NotFound, the
+        same answer as for a workspace that does not exist (an id in a link reveals nothing)."""
+        if not self.can_open(workspace_id, user):
+            raise NotFound(workspace_id)
+        return self.load(workspace_id)
+
+    def can_open(self, workspace_id: int, user: str | None) -> bool:
+        with self._reading() as conn:
+            return conn.scalar(select(WORKSPACES.c.id).where(WORKSPACES.c.id == workspace_id,
+                                                             _visible_to(user))) is not None
+
+    def share(self, workspace_id: int, email: str, *, by: str | None = None) -> None:
+        """Let the user with this e-mail open the workspace (idempotent)."""
+        email = email.strip().lower()
+        if "@" not in email or len(email) > 200:
+            raise InputError(f"'{email}' is not an e-mail address")
+        with self._writing() as conn:
+            _lock(conn, workspace_id)
+            if conn.scalar(select(SHARES.c.email).where(SHARES.c.workspace_id == workspace_id,
+                                                        SHARES.c.email == email)) is None:
+                conn.execute(insert(SHARES).values(workspace_id=workspace_id, email=email, shared_at=_now(),
+                                                   shared_by=by))
+                self._audit(conn, by, "share", workspace_id, None, {"with": email})
+
+    def unshare(self, workspace_id: int, email: str, *, by: str | None = None) -> None:
+        with self._writing() as conn:
+            conn.execute(delete(SHARES).where(SHARES.c.workspace_id == workspace_id,
+                                              SHARES.c.email == email.strip().lower()))
+            self._audit(conn, by, "unshare", workspace_id, None, {"with": email})
+
+    def shared_with(self, workspace_id: int) -> list[str]:
+        with self._reading() as conn:
+            return sorted(conn.scalars(select(SHARES.c.email).where(SHARES.c.workspace_id == workspace_id)))
 
     def version(self, workspace_id: int) -> int:
         """The workspace's current version: a cheap "has anyone saved since I loaded it?"."""
@@ -957,6 +998,14 @@ def _engine(url: URL) -> Engine:
 
 def _owner_is(owner: str | None) -> Any:
     return WORKSPACES.c.owner.is_(None) if owner is None else WORKSPACES.c.owner == owner
+
+
+def _visible_to(user: str | None) -> Any:
+    """Workspaces `user` owns or is a named guest of (None: the ownerless, local ones)."""
+    if user is None:
+        return WORKSPACES.c.owner.is_(None)
+    guest = select(SHARES.c.workspace_id).where(SHARES.c.email == user.strip().lower())
+    return (WORKSPACES.c.owner == user) | WORKSPACES.c.id.in_(guest)
 
 
 def _lock(conn: Connection, workspace_id: int) -> Any:

@@ -132,9 +132,25 @@ def _layouts_and_audit(conn: Connection) -> None:
     meta.create_all(conn)
 
 
+def _shares(conn: Connection) -> None:
+    """Workspaces shared with named users (by e-mail), for the hosted, signed-in app."""
+    meta = MetaData()
+    Table("workspaces", meta, Column("id", Integer, primary_key=True))
+    Table(
+        "shares", meta,
+        Column("workspace_id", Integer, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+        Column("email", String(200), nullable=False),
+        Column("shared_at", DateTime, nullable=False),
+        Column("shared_by", String(200)),
+        PrimaryKeyConstraint("workspace_id", "email"),
+    )
+    meta.tables["shares"].create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "workspaces, files, mappings, settings, snapshots", _initial),
     Migration(2, "remembered layouts and audit trail", _layouts_and_audit),
+    Migration(3, "workspaces shared with named users", _shares),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -51,7 +51,7 @@ def new_workspace(store, name="Acme", **kw):
 
 
 def test_a_new_database_is_migrated_to_the_latest_version(store):
-    assert store.schema_version() == migrations.LATEST == 2
+    assert store.schema_version() == migrations.LATEST == 3
 
 
 def test_a_database_at_version_1_is_migrated_to_the_latest_keeping_its_workspaces(store_url):
@@ -80,7 +80,7 @@ def test_migrating_again_changes_nothing(store_url):
         assert second.migrate() == migrations.LATEST
         assert second.load(workspace_id).files == {"subs.csv": SUBSCRIPTIONS}
         with second.engine.connect() as conn:
-            assert conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all() == [1, 2]
+            assert conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all() == [1, 2, 3]
 
 
 def test_the_tables_the_store_queries_are_those_the_migrations_create(store):
@@ -472,3 +472,29 @@ def test_sqlite_runs_in_wal_mode_with_full_synchronous_writes(tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     engine.dispose()
+
+
+# ── Owners and named guests ────────────────────────────────────────────────────────────────
+
+
+def test_a_workspace_is_only_seen_by_its_owner_and_the_users_it_is_shared_with(store):
+    alice = new_workspace(store, "Alice's", owner="alice@acme.io")
+    new_workspace(store, "Bob's", owner="bob@acme.io")
+    assert [w.name for w in store.list_workspaces("alice@acme.io")] == ["Alice's"]
+    assert store.can_open(alice, "alice@acme.io") and not store.can_open(alice, "bob@acme.io")
+    with pytest.raises(NotFound):
+        store.load_for(alice, "bob@acme.io")  # same answer as for an id that does not exist
+    store.share(alice, "Bob@Acme.io", by="alice@acme.io")
+    assert store.shared_with(alice) == ["bob@acme.io"]
+    assert [w.name for w in store.list_workspaces("bob@acme.io")] == ["Alice's", "Bob's"]
+    assert store.load_for(alice, "bob@acme.io").name == "Alice's"
+    store.unshare(alice, "bob@acme.io", by="alice@acme.io")
+    assert not store.can_open(alice, "bob@acme.io")
+    assert [e.action for e in store.audit_log(alice)][:2] == ["unshare", "share"]
+
+
+def test_deleting_a_shared_workspace_removes_its_shares(store):
+    alice = new_workspace(store, "Alice's", owner="alice@acme.io")
+    store.share(alice, "bob@acme.io")
+    store.delete(alice)
+    assert store.list_workspaces("bob@acme.io") == []
