@@ -7,9 +7,11 @@ state, asks `kpi` (through ui.data) and draws with ui/ helpers.
 import streamlit as st
 
 from kpi.errors import InputError
-from ui import state
+from ui import auth, state
 
 st.set_page_config(page_title="KPI workbench", page_icon=":material/monitoring:", layout="wide")
+
+st.session_state["user"] = auth.gate()  # stops here for anyone not signed in and allowed
 
 pages = st.navigation(
     {

@@ -80,10 +80,18 @@ EXPORTS = (  # generated only when clicked (deferred data), not on every rerun
     ("Email body (HTML)", to_email_html, "email.html", ":material/mail:", "text/html"),
     ("Summary (Markdown)", to_markdown, "md", ":material/description:", "text/markdown"),
 )
+def exported(export, suffix: str):
+    """The export's file, generated on click, and the audit log says who exported what."""
+    if ws.id is not None:
+        state.store().audit("export", who=state.owner(), workspace_id=ws.id,
+                            detail={"format": suffix, "month": str(update.as_of), "period": period})
+    return export(update, report)
+
+
 with st.container(horizontal=True):
     for label, export, suffix, icon, mime in EXPORTS:
-        st.download_button(label, lambda export=export: export(update, report), f"{stem}.{suffix}", mime=mime,
-                           icon=icon, on_click="ignore", key=f"export_{suffix}")
+        st.download_button(label, lambda export=export, suffix=suffix: exported(export, suffix), f"{stem}.{suffix}",
+                           mime=mime, icon=icon, on_click="ignore", key=f"export_{suffix}")
 
 st.subheader("Reported figures")
 if ws.id is None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpi.errors import InputError
 from kpi.text import escape_markdown
-from ui import data, state
+from ui import auth, data, state
 
 store = state.store()
 ws = state.workspace()
@@ -60,6 +60,24 @@ if ws.id is not None:
                        file_name=f"{ws.name}.zip", mime="application/zip", icon=":material/download:",
                        help="Files, mapping, settings and reported months in one zip; import it back here.")
 
+if ws.id is not None and auth.configured():
+    st.subheader("Shared with")
+    guests = store.shared_with(ws.id)
+    st.text(", ".join(guests) if guests else "Nobody: only you can open this workspace.")
+    add, remove = st.columns(2, vertical_alignment="bottom")
+    guest = add.text_input("Share with (e-mail)", max_chars=200)
+    if add.button("Share", icon=":material/person_add:", disabled=not guest.strip()):
+        try:
+            store.share(ws.id, guest, by=state.owner())
+        except InputError as error:
+            st.error(error.message)
+        st.rerun()
+    if guests:
+        gone = remove.selectbox("Stop sharing with", guests)
+        if remove.button("Stop sharing", icon=":material/person_remove:"):
+            store.unshare(ws.id, gone, by=state.owner())
+            st.rerun()
+
 imported = st.file_uploader("Import a workspace (zip)", type=["zip"], key="workspace_zip")
 if imported is not None and st.session_state.get("workspace_zip_seen") != imported.file_id:
     st.session_state["workspace_zip_seen"] = imported.file_id
@@ -103,3 +121,9 @@ else:
                    f"{len(restatement.changes)} figure(s):", icon=":material/history:")
         st.dataframe(pd.DataFrame([{"KPI": c.key, "Reported": c.reported, "Now": c.now, "Difference": c.difference}
                                    for c in restatement.changes]), hide_index=True, width="stretch")
+
+st.subheader("Activity")
+st.caption("Who uploaded, mapped, exported and marked a month as reported, and when.")
+log = store.audit_log(ws.id, limit=50)
+st.dataframe(pd.DataFrame([{"When": e.at, "Who": e.who or "(local)", "What": e.action, "Detail": e.detail}
+                           for e in log]), hide_index=True, width="stretch")

@@ -74,13 +74,12 @@ class State:
 
 @st.cache_resource(max_entries=4)
 def _store(url: str) -> Store:
-    """One store per database (thread-safe, shared by the sessions); the demo workspace is
-    created on first start, and layouts remembered by an older version are moved in."""
+    """One store per database (thread-safe, shared by the sessions). Layouts remembered by an
+    older version in a JSON file are moved in on first start (local use)."""
     store = Store(url)
-    store.ensure_demo(owner=owner())
     legacy = layouts_home() / "layouts.json"
     if legacy.exists():
-        store.import_layouts_file(legacy, owner=owner())
+        store.import_layouts_file(legacy, owner=None)
         legacy.rename(legacy.with_suffix(".json.imported"))
     return store
 
@@ -97,8 +96,9 @@ def store() -> Store:
 
 
 def owner() -> str | None:
-    """Who owns the workspaces of this session (None: local use without sign-in)."""
-    return None
+    """Who owns the workspaces of this session: the signed-in e-mail (set by app.py through
+    ui.auth.gate), None for local use without sign-in."""
+    return st.session_state.get("user")
 
 
 def _from_store(stored: StoredWorkspace) -> Workspace:
@@ -107,7 +107,7 @@ def _from_store(stored: StoredWorkspace) -> Workspace:
 
 def open_workspace(workspace_id: int) -> Workspace:
     """Load a saved workspace into the session (its settings too)."""
-    stored = store().load(workspace_id)
+    stored = store().load_for(workspace_id, owner())  # another user's id is NotFound
     ws = _from_store(stored)
     set_workspace(ws)
     st.session_state["kpi_settings"] = stored.settings
