@@ -10,6 +10,7 @@ Good rows always still count.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from kpi.parse import blank, parse_column, parse_months
 from kpi.schema import TABLES
 
 REJECTED_COLUMNS = ["row", "column", "value", "reason"]
+WIDE_TABLES = ("mrr", "costs")  # tables a sheet may give wide (one column per month / per category)
+_TOTAL_HEADER = re.compile(r"(?i)^\s*(total|totaux|sum|somme|ensemble)\b")
 SCORE_SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
 
@@ -136,7 +139,7 @@ def apply_mapping(sheet: Sheet, mapping: TableMapping) -> CanonicalTable:
             file=sheet.file, sheet=sheet.sheet, column=missing[0],
         )
     if mapping.layout == "wide":
-        frame, columns = _melt_wide(sheet, mapping)
+        frame, columns = (_melt_wide_costs if mapping.table == "costs" else _melt_wide)(sheet, mapping)
     else:
         columns = dict(mapping.columns)
     absent = [f for f in schema.required if f not in columns]
@@ -229,6 +232,23 @@ def _melt_wide(sheet: Sheet, mapping: TableMapping) -> tuple[pd.DataFrame, dict[
     long = wide.melt(id_vars=[id_header], var_name="__month__", value_name="__mrr__", ignore_index=False)
     long["__mrr__"] = long["__mrr__"].where(~blank(long["__mrr__"]), "0")
     return long, {"customer_id": id_header, "month": "__month__", "mrr": "__mrr__"}
+
+
+def _melt_wide_costs(sheet: Sheet, mapping: TableMapping) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A wide costs sheet (one row per month, one column per category) as long rows; the header
+    is the category (kpi.economics.cost_category reads it), a Total column is left out, a blank
+    cell is no cost. Row numbers stay those of the month's row."""
+    month_header = mapping.columns.get("month")
+    if month_header is None:
+        raise InputError("a wide costs sheet needs its month column", file=sheet.file, sheet=sheet.sheet)
+    categories = [c for c in sheet.frame.columns if c != month_header and not _TOTAL_HEADER.match(str(c))]
+    if not categories:
+        raise InputError("this wide costs sheet has no category column besides its month",
+                         file=sheet.file, sheet=sheet.sheet)
+    long = sheet.frame[[month_header, *categories]].melt(
+        id_vars=[month_header], var_name="__category__", value_name="__amount__", ignore_index=False)
+    long = long[~blank(long["__amount__"]).to_numpy()]
+    return long, {"month": month_header, "category": "__category__", "amount": "__amount__"}
 
 
 @dataclass(frozen=True)

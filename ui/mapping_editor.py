@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi.io import Sheet
-from kpi.mapping import TableMapping, TableQuality
+from kpi.mapping import WIDE_TABLES, TableMapping, TableQuality
 from kpi.recognise import recognise
 from kpi.schema import TABLES
 
@@ -40,14 +40,18 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
     if table == NOT_USED:
         return None
     layout = "long"
-    if table == "mrr":
-        wide = st.toggle("One column per month (wide)", value=bool(current and current.layout == "wide"),
-                         key=f"{PREFIX}{sheet.key}::wide")
+    if table in WIDE_TABLES:
+        across = "month" if table == "mrr" else "cost category"
+        wide = st.toggle(f"One column per {across} (wide)", value=bool(
+            (current and current.table == table and current.layout == "wide")
+            or (current is None and proposal.table == table and proposal.layout == "wide")),
+            key=f"{PREFIX}{sheet.key}::{table}::wide")
         layout = "wide" if wide else "long"
     headers = [NOT_USED, *map(str, sheet.frame.columns)]
     mapped = current.columns if current is not None and current.table == table else {}
     same_table = proposal.table == table
-    fields = TABLES[table].fields if layout == "long" else [TABLES[table].field("customer_id")]
+    wide_key = "customer_id" if table == "mrr" else "month"
+    fields = TABLES[table].fields if layout == "long" else [TABLES[table].field(wide_key)]
     columns = {}
     grid = st.columns(3)
     for position, schema_field in enumerate(fields):
