@@ -198,21 +198,21 @@ def parse_dates(raw: pd.Series, date_order: str | None = None) -> Parsed:
         if plain.any():
             out[plain] = pd.to_datetime(text[plain].str.removesuffix("Z"), format="ISO8601",
                                         errors="coerce").astype("datetime64[s]")
-        todo = text.notna() & ~serial & out.isna()
-        iso = text[todo].str.extract(_ISO).reindex(text.index)
+        pending = text.notna() & ~serial & out.isna()
+        iso = text[pending].str.extract(_ISO).reindex(text.index)
         got_iso = iso["y"].notna()
         if got_iso.any():
             out[got_iso] = _assemble(iso["y"], iso["m"], iso["d"], iso["H"], iso["M"], iso["S"])[got_iso]
-        todo &= ~got_iso
-        sl = text[todo].str.extract(_SLASH).reindex(text.index)
+        pending &= ~got_iso
+        sl = text[pending].str.extract(_SLASH).reindex(text.index)
         got_sl = sl["y"].notna()
         if got_sl.any():
             year = pd.to_numeric(sl["y"], errors="coerce")
             year = year.where(year >= 100, year + 2000)
             day, month = (sl["a"], sl["b"]) if order == "dmy" else (sl["b"], sl["a"])
             out[got_sl] = _assemble(year, month, day, sl["H"], sl["M"], sl["S"])[got_sl]
-        todo &= ~got_sl
-        named = text[todo].str.extract(_NAMED).reindex(text.index)
+        pending &= ~got_sl
+        named = text[pending].str.extract(_NAMED).reindex(text.index)
         month = month_number(named["n1"].fillna(named["n2"]))
         got_named = named["y"].notna() & month.notna()
         if got_named.any():
