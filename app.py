@@ -13,7 +13,7 @@ st.set_page_config(page_title="KPI workbench", page_icon=":material/monitoring:"
 
 st.session_state["user"] = auth.gate()  # stops here for anyone not signed in and allowed
 
-pages = st.navigation(
+pages = st.navigation(  # expanded: every page listed, none behind "View more"
     {
         "Analysis": [
             st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -32,7 +32,8 @@ pages = st.navigation(
             st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
             st.Page("app_pages/settings.py", title="Definitions & settings", icon=":material/tune:"),
         ],
-    }
+    },
+    expanded=True,
 )
 
 try:

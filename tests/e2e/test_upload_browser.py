@@ -17,6 +17,7 @@ def test_upload_map_and_see_the_overview(server, page):
     page.get_by_test_id("stDataFrame").first.wait_for()
     page.wait_for_timeout(500)
     page.screenshot(path=str(OUTPUT / "upload.png"), full_page=True)
+    page.get_by_label("Workspace name").fill("Abonnements (upload test)")
     page.get_by_role("button", name="Open these files as my workspace").click()
 
     page.get_by_role("heading", name="Map columns").wait_for(timeout=60_000)
@@ -25,7 +26,7 @@ def test_upload_map_and_see_the_overview(server, page):
 
     page.get_by_role("link", name="Overview").click()
     page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
-    assert page.get_by_text("My data · month-end snapshot of May 2024").is_visible()
+    assert page.get_by_text("Abonnements (upload test) · month-end snapshot of May 2024").is_visible()
     mrr = page.get_by_test_id("stMetric").first.get_by_test_id("stMetricValue").inner_text().strip()
     assert mrr == "159"
 
