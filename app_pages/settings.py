@@ -104,5 +104,6 @@ else:
     mrr = report.revenue.mrr.loc[:, report.months]
     st.caption(f"{len(mrr)} customers × {mrr.shape[1]} months, in {report.currency or 'the data currency'}: the "
                "table every revenue figure is computed from.")
-    st.download_button("Download MRR per customer and month (CSV)", mrr.rename(columns=str).to_csv().encode("utf-8"),
-                       file_name=f"mrr_by_customer_{report.as_of}.csv", mime="text/csv", icon=":material/download:")
+    st.download_button("Download MRR per customer and month (CSV)", lambda: data.mrr_csv(report),  # made on click
+                       file_name=f"mrr_by_customer_{report.as_of}.csv", mime="text/csv", icon=":material/download:",
+                       on_click="ignore")

@@ -117,3 +117,8 @@ def check(ws: Workspace, sheet: Sheet, mapping: TableMapping) -> TableQuality | 
     """The quality report of one sheet under a (draft) mapping, or the InputError that makes it
     unusable; cached by file content, sheet and mapping, so editing one sheet re-checks only it."""
     return _checked(ws.digests[sheet.file], sheet.key, json.dumps(mapping.to_json(), sort_keys=True), sheet, mapping)
+
+
+def mrr_csv(report: Report) -> bytes:
+    """The MRR of every customer and month up to as-of, as CSV (to reconcile with billing)."""
+    return report.revenue.mrr.loc[:, report.months].rename(columns=str).to_csv().encode("utf-8")
