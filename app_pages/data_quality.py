@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from kpi.text import escape_markdown
 from ui import data, state
 
 current = state.current()
@@ -23,10 +24,10 @@ st.dataframe(summary, hide_index=True, width="stretch")
 
 for key, quality in report.quality.items():
     for warning in quality.warnings:
-        st.warning(f"{key}: {warning}", icon=":material/warning:")
+        st.warning(escape_markdown(f"{key}: {warning}"), icon=":material/warning:")
     if quality.rejected.empty:
         continue
-    with st.expander(f"{key}: {len(quality.rejected)} rejected cell(s)"):
+    with st.expander(f"{escape_markdown(key)}: {len(quality.rejected)} rejected cell(s)"):
         st.dataframe(
             quality.rejected.rename(columns=str.capitalize), hide_index=True, width="stretch",
         )

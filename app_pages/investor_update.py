@@ -31,7 +31,7 @@ language = right.segmented_control("Language", ["en", "fr"], default="en", requi
 try:
     update = investor_update(report, period, compare, language, company=ws.name)
 except InputError as error:
-    st.error(error.message)
+    st.error(escape_markdown(error.message))
     st.stop()
 
 st.caption(f"{escape_markdown(update.period_label)} compared with {escape_markdown(update.comparison_label)}"

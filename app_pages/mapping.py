@@ -21,12 +21,12 @@ if loaded is not None and st.session_state.get("mapping_upload_seen") != loaded.
     try:
         incoming = parse_mapping(loaded.getvalue().decode("utf-8", errors="replace"), source=loaded.name)
     except InputError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error)))
     else:
         known = {sheet.key for sheet in data.sheets(ws)}
         unknown = sorted(set(incoming) - known)
         if unknown:
-            st.warning(f"Ignored entries for sheets not in this workspace: {', '.join(unknown)}")
+            st.warning(escape_markdown(f"Ignored entries for sheets not in this workspace: {', '.join(unknown)}"))
         mapping_editor.reset()
         try:
             state.save_mapping(ws, {k: v for k, v in incoming.items() if k in known})
@@ -36,7 +36,7 @@ if loaded is not None and st.session_state.get("mapping_upload_seen") != loaded.
 
 conflict = st.session_state.get("mapping_conflict")
 if conflict is not None:
-    st.warning(str(conflict), icon=":material/sync_problem:")
+    st.warning(escape_markdown(str(conflict)), icon=":material/sync_problem:")
     reload, mine = st.columns(2)
     if reload.button("Reload the saved mapping", icon=":material/refresh:"):
         st.session_state.pop("mapping_conflict")
@@ -58,7 +58,7 @@ for sheet in data.sheets(ws):
             continue
         quality = data.check(ws, sheet, draft)
         if isinstance(quality, InputError):
-            st.error(quality.message)
+            st.error(escape_markdown(quality.message))
             continue
         drafts[sheet.key] = draft
         if ws.name != state.DEMO:

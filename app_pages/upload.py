@@ -8,6 +8,7 @@ import streamlit as st
 from kpi.errors import InputError
 from kpi.io import PARQUET_SUFFIXES, TEXT_SUFFIXES, WORKBOOK_SUFFIXES
 from kpi.recognise import recognise
+from kpi.text import escape_markdown
 from ui import data, state
 
 st.title("Upload your files")
@@ -33,7 +34,7 @@ for position, upload in enumerate(uploads):
     try:
         sheets = data.sheets_of_file(upload.name, content, hashlib.sha256(content).hexdigest())
     except InputError as error:
-        st.error(f"{upload.name} was not read: {error.message}")
+        st.error(escape_markdown(f"{upload.name} was not read: {error.message}"))
         continue
     files[upload.name] = content
     for sheet in sheets:
@@ -62,6 +63,6 @@ if files:
         try:
             state.create_workspace(name, files, mapping)
         except InputError as error:
-            st.error(error.message)
+            st.error(escape_markdown(error.message))
         else:
             st.switch_page("app_pages/mapping.py")

@@ -46,12 +46,12 @@ if ws.id is not None:
         try:
             store.rename(ws.id, new_name, by=state.owner())
         except InputError as error:
-            st.error(error.message)
+            st.error(escape_markdown(error.message))
         else:
             state.open_workspace(ws.id)
             st.rerun()
     if duplicate.button("Duplicate", icon=":material/content_copy:"):
-        state.open_workspace(store.duplicate(ws.id, by=state.owner()))
+        state.open_workspace(store.duplicate(ws.id, by=state.owner(), owner=state.owner()))
         st.rerun()
     if delete.button("Delete…", icon=":material/delete:"):
         confirm_delete(ws.id, ws.name)
@@ -70,7 +70,7 @@ if ws.id is not None and auth.configured():
         try:
             store.share(ws.id, guest, by=state.owner())
         except InputError as error:
-            st.error(error.message)
+            st.error(escape_markdown(error.message))
         st.rerun()
     if guests:
         gone = remove.selectbox("Stop sharing with", guests)
@@ -84,7 +84,7 @@ if imported is not None and st.session_state.get("workspace_zip_seen") != import
     try:
         new_id = store.import_zip(imported.getvalue(), owner=state.owner(), by=state.owner())
     except InputError as error:
-        st.error(f"{imported.name} was not imported: {error.message}")
+        st.error(escape_markdown(f"{imported.name} was not imported: {error.message}"))
     else:
         state.open_workspace(new_id)
         st.rerun()

@@ -56,7 +56,13 @@ class TableMapping:
         unknown = [f for f in columns if f not in {x.name for x in TABLES[spec["table"]].fields}]
         if unknown:
             raise InputError(f"mapping entry '{key}': table {spec['table']} has no field {', '.join(unknown)}")
-        return cls(spec["table"], dict(columns), spec.get("layout", "long"), dict(spec.get("options") or {}))
+        layout = spec.get("layout", "long")
+        if layout not in ("long", "wide"):
+            raise InputError(f"mapping entry '{key}': \"layout\" is \"long\" or \"wide\", not {layout!r}")
+        options = spec.get("options") or {}
+        if not isinstance(options, dict):
+            raise InputError(f"mapping entry '{key}': \"options\" must be an object")
+        return cls(spec["table"], dict(columns), layout, dict(options))
 
 
 Mapping = dict[str, TableMapping]
@@ -76,9 +82,14 @@ def parse_mapping(text: str, source: str = "mapping") -> Mapping:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"the mapping is not valid JSON ({exc.msg}, line {exc.lineno})", file=source) from None
+    except RecursionError:
+        raise InputError("the mapping is nested too deeply to be a mapping", file=source) from None
     if not isinstance(raw, dict):
         raise InputError("the mapping must be a JSON object keyed by file[:sheet]", file=source)
-    return {key: TableMapping.from_json(key, spec) for key, spec in raw.items()}
+    try:
+        return {key: TableMapping.from_json(key, spec) for key, spec in raw.items()}
+    except InputError as error:
+        raise InputError(error.message, file=source) from None
 
 
 def mapping_to_json(mapping: Mapping) -> str:

@@ -43,6 +43,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+import numpy as np
+
 from kpi.errors import InputError
 
 MB = 1_000_000
@@ -54,7 +56,7 @@ class Limits:
     """What one file may ask of the server (measured on this project's 2-core, 24 GB machines;
     see benchmarks/ingest_read.py)."""
 
-    max_bytes: int = 200 * MB  # the file as uploaded
+    max_bytes: int = 200 * MB  # the file as uploaded (Streamlit's maxUploadSize, 190 MiB, is below it)
     # Text and Parquet cells live in Arrow-backed columns (~20 bytes each): 20 million ≈ 400 MB.
     max_cells: int = 20_000_000
     # Parsing a workbook takes ~160 bytes a cell in the sandbox (8 million cells fit its 2 GB,
@@ -185,6 +187,23 @@ def check_text(name: str, data: bytes | mmap.mmap, limits: Limits = DEFAULT_LIMI
     controls = sum(text.count(c) for c in _CONTROL_CHARACTERS)
     if text and controls > 0.01 * len(text) + 2:
         raise _not_text(name, head)
+    _check_line_lengths(name, data)
+
+
+MAX_LINE_BYTES = 1_000_000  # a spreadsheet row is never a megabyte: millions of columns are an attack
+
+
+def _check_line_lengths(name: str, data: bytes | mmap.mmap) -> None:
+    """Refuse a text file with a line over MAX_LINE_BYTES, before any parser builds its
+    millions of columns (one vectorised scan of the newline positions)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    lengths = np.diff(np.concatenate(([-1], ends, [raw.size])))
+    longest = int(lengths.max()) if lengths.size else 0
+    if longest > MAX_LINE_BYTES:
+        line = int(np.argmax(lengths)) + 1
+        raise InputError(f"line {line} is {longest / 1e6:.1f} MB long: a table export has short lines "
+                         "(this looks like millions of columns or a file that is not a table)", file=name)
 
 
 # Control characters that never appear in a CSV (tab, newline, carriage return, form feed do).

@@ -443,18 +443,21 @@ class Store:
         except IntegrityError:
             raise InputError(f"a workspace named '{name}' already exists: choose another name") from None
 
-    def duplicate(self, workspace_id: int, name: str | None = None, *, by: str | None = None) -> int:
+    def duplicate(self, workspace_id: int, name: str | None = None, *, by: str | None = None,
+                  owner: str | None = None) -> int:
         """A copy of the workspace (files, mapping, settings, snapshots), named `name` or
-        "<name> (copy)" made unique; returns the copy's id."""
+        "<name> (copy)" made unique; returns the copy's id. The copy belongs to `owner` when
+        given (a guest duplicating a shared workspace owns the copy), else to the original's owner."""
         chosen = _check_name(name) if name is not None else None
 
         def copy() -> int:
             with self._writing() as conn:
                 source = _lock(conn, workspace_id)  # no write to the source can interleave with the copy
-                new_name = chosen or _free_name(conn, f"{source.name} (copy)", source.owner)
+                new_owner = owner if owner is not None else source.owner
+                new_name = chosen or _free_name(conn, f"{source.name} (copy)", new_owner)
                 now = _now()
                 new_id = conn.execute(insert(WORKSPACES).values(
-                    name=new_name, owner=source.owner, created_at=now, updated_at=now, version=1, mapping_revision=1,
+                    name=new_name, owner=new_owner, created_at=now, updated_at=now, version=1, mapping_revision=1,
                 )).inserted_primary_key[0]
                 # Copied inside the database: the files' bytes never travel through Python.
                 conn.execute(insert(FILES).from_select(
@@ -768,7 +771,10 @@ class Store:
         anything is written."""
         contents = _read_export(data, limits)
         chosen = _check_name(name) if name is not None else None
-        mapping_text = _canonical_mapping(contents.mapping_json, source="mapping.json")
+        try:
+            mapping_text = _canonical_mapping(contents.mapping_json, source="mapping.json")
+        except InputError as error:
+            raise _bad(f"mapping.json: {error.message}") from None
 
         def create() -> int:
             with self._writing() as conn:
@@ -1087,6 +1093,8 @@ def _check_settings(text: str) -> None:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"the settings are not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise InputError("the settings are nested too deeply to be settings") from None
     if not isinstance(value, dict):
         raise InputError("the settings must be a JSON object")
 
@@ -1210,7 +1218,7 @@ def _read_export(data: bytes, limits: ImportLimits) -> _Export:
     def read_json(name: str, kind: type = dict) -> Any:
         try:
             value = json.loads(read(name).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             raise _bad(f"{name} is not valid JSON") from None
         if not isinstance(value, kind):
             raise _bad(f"{name} is not a JSON object")
@@ -1253,7 +1261,10 @@ def _read_export(data: bytes, limits: ImportLimits) -> _Export:
         mapping_json = read("mapping.json").decode("utf-8")
     except UnicodeDecodeError:
         raise _bad("its mapping or settings are not UTF-8 text") from None
-    _check_settings(settings_json)
+    try:
+        _check_settings(settings_json)
+    except InputError as error:
+        raise _bad(f"settings.json: {error.message}") from None
     return _Export(manifest["name"], tuple(exported_files), contents, mapping_json, settings_json, exported_snapshots)
 
 

@@ -139,5 +139,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'@%])")
 def escape_markdown(text: object) -> str:
     """`text` made literal inside Streamlit Markdown: every character Markdown, HTML, LaTeX ($)
     or a Streamlit directive (:red[…], :material/icon:) would interpret gets a backslash, and
-    line breaks become spaces (a caption is one line)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(text)))
+    line breaks become spaces (a caption is one line). A zero-width space after "://" and
+    "www." keeps Markdown from turning a URL into a link."""
+    text = re.sub(r"(?i)(://|www\.)", "\\1\u200b", re.sub(r"\s+", " ", str(text)))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)

@@ -17,6 +17,7 @@ import streamlit as st
 
 from kpi.demo import demo_files
 from kpi.errors import InputError
+from kpi.export_xlsx import safe_cell_text
 from kpi.io import Sheet, read_bytes
 from kpi.mapping import TableMapping, TableQuality, Tables, apply_mapping, build_tables
 from kpi.report import Report, Settings, build_report, filter_tables, segment_attributes
@@ -121,4 +122,6 @@ def check(ws: Workspace, sheet: Sheet, mapping: TableMapping) -> TableQuality | 
 
 def mrr_csv(report: Report) -> bytes:
     """The MRR of every customer and month up to as-of, as CSV (to reconcile with billing)."""
-    return report.revenue.mrr.loc[:, report.months].rename(columns=str).to_csv().encode("utf-8")
+    table = report.revenue.mrr.loc[:, report.months].rename(columns=str)
+    table.index = table.index.map(safe_cell_text)  # an id like =HYPERLINK(...) stays text in a spreadsheet
+    return table.to_csv().encode("utf-8")

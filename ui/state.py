@@ -235,7 +235,7 @@ def sidebar() -> State:
                     key = f"filter::{attribute}"
                     if key not in st.session_state:
                         st.session_state[key] = [v for v in _linked_list(attribute) if v in values]
-                    picked = st.multiselect(attribute.replace("_", " ").capitalize(), values, key=key,
+                    picked = st.multiselect(escape_markdown(attribute.replace("_", " ").capitalize()), values, key=key,
                                             placeholder="All")
                     if picked:
                         chosen.append((attribute, tuple(picked)))

@@ -1,0 +1,448 @@
+"""Load on loopback: N concurrent browser sessions upload their own file and view their numbers.
+
+    python -m benchmarks.load                     # 20 sessions on a fresh server
+    python -m benchmarks.load --sessions 40
+    python -m benchmarks.load --url http://127.0.0.1:8501 --pid 1234   # a server already running
+
+Starts `streamlit run app.py` on a free loopback port with a temporary home (its own SQLite
+database), then drives N sessions at once in headless Chromium (Debian's /usr/bin/chromium,
+Playwright's async API, one browser context — its own cookies and Streamlit session — per
+session). Session k uploads a small subscriptions CSV whose customer ids all start with
+`sKK-` and whose MRR is 300 + 10·k €, names the workspace after itself, opens Overview and
+checks that the MRR card shows its own figure, then opens Revenue and downloads "MRR per
+customer and month": every id in it must be its own, and no other session's prefix may appear
+anywhere on either page. Prints the time each session took, and the server's resident memory
+(its process, and with its children — the workbook sandbox) before, at its peak and after.
+
+Only loopback addresses are used; every wait is bounded (`--timeout`), the run stops by itself.
+tests/e2e/test_load_sessions.py runs the same with 20 sessions and asserts the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+# Twenty tabs on a 2-core machine: the browser, not the server, runs out of CPU first, most of it
+# on spinners and transitions. The sessions load the server just the same without them.
+NO_ANIMATIONS = """
+document.addEventListener("DOMContentLoaded", () => {
+  const style = document.createElement("style");
+  style.textContent = "*, *::before, *::after { animation: none !important; transition: none !important; }";
+  document.head.appendChild(style);
+});
+"""
+PREFIX = re.compile(r"\bs(\d{2})-[a-z]+\b")
+MB = 1024 * 1024
+
+
+# ── the data each session uploads ──────────────────────────────────────────────────────────
+
+
+def session_prefix(k: int) -> str:
+    return f"s{k:02d}-"
+
+
+def expected_mrr(k: int) -> float:
+    """MRR at the file's last month (March 2024): 100 + 200 + 10·k; the fourth customer churned."""
+    return 300.0 + 10 * k
+
+
+def expected_mrr_text(k: int) -> str:
+    return f"€{expected_mrr(k):,.0f}"  # kpi.formatting.money, below 1,000
+
+
+def subscriptions_csv(k: int) -> bytes:
+    """Session k's subscriptions: four customers, ids prefixed `sKK-`, amounts in EUR."""
+    p = session_prefix(k)
+    return (
+        "customer_id,plan,start_date,end_date,mrr,currency\n"
+        f"{p}alpha,Starter,2024-01-15,,100.00,EUR\n"
+        f"{p}bravo,Growth,2024-02-03,,200.00,EUR\n"
+        f"{p}charlie,Pro,2024-03-10,,{10 * k}.00,EUR\n"
+        f"{p}delta,Pro,2024-01-20,2024-02-28,999.00,EUR\n"
+    ).encode()
+
+
+def own_ids(k: int) -> set[str]:
+    return {f"{session_prefix(k)}{name}" for name in ("alpha", "bravo", "charlie", "delta")}
+
+
+# ── the server and its memory ──────────────────────────────────────────────────────────────
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(home: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free loopback port, its database in `home`."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "KPI_WORKBENCH_HOME": str(home)}
+    env.pop("KPI_DATABASE_URL", None)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, env=env,
+        )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with status {process.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return process, url
+        except OSError:
+            time.sleep(0.3)
+    stop_server(process)
+    raise RuntimeError(f"the server did not answer on {url} within 90 s")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Resident memory in bytes: the server process (`rss`, and its high-water mark `peak`,
+    Linux's VmHWM) and the server with its child processes (`total`)."""
+
+    rss: int
+    peak: int
+    total: int
+
+    def __str__(self) -> str:
+        return (f"RSS {self.rss / MB:,.0f} MiB (peak {self.peak / MB:,.0f} MiB), "
+                f"with children {self.total / MB:,.0f} MiB")
+
+
+def _status(pid: int) -> dict[str, int]:
+    values = {}
+    with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(value.split()[0]) * 1024
+    return values
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as children:
+                for child in children.read().split():
+                    found += [int(child), *_children(int(child))]
+        except OSError:
+            continue
+    return found
+
+
+def server_memory(pid: int) -> Memory:
+    """The server's memory now (psutil when installed, else /proc)."""
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
+    if psutil is not None:
+        process = psutil.Process(pid)
+        rss = process.memory_info().rss
+        children = sum(c.memory_info().rss for c in process.children(recursive=True) if c.is_running())
+        return Memory(rss, _status(pid).get("VmHWM", rss), rss + children)
+    status = _status(pid)
+    children = 0
+    for child in _children(pid):
+        try:
+            children += _status(child).get("VmRSS", 0)
+        except OSError:
+            continue
+    return Memory(status["VmRSS"], status["VmHWM"], status["VmRSS"] + children)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far, its waited children included."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum(int(value) for value in fields[11:15]) / ticks  # utime, stime, cutime, cstime
+
+
+class MemorySampler:
+    """The highest `total` seen while the run goes (sampled every `every` seconds)."""
+
+    def __init__(self, pid: int, every: float = 0.25) -> None:
+        self.pid, self.every, self.peak_total = pid, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak_total = max(self.peak_total, server_memory(self.pid).total)
+            except (OSError, LookupError):
+                pass
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# ── one session, as a person would do it ───────────────────────────────────────────────────
+
+
+@dataclass
+class SessionResult:
+    k: int
+    seconds: float = 0.0
+    mrr_shown: str | None = None
+    csv_ids: set[str] = field(default_factory=set)
+    foreign: set[str] = field(default_factory=set)  # other sessions' ids seen anywhere
+    caption: str = ""
+    error: str | None = None
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step, in order
+    download_failures: list[str] = field(default_factory=list)  # downloads the browser gave up, tried again
+
+    @property
+    def ok(self) -> bool:
+        return (self.error is None and self.mrr_shown == expected_mrr_text(self.k) and not self.foreign
+                and self.csv_ids == own_ids(self.k))
+
+
+def _foreign(text: str, k: int) -> set[str]:
+    return {match.group(0) for match in PREFIX.finditer(text) if int(match.group(1)) != k}
+
+
+async def _download(page, label: str, path: Path, result: SessionResult, attempts: int = 3) -> None:
+    """Click a download button and save the file. A download the browser gives up on (seen under
+    load: "canceled") is tried again, up to `attempts` times, and recorded in the result."""
+    button = page.get_by_role("button", name=label)
+    for attempt in range(1, attempts + 1):
+        async with page.expect_download() as download_info:
+            await button.click()
+        download = await download_info.value
+        failure = await download.failure()
+        if failure is None:
+            await download.save_as(str(path))
+            return
+        result.download_failures.append(f"{failure} ({download.url[:120]})")
+        if attempt == attempts:
+            raise RuntimeError(f"the download failed {attempts} times: {failure}")
+        await page.wait_for_timeout(1000)
+
+
+async def one_session(browser, url: str, k: int, folder: Path, timeout_ms: int) -> SessionResult:
+    result = SessionResult(k)
+    upload = folder / f"subscriptions_s{k:02d}.csv"
+    upload.write_bytes(subscriptions_csv(k))
+    name = f"Load session {k:02d}"
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True,
+                                        reduced_motion="reduce")
+    context.set_default_timeout(timeout_ms)
+    await context.add_init_script(NO_ANIMATIONS)
+    page = await context.new_page()
+    started = time.perf_counter()
+    last = started
+
+    def step(label: str) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        result.steps[label] = now - last
+        last = now
+
+    try:
+        await page.goto(f"{url}/upload")
+        await page.get_by_test_id("stFileUploaderDropzoneInput").wait_for(state="attached")
+        step("open")
+        await page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(upload)])
+        await page.get_by_text("Read 1 of 1 file(s).").wait_for()
+        step("upload")
+        await page.get_by_label("Workspace name").fill(name)
+        await page.get_by_label("Workspace name").press("Enter")
+        await page.get_by_role("button", name="Open these files as my workspace").click()
+        await page.get_by_role("heading", name="Map columns").wait_for()
+        step("save")
+
+        await page.get_by_test_id("stSidebarNav").get_by_role("link", name="Overview").click()
+        caption = page.get_by_text(f"{name} · month-end snapshot of March 2024")
+        await caption.wait_for()
+        result.caption = (await caption.inner_text()).strip()
+        metric = page.get_by_test_id("stMetric").first
+        await metric.wait_for()
+        result.mrr_shown = (await metric.get_by_test_id("stMetricValue").inner_text()).strip()
+        result.foreign |= _foreign(await page.locator("body").inner_text(), k)
+        step("overview")
+
+        await page.get_by_test_id("stSidebarNav").get_by_role("link", name="Revenue").click()
+        await page.get_by_text(f"{name} · March 2024").wait_for()
+        path = folder / f"revenue_s{k:02d}.csv"
+        await _download(page, "Download MRR per customer and month (CSV)", path, result)
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        result.csv_ids = {row[0] for row in rows[1:] if row}
+        result.foreign |= _foreign(path.read_text(encoding="utf-8"), k)
+        result.foreign |= _foreign(await page.locator("body").inner_text(), k)
+        step("revenue")
+    except Exception as exc:  # a session that fails is reported, the others go on
+        result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+        try:
+            await page.screenshot(path=str(folder / f"failed_s{k:02d}.png"), full_page=True)
+        except Exception:
+            pass
+    finally:
+        result.seconds = time.perf_counter() - started
+        await context.close()
+    return result
+
+
+async def run_sessions(url: str, sessions: int, folder: Path, timeout_ms: int = 150_000) -> list[SessionResult]:
+    """`sessions` sessions at once against the server at `url` (one Chromium, one context each)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            return list(await asyncio.gather(*(one_session(browser, url, k, folder, timeout_ms)
+                                               for k in range(1, sessions + 1))))
+        finally:
+            await browser.close()
+
+
+def run_in_thread(url: str, sessions: int, folder: Path, timeout_ms: int = 150_000) -> list[SessionResult]:
+    """`run_sessions` on its own thread and event loop (so a caller that already drives
+    Playwright's sync API, or an asyncio loop, on this thread is not disturbed)."""
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["results"] = asyncio.run(run_sessions(url, sessions, folder, timeout_ms))
+        except BaseException as exc:  # re-raised on the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="load-sessions")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["results"]  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class LoadRun:
+    sessions: int
+    wall_seconds: float
+    results: list[SessionResult]
+    before: Memory
+    after: Memory
+    settled: Memory  # a few seconds after the sessions closed
+    peak_total: int  # highest server + children RSS sampled during the run
+    server_cpu: float  # CPU seconds the server used during the run
+
+    def report(self) -> str:
+        times = sorted(r.seconds for r in self.results)
+        lines = [f"{self.sessions} concurrent sessions in {self.wall_seconds:.1f} s; "
+                 f"{sum(r.ok for r in self.results)} correct"]
+        for r in sorted(self.results, key=lambda r: r.k):
+            verdict = "ok" if r.ok else f"WRONG ({r.error or f'MRR {r.mrr_shown}, foreign {sorted(r.foreign)}'})"
+            steps = " ".join(f"{label} {seconds:.1f}" for label, seconds in r.steps.items())
+            lines.append(f"  session {r.k:02d}: {r.seconds:6.1f} s  MRR {r.mrr_shown or '-':>6} "
+                         f"(expected {expected_mrr_text(r.k)})  {verdict}  [{steps}]")
+        failures = [f for r in self.results for f in r.download_failures]
+        if failures:
+            lines.append(f"downloads that failed and were tried again: {len(failures)} ({failures[0]})")
+        lines.append(f"time per session: median {statistics.median(times):.1f} s, max {times[-1]:.1f} s, "
+                     f"min {times[0]:.1f} s")
+        lines.append(f"server memory before: {self.before}")
+        lines.append(f"server memory after:  {self.after}")
+        lines.append(f"server memory settled: {self.settled}")
+        lines.append(f"server + children peak during the run: {self.peak_total / MB:,.0f} MiB")
+        lines.append(f"server CPU during the run: {self.server_cpu:.1f} s ({self.server_cpu / self.sessions:.2f} s a "
+                     f"session, {self.server_cpu / self.wall_seconds:.0%} of one core)")
+        return "\n".join(lines)
+
+
+def measure(url: str, pid: int, sessions: int, folder: Path, timeout_ms: int = 150_000,
+            settle_seconds: float = 5.0) -> LoadRun:
+    before = server_memory(pid)
+    cpu = cpu_seconds(pid)
+    started = time.perf_counter()
+    with MemorySampler(pid) as sampler:
+        results = run_in_thread(url, sessions, folder, timeout_ms)
+    wall = time.perf_counter() - started
+    cpu = cpu_seconds(pid) - cpu
+    after = server_memory(pid)
+    time.sleep(settle_seconds)
+    settled = server_memory(pid)
+    return LoadRun(sessions, wall, results, before, after, settled, max(sampler.peak_total, after.total), cpu)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--url", help="a server already running (then --pid is its process id)")
+    parser.add_argument("--pid", type=int)
+    parser.add_argument("--timeout", type=float, default=150, help="seconds any one step may wait")
+    parser.add_argument("--keep", type=Path, help="a folder to keep the files, downloads, failure screenshots and "
+                                                  "the server's log in (default: a temporary one, removed)")
+    args = parser.parse_args()
+    if not CHROMIUM.exists():
+        sys.exit("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)")
+    with tempfile.TemporaryDirectory(prefix="kpi-load-") as tmp:
+        folder = Path(args.keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        process = None
+        if args.url:
+            if not args.pid:
+                sys.exit("--url needs --pid (the server's process id, for its memory)")
+            url, pid = args.url.rstrip("/"), args.pid
+        else:
+            process, url = start_server(folder / "home", folder / "server.log")
+            pid = process.pid
+        try:
+            run = measure(url, pid, args.sessions, folder, int(args.timeout * 1000))
+        finally:
+            if process is not None:
+                stop_server(process)
+    print(run.report())
+    sys.exit(0 if all(r.ok for r in run.results) else 1)
+
+
+if __name__ == "__main__":
+    main()
