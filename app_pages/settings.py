@@ -104,6 +104,6 @@ else:
     mrr = report.revenue.mrr.loc[:, report.months]
     st.caption(f"{len(mrr)} customers × {mrr.shape[1]} months, in {report.currency or 'the data currency'}: the "
                "table every revenue figure is computed from.")
-    st.download_button("Download MRR per customer and month (CSV)", lambda: data.mrr_csv(report),  # made on click
+    st.download_button("Download MRR per customer and month (CSV)", data.mrr_csv_of(current, report),  # cached: made once per report
                        file_name=f"mrr_by_customer_{report.as_of}.csv", mime="text/csv", icon=":material/download:",
                        on_click="ignore")

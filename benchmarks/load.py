@@ -11,8 +11,11 @@ session). Session k uploads a small subscriptions CSV whose customer ids all sta
 `sKK-` and whose MRR is 300 + 10·k €, names the workspace after itself, opens Overview and
 checks that the MRR card shows its own figure, then opens Revenue and downloads "MRR per
 customer and month": every id in it must be its own, and no other session's prefix may appear
-anywhere on either page. Prints the time each session took, and the server's resident memory
-(its process, and with its children — the workbook sandbox) before, at its peak and after.
+anywhere on either page. Prints the time each session took (and each step of it), the server's
+resident memory (its process, and with its children — the workbook sandbox) before, at its peak
+and after, and the server's CPU time. A page that has not come a while after a click in the
+navigation is clicked again, and a download the browser cancels is tried again, as a person
+would; both are reported (with a screenshot of each stall), never hidden.
 
 Only loopback addresses are used; every wait is bounded (`--timeout`), the run stops by itself.
 tests/e2e/test_load_sessions.py runs the same with 20 sessions and asserts the results.
@@ -240,6 +243,8 @@ class SessionResult:
     error: str | None = None
     steps: dict[str, float] = field(default_factory=dict)  # seconds per step, in order
     download_failures: list[str] = field(default_factory=list)  # downloads the browser gave up, tried again
+    stalls: list[str] = field(default_factory=list)  # pages that did not come after a click, clicked again
+    media_responses: list[tuple[int, str]] = field(default_factory=list)  # (status, url) of /media/ requests
 
     @property
     def ok(self) -> bool:
@@ -263,10 +268,35 @@ async def _download(page, label: str, path: Path, result: SessionResult, attempt
         if failure is None:
             await download.save_as(str(path))
             return
-        result.download_failures.append(f"{failure} ({download.url[:120]})")
+        statuses = [status for status, url in result.media_responses if url == download.url]
+        result.download_failures.append(f"{failure} (HTTP {statuses or 'no response'} for {download.url[:100]})")
         if attempt == attempts:
             raise RuntimeError(f"the download failed {attempts} times: {failure}")
         await page.wait_for_timeout(1000)
+
+
+async def _navigate(page, title: str, shown, folder: Path, result: SessionResult, timeout_ms: int,
+                    attempts: int = 3) -> None:
+    """Click `title` in the sidebar's navigation and wait until `shown` is on the page. A page
+    that has not come after a third of the timeout gets a second click, as a person would give
+    it; each such stall is recorded (where the browser was, what the page showed) with a
+    screenshot, so a lost click or a stuck rerun shows in the report instead of hiding."""
+    for attempt in range(1, attempts + 1):
+        await page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+        try:
+            await shown.wait_for(timeout=timeout_ms // attempts)
+            return
+        except Exception:
+            if attempt == attempts:
+                raise
+            headings = [h.strip() for h in await page.locator("h1").all_inner_texts()]
+            errors = await page.get_by_test_id("stException").count()
+            running = await page.get_by_test_id("stStatusWidget").count()
+            result.stalls.append(f"{title}: still on {page.url.split('?')[0].rsplit('/', 1)[-1] or '/'} "
+                                 f"(headings {headings}, {errors} exception(s), status widget {running}) "
+                                 f"after {timeout_ms // attempts / 1000:.0f} s")
+            await page.screenshot(path=str(folder / f"stall_s{result.k:02d}_{title.lower()}_{attempt}.png"),
+                                  full_page=True)
 
 
 async def one_session(browser, url: str, k: int, folder: Path, timeout_ms: int) -> SessionResult:
@@ -279,6 +309,8 @@ async def one_session(browser, url: str, k: int, folder: Path, timeout_ms: int) 
     context.set_default_timeout(timeout_ms)
     await context.add_init_script(NO_ANIMATIONS)
     page = await context.new_page()
+    page.on("response", lambda response: result.media_responses.append((response.status, response.url))
+            if "/media/" in response.url else None)
     started = time.perf_counter()
     last = started
 
@@ -301,9 +333,8 @@ async def one_session(browser, url: str, k: int, folder: Path, timeout_ms: int) 
         await page.get_by_role("heading", name="Map columns").wait_for()
         step("save")
 
-        await page.get_by_test_id("stSidebarNav").get_by_role("link", name="Overview").click()
         caption = page.get_by_text(f"{name} · month-end snapshot of March 2024")
-        await caption.wait_for()
+        await _navigate(page, "Overview", caption, folder, result, timeout_ms)
         result.caption = (await caption.inner_text()).strip()
         metric = page.get_by_test_id("stMetric").first
         await metric.wait_for()
@@ -311,8 +342,7 @@ async def one_session(browser, url: str, k: int, folder: Path, timeout_ms: int) 
         result.foreign |= _foreign(await page.locator("body").inner_text(), k)
         step("overview")
 
-        await page.get_by_test_id("stSidebarNav").get_by_role("link", name="Revenue").click()
-        await page.get_by_text(f"{name} · March 2024").wait_for()
+        await _navigate(page, "Revenue", page.get_by_text(f"{name} · March 2024"), folder, result, timeout_ms)
         path = folder / f"revenue_s{k:02d}.csv"
         await _download(page, "Download MRR per customer and month (CSV)", path, result)
         rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
@@ -384,6 +414,10 @@ class LoadRun:
             steps = " ".join(f"{label} {seconds:.1f}" for label, seconds in r.steps.items())
             lines.append(f"  session {r.k:02d}: {r.seconds:6.1f} s  MRR {r.mrr_shown or '-':>6} "
                          f"(expected {expected_mrr_text(r.k)})  {verdict}  [{steps}]")
+        stalls = [f"session {r.k:02d}: {stall}" for r in self.results for stall in r.stalls]
+        if stalls:
+            lines.append(f"pages that did not come after a click, clicked again: {len(stalls)}")
+            lines.extend(f"  {stall}" for stall in stalls)
         failures = [f for r in self.results for f in r.download_failures]
         if failures:
             lines.append(f"downloads that failed and were tried again: {len(failures)} ({failures[0]})")

@@ -120,6 +120,16 @@ def check(ws: Workspace, sheet: Sheet, mapping: TableMapping) -> TableQuality | 
     return _checked(ws.digests[sheet.file], sheet.key, json.dumps(mapping.to_json(), sort_keys=True), sheet, mapping)
 
 
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _mrr_csv(key: str, as_of: str | None, filters: tuple, settings: Settings, _report: Report) -> bytes:
+    return mrr_csv(_report)
+
+
+def mrr_csv_of(current: State, report: Report) -> bytes:
+    """`mrr_csv` of the current report, made once per workspace, month, filters and settings."""
+    return _mrr_csv(current.workspace.key, current.as_of, current.filters, current.report_settings, report)
+
+
 def mrr_csv(report: Report) -> bytes:
     """The MRR of every customer and month up to as-of, as CSV (to reconcile with billing)."""
     table = report.revenue.mrr.loc[:, report.months].rename(columns=str)

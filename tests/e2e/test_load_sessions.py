@@ -5,12 +5,14 @@ by hand): session k uploads four customers `sKK-…` whose MRR is 300 + 10·k �
 and Revenue, and downloads the MRR per customer. Here we assert what the issue asks: every
 session sees its own numbers, no session sees another's customers, the run is bounded in count
 and time, and the server's memory after the run is reported (printed, and kept in
-tests/output/load_sessions.txt).
+tests/output/load_sessions.txt; uploads, downloads and screenshots of any stall in
+tests/output/load_sessions/).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -34,17 +36,18 @@ def loaded_server(tmp_path):
             pytest.fail(message)
         pytest.skip(message)
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    process, url = load.start_server(tmp_path / "home", OUTPUT / "server-load.log")
+    process, url = load.start_server(tmp_path / "home", OUTPUT / f"server-load-{os.getpid()}.log")
     try:
         yield process, url, tmp_path / "home"
     finally:
         load.stop_server(process)
 
 
-def test_twenty_concurrent_sessions_each_see_only_their_own_numbers(loaded_server, tmp_path):
+def test_twenty_concurrent_sessions_each_see_only_their_own_numbers(loaded_server):
     process, url, home = loaded_server
-    files = tmp_path / "sessions"
-    files.mkdir()
+    files = OUTPUT / "load_sessions"  # uploads, downloads and screenshots of any stall, kept to look at
+    shutil.rmtree(files, ignore_errors=True)
+    files.mkdir(parents=True)
 
     run = load.measure(url, process.pid, SESSIONS, files, timeout_ms=STEP_TIMEOUT_MS)
     summary = run.report()
