@@ -122,7 +122,7 @@ with category_filter:
     categories = st.multiselect("Category", surveys.CATEGORIES, key="verbatims_category", placeholder="All",
                                 format_func=lambda c: views.CATEGORY_LABELS[c])
 with segment_filter:
-    segments = st.multiselect(segment_by.replace("_", " ").capitalize() if segment_by else "Segment",
+    segments = st.multiselect(escape_markdown(segment_by.replace("_", " ").capitalize()) if segment_by else "Segment",
                               sorted(commented[segment_by].dropna().unique()) if segment_by else [],
                               key="verbatims_segment", placeholder="All", disabled=segment_by is None)
 with search_box:

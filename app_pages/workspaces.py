@@ -56,7 +56,7 @@ if ws.id is not None:
     if delete.button("Delete…", icon=":material/delete:"):
         confirm_delete(ws.id, ws.name)
 
-    st.download_button("Export this workspace (zip)", store.export_zip(ws.id, by=state.owner()),
+    st.download_button("Export this workspace (zip)", lambda: store.export_zip(ws.id, by=state.owner()),
                        file_name=f"{ws.name}.zip", mime="application/zip", icon=":material/download:",
                        help="Files, mapping, settings and reported months in one zip; import it back here.")
 

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from kpi.text import escape_markdown
+
 
 def _secrets() -> Mapping:
     try:
@@ -60,6 +62,6 @@ def gate() -> str | None:
         st.button("Sign out", on_click=st.logout)
         st.stop()
     with st.sidebar:
-        st.caption(f"Signed in as {email}")
+        st.caption(escape_markdown(f"Signed in as {email}"))
         st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out")
     return email

@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import re
 import struct
+import threading
 import time
 import tomllib
 import tracemalloc
@@ -503,6 +504,7 @@ def hostile_files() -> tuple[dict[str, bytes], dict[str, TableMapping]]:
         "score": [10, 9, 3, 7, 0, 10] * 2,
         "comment": [f"Great {p}" for p in BROWSER_PAYLOADS] + ["ok"] + [f"Slow {p}" for p in BROWSER_PAYLOADS] + ["ko"],
     })
+    nps = nps.astype({"score": object})
     nps.loc[len(nps)] = ["c1", "2024-06-21", f"eleven {XSS_IMG}", "a rejected score"]  # a rejected cell, shown
     survey = f"nps {MD_RELATIVE_IMAGE}.csv"  # a file name is a label too (no slash: it stays whole)
     files = {"subscriptions.csv": subscriptions.encode(), "crm.csv": customers.to_csv(index=False).encode(),
@@ -592,6 +594,23 @@ def test_the_sidebar_hands_no_users_string_to_markdown_unescaped():
     assert not unescaped, f"the sidebar renders a user's string as Markdown: {unescaped[:3]}"
 
 
+def test_the_satisfaction_pages_segment_filter_is_labelled_in_plain_words():
+    """Without a mapped segment, the first customer attribute — here the hostile header — labels
+    the comment filter of the Satisfaction page."""
+    files, mapping = hostile_files()
+    crm = pd.read_csv(io.BytesIO(files["crm.csv"]), dtype=str).drop(columns="segment")
+    files["crm.csv"] = crm.to_csv(index=False).encode()
+    customers = mapping["crm.csv"]
+    mapping["crm.csv"] = TableMapping("customers", {k: v for k, v in customers.columns.items() if k != "segment"})
+    with Store(default_url()) as store:
+        workspace_id = store.create_workspace("No segment", files=files, mapping_json=mapping_to_json(mapping))
+    app = open_with(workspace_id, "app_pages/satisfaction.py")
+    labels = [w.label for w in app.main.multiselect]
+    assert any(label.replace("\\", "").startswith("Tier") for label in labels), labels
+    unescaped = raw_payloads(markdown_strings(app.main))
+    assert not unescaped, f"the Satisfaction page renders a user's string as Markdown: {unescaped[:3]}"
+
+
 def test_the_workspace_name_reads_literally_once_unescaped():
     app = open_with(saved_hostile_workspace(), "app_pages/overview.py")
     shown = [text for kind, text in markdown_strings(app._tree) if "Board" in text]
@@ -651,12 +670,63 @@ def test_a_hostile_mapping_json_on_the_map_columns_page_is_refused_in_plain_word
 # ── the browser's word: nothing a user wrote becomes an element (Chromium) ────────────────
 
 
-@pytest.fixture(scope="module")
-def hostile_pages(browser, tmp_path_factory):
-    """The real server with the hostile workspace saved in its database, and what Chromium
-    finds on each page that shows user strings: images, scripts run, links to our marker."""
-    from tests.e2e.conftest import Server
+PAGES_TO_VISIT = [("", "Overview"), ("customers", "Customers & health"), ("satisfaction", "Satisfaction"),
+                  ("revenue", "Revenue"), ("data_quality", "Data quality"), ("mapping", "Map columns"),
+                  ("workspaces", "Workspaces")]
 
+
+def browse(url: str, workspace_id: int) -> tuple[dict, list[str]]:
+    """Visit each page in Chromium and collect what a user's string could have produced.
+
+    Runs in its own thread with its own Playwright (see `hostile_pages`)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    found: dict = {}
+    requested: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1440, "height": 1500}).new_page()
+            page.on("request", lambda request: requested.append(request.url))
+            for slug, heading in PAGES_TO_VISIT:
+                page.goto(f"{url}/{slug}?ws={workspace_id}")
+                page.get_by_role("heading", name=heading).first.wait_for(timeout=90_000)
+                page.get_by_test_id("stSidebarUserContent").get_by_text("Board").first.wait_for(timeout=90_000)
+                page.wait_for_timeout(1500)  # charts and tables draw
+                found[slug or "overview"] = page.evaluate("""() => ({
+                    pwned: window.pwned === undefined ? null : window.pwned,
+                    imgs: Array.from(document.querySelectorAll('img')).map(i => i.getAttribute('src')),
+                    onerror: document.querySelectorAll('[onerror]').length,
+                    scripts: Array.from(document.querySelectorAll('script'))
+                        .filter(s => s.textContent.includes('pwned')).length,
+                    links: Array.from(document.querySelectorAll('a')).map(a => a.getAttribute('href'))
+                        .filter(h => h && (h.includes('127.0.0.1:9') || h.includes('phish'))),
+                    text: document.body.innerText,
+                })""")
+            if os.environ.get("KPI_SECURITY_SCREENSHOT"):
+                page.screenshot(path=str(ROOT / "tests" / "output" / "hostile_workspaces.png"), full_page=True)
+        finally:
+            browser.close()
+    return found, requested
+
+
+@pytest.fixture(scope="module")
+def hostile_pages(tmp_path_factory):
+    """The real server with the hostile workspace saved in its database, and what Chromium
+    finds on each page that shows user strings: images, scripts run, links to our marker.
+
+    Chromium is driven from a thread of its own, with its own Playwright: tests/e2e's session
+    `browser` fixture (sync API, this thread) may be running in the same pytest process, and
+    two sync Playwrights cannot share a thread."""
+    from tests.e2e.conftest import CHROMIUM, Server
+
+    if not CHROMIUM.exists():
+        message = "end-to-end tests need Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     home = tmp_path_factory.mktemp("hostile-home")
     files, mapping = hostile_files()
     with Store(f"sqlite:///{home / 'workbench.db'}") as store:
@@ -664,35 +734,23 @@ def hostile_pages(browser, tmp_path_factory):
                                               mapping_json=mapping_to_json(mapping))
     server = Server(home)
     url = server.start()
-    context = browser.new_context(viewport={"width": 1440, "height": 1500})
-    page = context.new_page()
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    found = {}
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = browse(url, workspace_id)
+        except BaseException as error:  # noqa: BLE001 - re-raised below, on the test's thread
+            outcome["error"] = error
+
     try:
-        for slug, heading in [("", "Overview"), ("customers", "Customers & health"), ("satisfaction", "Satisfaction"),
-                              ("revenue", "Revenue"), ("data_quality", "Data quality"), ("mapping", "Map columns"),
-                              ("workspaces", "Workspaces")]:
-            page.goto(f"{url}/{slug}?ws={workspace_id}")
-            page.get_by_role("heading", name=heading).first.wait_for(timeout=90_000)
-            page.get_by_test_id("stSidebarUserContent").get_by_text("Board").first.wait_for(timeout=90_000)
-            page.wait_for_timeout(1500)  # charts and tables draw
-            found[slug or "overview"] = page.evaluate("""() => ({
-                pwned: window.pwned === undefined ? null : window.pwned,
-                imgs: Array.from(document.querySelectorAll('img')).map(i => i.getAttribute('src')),
-                onerror: document.querySelectorAll('[onerror]').length,
-                scripts: Array.from(document.querySelectorAll('script'))
-                    .filter(s => s.textContent.includes('pwned')).length,
-                links: Array.from(document.querySelectorAll('a')).map(a => a.getAttribute('href'))
-                    .filter(h => h && (h.includes('127.0.0.1:9') || h.includes('phish'))),
-                text: document.body.innerText,
-            })""")
-        if os.environ.get("KPI_SECURITY_SCREENSHOT"):
-            page.screenshot(path=str(ROOT / "tests" / "output" / "hostile_workspaces.png"), full_page=True)
+        worker = threading.Thread(target=run, name="hostile-pages")
+        worker.start()
+        worker.join()
     finally:
-        context.close()
         server.stop()
-    return found, requested
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
 
 
 @pytest.mark.e2e
