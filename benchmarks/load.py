@@ -260,7 +260,10 @@ async def _download(page, label: str, path: Path, result: SessionResult, attempt
     """Click a download button and save the file. A download the browser gives up on (seen under
     load: "canceled") is tried again, up to `attempts` times, and recorded in the result."""
     button = page.get_by_role("button", name=label)
+    settled = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
     for attempt in range(1, attempts + 1):
+        await page.wait_for_timeout(300)  # a rerun asked for by the last action may not have started yet
+        await settled.wait_for()  # a file served by a run that a rerun replaces may be gone: click once settled
         async with page.expect_download() as download_info:
             await button.click()
         download = await download_info.value

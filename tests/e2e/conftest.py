@@ -76,6 +76,38 @@ class Server:
             self.process = None
 
 
+def wait_for_app_run(page, timeout: float = 120_000) -> None:
+    """Wait until the app's script run is over (Streamlit marks its root with the run state).
+
+    A click on a deferred download button while a rerun is in flight may hold an id the rerun
+    has just revoked, and its download never starts: tests, like a person, wait for the page to
+    settle first.
+    """
+    page.wait_for_timeout(300)  # a rerun asked for by the last action may not have started yet
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=timeout)
+
+
+def download(page, label: str, folder: Path, attempts: int = 3) -> Path:
+    """Click the download button `label` once the page is settled and save the file in `folder`.
+
+    A click that lands while a rerun replaces the button's deferred file gives no download; a
+    person clicks again, and so does this helper (at most `attempts` times).
+    """
+    for attempt in range(1, attempts + 1):
+        wait_for_app_run(page)
+        try:
+            with page.expect_download(timeout=60_000) as info:
+                page.get_by_role("button", name=label).click()
+        except Exception:  # playwright's TimeoutError: no download started
+            if attempt == attempts:
+                raise
+            continue
+        path = folder / info.value.suggested_filename
+        info.value.save_as(path)
+        return path
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture
 def restartable_server(tmp_path):
     server = Server(tmp_path / "home")

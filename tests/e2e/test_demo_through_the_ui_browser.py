@@ -8,7 +8,7 @@ import pytest
 
 from kpi.demo import demo_files, load_demo
 from kpi.report import build_report
-from tests.e2e.conftest import OUTPUT
+from tests.e2e.conftest import OUTPUT, wait_for_app_run
 from ui import cards
 
 pytestmark = pytest.mark.e2e
@@ -35,8 +35,8 @@ def test_upload_map_visit_and_drill(server, page):
     for slug, title in PAGES:
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
         page.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(1500)
+        wait_for_app_run(page)
+        page.wait_for_timeout(1000)  # let charts finish their first paint
         no_exception(page)
         page.screenshot(path=str(OUTPUT / f"uploaded_{slug}.png"), full_page=True)
         if slug == "overview":

@@ -1,10 +1,13 @@
 """End to end: the investor update page, edited, and every file downloaded from it."""
 
+import re
+
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 from pptx import Presentation
 
-from tests.e2e.conftest import OUTPUT
+from tests.e2e.conftest import OUTPUT, download, wait_for_app_run
 
 pytestmark = pytest.mark.e2e
 
@@ -15,21 +18,18 @@ def test_edit_the_update_and_download_every_file(server, page, tmp_path):
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Investor update").click()
     page.get_by_role("heading", name="Investor update").wait_for(timeout=60_000)
     narrative = page.get_by_label("Written from the numbers; edit it before exporting")
-    assert narrative.input_value().startswith("In October 2026, MRR grew")
+    expect(narrative).to_have_value(re.compile(r"^In October 2026, MRR grew"), timeout=60_000)
+    wait_for_app_run(page)
     narrative.fill("Our best October yet. " + narrative.input_value())
     page.get_by_label("Asks").fill("- Intros to HR-tech buyers in Germany")
     page.get_by_label("Hires").click()  # leaves the text areas: their values reach the app
-    page.wait_for_timeout(1500)
+    wait_for_app_run(page)
     page.screenshot(path=str(OUTPUT / "investor_update.png"), full_page=True)
 
     downloaded = {}
     for label in ("Deck (PPTX)", "Workbook (XLSX)", "Report (HTML)", "Email body (HTML)", "Summary (Markdown)"):
-        with page.expect_download(timeout=60_000) as info:
-            page.get_by_role("button", name=label).click()
-        path = tmp_path / info.value.suggested_filename
-        info.value.save_as(path)
-        downloaded[label] = path
-        assert path.stat().st_size > 500, label
+        downloaded[label] = download(page, label, tmp_path)
+        assert downloaded[label].stat().st_size > 500, label
 
     deck_text = " ".join(shape.text_frame.text for slide in Presentation(downloaded["Deck (PPTX)"]).slides
                          for shape in slide.shapes if shape.has_text_frame)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import OUTPUT
+from tests.e2e.conftest import OUTPUT, wait_for_app_run
 
 pytestmark = pytest.mark.e2e
 FRENCH = "tests/fixtures/app/abonnements_fr.csv"
@@ -42,7 +42,7 @@ def test_a_corrected_mapping_is_remembered_for_next_months_file(server, page, tm
     end_date.click()
     page.get_by_role("option", name="— not used —").click()
     page.wait_for_function("() => document.querySelector('input[aria-label=end_date]').value.includes('not used')")
-    page.wait_for_timeout(1500)  # the page reruns and remembers
+    wait_for_app_run(page)  # the page reruns and remembers
 
     next_month = tmp_path / "abonnements_novembre.csv"
     next_month.write_bytes(Path(FRENCH).read_bytes().replace(b"C-005", b"C-006"))

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.e2e.conftest import wait_for_app_run
 from tests.e2e.test_upload_browser import FRENCH
 
 pytestmark = pytest.mark.e2e
@@ -18,7 +19,7 @@ def test_workspace_mapping_and_snapshot_survive_a_restart(restartable_server, br
     page.get_by_role("combobox", name="end_date").click()
     page.get_by_role("option", name="— not used —").click()
     page.wait_for_function("() => document.querySelector('input[aria-label=end_date]').value.includes('not used')")
-    page.wait_for_timeout(1500)
+    wait_for_app_run(page)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Workspaces").click()
     # without end dates the data's last month is February 2024 (latest start)
     page.get_by_role("button", name="Mark February 2024 as reported").click()
