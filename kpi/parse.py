@@ -510,7 +510,10 @@ def parse_text(raw: pd.Series) -> Parsed:
 
 
 def parse_column(raw: pd.Series, kind: FieldKind, options: dict | None = None) -> Parsed:
-    """Parse one raw column as a field of the given kind (see `kpi.schema`)."""
+    """Parse one raw column as a field of the given kind (see `kpi.schema`).
+
+    Options (a mapping's `options`): `decimal` ("," or "."), `date_order` ("dmy" or "mdy"),
+    `amount_unit` ("cents": money columns are in minor units and are divided by 100)."""
     options = options or {}
     decimal = options.get("decimal")
     date_order = options.get("date_order")
@@ -522,10 +525,11 @@ def parse_column(raw: pd.Series, kind: FieldKind, options: dict | None = None) -
         return parse_dates(raw, date_order)
     if kind == "month":
         return parse_months(raw, date_order)
-    if kind == "amount":
-        return parse_amounts(raw, decimal)
-    if kind == "signed_amount":
-        return parse_amounts(raw, decimal, allow_negative=True)
+    if kind in ("amount", "signed_amount"):
+        parsed = parse_amounts(raw, decimal, allow_negative=kind == "signed_amount")
+        if options.get("amount_unit") == "cents":  # billing APIs' minor units: 2900 means 29.00
+            return Parsed(parsed.values / 100, parsed.problem)
+        return parsed
     if kind == "number":
         return parse_numbers(raw, decimal)
     if kind == "count":

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,7 @@ WEAK = 0.85  # a weak synonym's match counts this much of a strong one's
 BLANK_FIT = 0.5  # a column without values in the sample: its name alone decides
 QUESTION_SCORE = 0.85  # a survey question as a header ("How likely are you to recommend …?")
 
-_NOISE = {"utc", "gmt", "eur", "usd", "gbp", "chf", "ht", "ttc", "hors", "taxe", "taxes", "tax", "excl", "incl",
+_NOISE = {"utc", "gmt", "eur", "usd", "gbp", "chf", "cents", "centimes", "ht", "ttc", "hors", "taxe", "taxes", "tax", "excl", "incl",
           "de", "du", "des", "la", "le", "les", "l", "d", "of", "the", "a", "at", "en", "par", "per", "in", "on",
           "e", "s", "n", "no", "nr", "num", "1", "5", "7", "10", "0"}
 _CURRENCY_MARKS = re.compile(r"[€$£¥%#°]")
@@ -233,9 +233,10 @@ class Proposal:
     field_confidence: dict[str, float] = field(default_factory=dict)
     layout: str = "long"
     rank: float = field(default=0.0, compare=False, repr=False)  # unclipped score: breaks ties at 100 %
+    options: dict = field(default_factory=dict)  # mapping options read from the sheet (amounts in cents)
 
     def mapping(self) -> TableMapping:
-        return TableMapping(self.table or "", dict(self.columns), self.layout)
+        return TableMapping(self.table or "", dict(self.columns), self.layout, dict(self.options))
 
 
 def field_name_score(table: str, field_name: str, words: tuple[str, ...]) -> tuple[float, bool]:
@@ -446,7 +447,30 @@ def recognise(sheet: Sheet) -> Proposal:
     best = max(proposals, key=lambda p: p.rank)
     if best.confidence < TABLE_THRESHOLD:
         return Proposal(sheet.key, None, best.confidence)
+    if amounts_in_cents(sheet, best.table, best.columns):
+        best = replace(best, options={**best.options, "amount_unit": "cents"})
     return best
+
+
+_CENTS = re.compile(r"(?:^|[^a-z])(?:cents?|centimes?|minor units?)(?:$|[^a-z])")
+
+
+def amounts_in_cents(sheet: Sheet, table: str, columns: dict[str, str]) -> bool:
+    """Whether the money columns of a sheet are written in minor units (2900 for 29.00):
+    a mapped amount header that says so (`amount_in_cents`, `Montant (centimes)`), or an API-style
+    export — every header behind one dotted object prefix, as Chargebee's `subscriptions.plan_amount`
+    and Stripe's `plan.amount` — whose amounts are all whole numbers."""
+    money = [header for name, header in columns.items()
+             if TABLES[table].field(name).kind in ("amount", "signed_amount")]
+    if not money:
+        return False
+    if any(_CENTS.search(str(header).lower().replace("_", " ")) for header in money):
+        return True
+    if _shared_prefix(list(sheet.frame.columns)) is None:
+        return False
+    values = sheet.frame[money[0]].head(SAMPLE_ROWS).astype("string").str.strip().dropna()
+    values = values[values != ""]
+    return len(values) > 0 and bool(values.str.fullmatch(r"-?\d+").all())
 
 
 def auto_mapping(sheets: list[Sheet]) -> tuple[Mapping, list[str]]:

@@ -13,7 +13,9 @@ import pandas as pd
 
 from kpi.errors import InputError
 
-NON_PAYING_STATUSES = {"trialing", "trial", "incomplete", "incomplete_expired", "essai", "en essai"}
+# written lower case with spaces: "In_Trial" and "in-trial" are read as "in trial"
+NON_PAYING_STATUSES = {"trialing", "trial", "in trial", "incomplete", "incomplete expired", "essai", "en essai",
+                       "periode d essai", "période d essai", "future"}
 MOVEMENTS = ("new", "expansion", "contraction", "churn", "reactivation")
 SERIES_COLUMNS = [
     "mrr", "customers", "new", "expansion", "contraction", "churn", "reactivation",
@@ -65,7 +67,7 @@ def paying_rows(subscriptions: pd.DataFrame) -> pd.Series:
     """False for rows whose status says they are not paying (trialing, incomplete, essai…)."""
     if "status" not in subscriptions:
         return pd.Series(True, index=subscriptions.index)
-    status = subscriptions["status"].astype("string").str.strip().str.lower()
+    status = subscriptions["status"].astype("string").str.strip().str.lower().str.replace(r"[\s_'’-]+", " ", regex=True)
     return ~status.isin(NON_PAYING_STATUSES).fillna(False).astype(bool)
 
 

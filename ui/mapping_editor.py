@@ -66,6 +66,14 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
         if choice != NOT_USED:
             columns[schema_field.name] = choice
     options = dict(current.options) if current is not None and current.table == table else {}
+    if any(f.kind in ("amount", "signed_amount") for f in TABLES[table].fields):
+        cents = st.toggle("Amounts are in cents (2900 means 29.00)", value=options.get("amount_unit") == "cents",
+                          key=f"{PREFIX}{sheet.key}::{table}::cents",
+                          help="Billing APIs such as Chargebee's write money in minor units: every amount of "
+                               "this sheet is then divided by 100.")
+        options.pop("amount_unit", None)
+        if cents:
+            options["amount_unit"] = "cents"
     return TableMapping(table, columns, layout, options)
 
 

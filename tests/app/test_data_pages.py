@@ -5,6 +5,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from kpi.io import read_bytes
+from kpi.mapping import build_tables
 from kpi.recognise import auto_mapping
 from ui.state import Workspace
 
@@ -71,3 +72,23 @@ def test_workspace_without_revenue_says_what_to_map():
     app = start(french_workspace(mapping={}))
     assert "upload a **subscriptions** or **invoices** or **mrr** file" in app.info[0].value
     assert len(app.get("download_button")) == 3
+
+
+def test_amounts_in_cents_are_switched_on_the_map_page_and_change_the_mrr():
+    chargebee = ROOT / "tests" / "fixtures" / "chargebee_subscriptions.csv"
+    data = chargebee.read_bytes()
+    mapping, _ = auto_mapping(read_bytes(chargebee.name, data))
+    app = start(Workspace("Chargebee", {chargebee.name: data}, mapping), "app_pages/mapping.py")
+    cents = app.toggle(key="map::chargebee_subscriptions.csv::subscriptions::cents")
+    assert cents.value is True  # recognised: Chargebee writes plan_amount in cents
+    assert set(amounts(app.session_state["workspace"])) == {29.0, 99.0}
+    cents.set_value(False).run()
+    assert not app.exception
+    workspace = app.session_state["workspace"]
+    assert workspace.mapping["chargebee_subscriptions.csv"].options == {}
+    assert set(amounts(workspace)) == {2900.0, 9900.0}
+
+
+def amounts(workspace: Workspace):
+    sheets = [s for name, data in workspace.files.items() for s in read_bytes(name, data)]
+    return build_tables(sheets, workspace.mapping).frames["subscriptions"]["amount"]

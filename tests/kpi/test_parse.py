@@ -200,6 +200,15 @@ def test_signed_amounts_keep_returns_negative():
     assert list(parse_column(col("-5", "(2.50)", "3"), "signed_amount").values) == [-5.0, -2.5, 3.0]
 
 
+def test_amounts_in_cents_are_divided_by_100_and_bad_cells_still_reported():
+    parsed = parse_column(col("2900", "9 900", "-500", "abc"), "amount", {"amount_unit": "cents"})
+    assert list(parsed.values.iloc[:2]) == [29.0, 99.0]
+    assert problems(parsed)[2:] == ["is a negative amount (not recurring revenue)", parsed.problem.iloc[3]]
+    assert parsed.problem.iloc[3] is not None and pd.isna(parsed.values.iloc[3])
+    assert list(parse_column(col("-250"), "signed_amount", {"amount_unit": "cents"}).values) == [-2.5]
+    assert list(parse_column(col("3"), "count", {"amount_unit": "cents"}).values) == [3]  # money only
+
+
 def test_the_decimal_comma_is_decided_per_column():
     assert decide_decimal(col("1 234,50", "12,5", "99").astype("string")) == ","
     assert decide_decimal(col("1,234.50", "12.5", "99").astype("string")) == "."

@@ -75,3 +75,22 @@ def test_a_sheet_that_fits_nothing_is_skipped_with_a_note():
     mapping, notes = auto_mapping([sheet])
     assert mapping == {}
     assert notes == ["misc.csv: skipped, it fits no table of the schema"]
+
+
+def test_an_amount_header_that_says_cents_is_read_in_minor_units():
+    proposal = recognise(sheet_of("customer_id,start_date,amount_in_cents\nA,2024-01-05,2900\nB,2024-02-01,9900\n"))
+    assert proposal.columns["amount"] == "amount_in_cents"
+    assert proposal.mapping().options == {"amount_unit": "cents"}
+
+
+def test_an_api_export_with_whole_amounts_behind_a_dotted_prefix_is_in_cents():
+    text = ("plan.customer,plan.created,plan.amount,plan.interval\n"
+            "cus_1,2024-01-05,2900,month\ncus_2,2024-02-01,29000,year\n")
+    assert recognise(sheet_of(text)).options == {"amount_unit": "cents"}
+    with_decimals = text.replace("2900,", "29.00,").replace("29000,", "290.00,")
+    assert recognise(sheet_of(with_decimals)).options == {}
+
+
+def test_a_plain_export_with_whole_amounts_stays_in_major_units():
+    proposal = recognise(sheet_of("Customer,Start,Amount\nA,2024-01-05,29\nB,2024-02-01,99\n"))
+    assert proposal.table == "subscriptions" and proposal.options == {}

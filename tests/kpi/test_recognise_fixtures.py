@@ -221,3 +221,20 @@ def test_title_only_and_notes_sheets_are_not_tables(tmp_path):
     })
     found = {s.sheet: recognise(s).table for s in sheets}
     assert found == {"Couverture": None, "Notes": None, "Lisez-moi": None, "Abonnements": "subscriptions"}
+
+
+IN_CENTS = {"chargebee_subscriptions.csv"}  # Chargebee writes plan_amount in cents
+
+
+@pytest.mark.parametrize("key", sorted(k for k in READ_AS_DATA if EXPECTED[k][0] is not None))
+def test_only_exports_in_minor_units_are_divided_by_100(key):
+    proposal = recognise(sheet(key))
+    assert proposal.options.get("amount_unit") == ("cents" if key in IN_CENTS else None)
+
+
+def test_chargebee_amounts_in_cents_become_the_plan_price():
+    current = sheet("chargebee_subscriptions.csv")
+    amounts = apply_mapping(current, recognise(current).mapping()).frame["amount"]
+    raw = current.frame.loc[amounts.index, "subscriptions.plan_amount"].astype(float)
+    assert amounts.tolist() == (raw / 100).tolist()
+    assert set(amounts) == {29.0, 99.0}

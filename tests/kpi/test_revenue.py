@@ -299,3 +299,10 @@ def test_cancelling_one_of_two_plans_is_contraction_and_the_last_one_churn_then_
     assert series.loc[P("2024-03"), ["contraction", "churn"]].tolist() == [100, 0]
     assert series.loc[P("2024-04"), ["contraction", "churn"]].tolist() == [0, 30]
     assert series.loc[P("2024-06"), ["reactivation", "new"]].tolist() == [80, 0]
+
+
+def test_statuses_of_every_billing_tool_that_mean_not_paying_yet_are_left_out():
+    statuses = ["In_Trial", "in-trial", "trialing", "Période d'essai", "future", "active", "past_due",
+                "non_renewing", "cancelled", None]
+    paying = revenue.paying_rows(pd.DataFrame({"status": statuses}))
+    assert paying.tolist() == [False] * 5 + [True] * 5
