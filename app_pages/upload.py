@@ -26,6 +26,7 @@ if not uploads:
 memory = state.layout_memory()
 files: dict[str, bytes] = {}
 rows = []
+warnings: list[str] = []  # what the readers had to adapt, said before the user relies on it
 mapping = {}
 progress = st.progress(0.0, text="Reading files…")
 for position, upload in enumerate(uploads):
@@ -47,13 +48,19 @@ for position, upload in enumerate(uploads):
             if proposal.table is not None:
                 mapping[sheet.key] = proposal.mapping()
             found, confidence = proposal.table or "— not recognised —", proposal.confidence if proposal.table else None
+        notes = [f"{len(sheet.warnings)} warning(s), below"] if sheet.warnings else []
+        if sheet.key in mapping and mapping[sheet.key].options.get("amount_unit") == "cents":
+            notes.append("amounts in cents, divided by 100")
         rows.append({"File / sheet": sheet.key, "Data rows": len(sheet.frame), "Header on row": sheet.header_row,
-                     "Recognised as": found, "Confidence": confidence})
+                     "Recognised as": found, "Confidence": confidence, "Notes": "; ".join(notes)})
+        warnings.extend(f"{sheet.key}: {warning}" for warning in sheet.warnings)
 progress.progress(1.0, text=f"Read {len(files)} of {len(uploads)} file(s).")
 
 if rows:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                  column_config={"Confidence": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")})
+for warning in warnings:
+    st.warning(escape_markdown(warning), icon=":material/warning:")
 if files:
     taken = {w.name for w in state.store().list_workspaces(state.owner())}
     default = next(f"My data {n}" if n > 1 else "My data" for n in range(1, 1000)

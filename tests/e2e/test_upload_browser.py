@@ -54,3 +54,21 @@ def test_a_corrected_mapping_is_remembered_for_next_months_file(server, page, tm
     page.get_by_text("3 of 5 rows count as subscriptions").wait_for(timeout=60_000)
     assert page.get_by_role("combobox", name="end_date").input_value() == "— not used —"
     assert page.get_by_role("combobox", name="amount *").input_value() == "Montant HT (€)"
+
+
+def test_what_the_reader_adapted_is_said_on_the_upload_page(server, page):
+    page.goto(f"{server}/upload")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        ["tests/fixtures/ragged_rows.csv", "tests/fixtures/chargebee_subscriptions.csv"])
+    page.get_by_text("Read 2 of 2 file(s).").wait_for(timeout=60_000)
+    warning = page.get_by_test_id("stAlertContentWarning").filter(has_text="ragged_rows.csv")
+    warning.wait_for(timeout=30_000)
+    assert "more cells than the header" in warning.inner_text()
+    wait_for_app_run(page)
+    page.wait_for_timeout(500)  # the table's canvas paints after the run
+    page.screenshot(path=str(OUTPUT / "upload_warnings.png"), full_page=True)
+    page.get_by_role("button", name="Open these files as my workspace").click()
+    page.get_by_role("heading", name="Map columns").wait_for(timeout=60_000)
+    cents = page.get_by_role("switch", name="Amounts are in cents (2900 means 29.00)")
+    cents.first.wait_for(timeout=60_000)
+    assert cents.count() == 1 and cents.is_checked()  # only Chargebee's sheet is in cents
