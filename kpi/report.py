@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kpi import cohorts as cohort_analysis
-from kpi import economics, engagement, revenue, support, surveys
+from kpi import economics, engagement, health, revenue, support, surveys
 from kpi import orders as order_analysis
 from kpi.errors import InputError
 from kpi.mapping import TableQuality, Tables
@@ -355,12 +355,8 @@ def filter_tables(tables: Tables, filters: dict[str, list[str]] | tuple) -> Tabl
 
 
 def customer_names(tables: Tables) -> pd.Series:
-    """customer_id → name from the customers table (empty when there is none)."""
-    customers = _given(tables, "customers")
-    if customers is None or "name" not in customers:
-        return pd.Series(dtype="string")
-    named = customers.dropna(subset=["customer_id"]).drop_duplicates("customer_id")
-    return named.set_index("customer_id")["name"]
+    """customer_id → name from the customers table of a data set (see `kpi.health.customer_names`)."""
+    return health.customer_names(_given(tables, "customers"))
 
 
 def months_of_period(report: "Report", granularity: str) -> pd.PeriodIndex:
