@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 from kpi import formatting as fmt
 
 COLORS = {"mrr": "#3b5bdb", "new": "#2f9e44", "expansion": "#94d82d", "reactivation": "#20c997",
-          "contraction": "#fcc419", "churn": "#e03131", "net": "#212529"}
+          "contraction": "#fcc419", "churn": "#e03131", "net": "#845ef7"}  # net: seen on light and dark
 GAINS = ("new", "expansion", "reactivation")
 LOSSES = ("contraction", "churn")
 

@@ -592,7 +592,7 @@ def fcr_trend(monthly: pd.DataFrame, *, months_shown: int = 24) -> go.Figure:
     x = monthly.index.to_timestamp()
     figure = make_subplots(specs=[[{"secondary_y": True}]])
     # plotly draws the secondary axis on top: the line goes there, its axis moved to the left
-    figure.add_bar(x=x, y=monthly["tickets"], name="Tickets created", marker_color="#e9ecef",
+    figure.add_bar(x=x, y=monthly["tickets"], name="Tickets created", marker_color="rgba(134,142,150,0.45)",
                    hovertemplate="%{y} tickets<extra></extra>", secondary_y=False)
     figure.add_scatter(x=x, y=monthly["fcr"], name="First-contact resolution", mode="lines+markers",
                        line={"color": COLORS["mrr"], "width": 3}, marker={"size": 6}, connectgaps=False,

@@ -24,8 +24,8 @@ from ui.state import State
 
 HEATMAP_SCALE = "Viridis"
 LINE_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")  # Okabe–Ito
-GRID = "#e9ecef"
-FONT = {"family": "Source Sans Pro, sans-serif", "size": 13, "color": "#31333F"}
+GRID = "rgba(128,128,128,0.25)"  # readable on the light and the dark theme
+FONT = {"family": "Source Sans Pro, sans-serif", "size": 13}  # colour: the theme's text colour
 CellsAs = Literal["percent", "count", "amount"]
 
 
@@ -55,7 +55,7 @@ def _figure(traces: list[dict], *, height: int, xaxis: dict, yaxis: dict, **layo
     """One Figure built in a single call (Plotly validates each incremental update: this is ~3× faster)."""
     legend = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}
     return go.Figure(data=traces, layout={
-        "height": height, "font": FONT, "plot_bgcolor": "white", "paper_bgcolor": "white",
+        "height": height, "font": FONT, "plot_bgcolor": "rgba(0,0,0,0)", "paper_bgcolor": "rgba(0,0,0,0)",
         "hoverlabel": {"font": {"size": 13}}, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "legend": legend,
         "xaxis": {"showgrid": False, "zeroline": False, **xaxis},
         "yaxis": {"gridcolor": GRID, "zeroline": False, **yaxis}, **layout,

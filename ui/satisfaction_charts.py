@@ -33,9 +33,9 @@ CATEGORY_LABELS = {"promoter": "Promoters", "passive": "Passives", "detractor": 
 BAND_COLOR = "rgba(0,114,178,0.15)"  # Okabe–Ito blue, light: the 95 % interval
 LINE_COLOR = "#0072B2"
 BENCHMARK_COLOR = "#6c757d"
-_LAYOUT = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "plot_bgcolor": "white",
+_LAYOUT = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "plot_bgcolor": "rgba(0,0,0,0)",
            "font": {"size": 13}, "hoverlabel": {"font_size": 13}}
-_GRID = {"showgrid": True, "gridcolor": "#eceff1", "zeroline": False}
+_GRID = {"showgrid": True, "gridcolor": "rgba(128,128,128,0.25)", "zeroline": False}  # light and dark themes
 _CACHE = {"max_entries": 64, "ttl": 3600, "show_spinner": False}
 # Six equal cards side by side in the wide layout; on a narrower screen they wrap, never truncate.
 _CARD = {"border": True, "height": "stretch", "width": 148, "chart_type": "line"}

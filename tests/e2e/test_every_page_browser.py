@@ -22,3 +22,33 @@ def test_page_opens_without_an_exception(server, page, slug, title):
     page.wait_for_timeout(1000)  # let charts finish their first paint
     assert page.get_by_test_id("stException").count() == 0, page.get_by_test_id("stException").first.inner_text()
     page.screenshot(path=str(OUTPUT / f"page_{slug}.png"), full_page=True)
+
+
+def test_every_page_reads_in_the_dark_theme_at_1280_px(server, browser):
+    """The app follows the system's dark preference; no chart keeps a white sheet or dark ink
+    meant for the light theme, and nothing overflows a 1280 px wide screen."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    page = context.new_page()
+    try:
+        page.goto(server)
+        page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
+        background = page.evaluate("getComputedStyle(document.querySelector('.stApp')).backgroundColor")
+        assert sum(map(int, re.findall(r"\d+", background)[:3])) < 3 * 60, background  # a dark page
+        for slug, title in PAGES:
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+            page.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
+            wait_for_app_run(page)
+            page.wait_for_timeout(800)
+            assert page.get_by_test_id("stException").count() == 0, slug
+            white = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].filter(plot => {
+                const sheet = getComputedStyle(plot.querySelector('.main-svg')).backgroundColor;
+                const area = plot.querySelector('rect.bg');
+                return sheet === 'rgb(255, 255, 255)' || (area && area.style.fill === 'rgb(255, 255, 255)');
+            }).length""")
+            assert white == 0, f"{slug}: {white} chart(s) with a white background in the dark theme"
+            overflow = page.evaluate("document.querySelector('[data-testid=stMain]').scrollWidth"
+                                     " - document.querySelector('[data-testid=stMain]').clientWidth")
+            assert overflow <= 1, f"{slug}: {overflow} px wider than the screen"
+            page.screenshot(path=str(OUTPUT / f"dark_{slug}.png"), full_page=False)
+    finally:
+        context.close()
