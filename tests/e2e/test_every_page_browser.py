@@ -50,5 +50,9 @@ def test_every_page_reads_in_the_dark_theme_at_1280_px(server, browser):
                                      " - document.querySelector('[data-testid=stMain]').clientWidth")
             assert overflow <= 1, f"{slug}: {overflow} px wider than the screen"
             page.screenshot(path=str(OUTPUT / f"dark_{slug}.png"), full_page=False)
+        page.get_by_test_id("stMainMenu").click()  # a user who prefers light switches in the menu
+        page.get_by_test_id("stMainMenuItem-theme-Light").click()
+        page.wait_for_function("getComputedStyle(document.querySelector('.stApp')).backgroundColor"
+                               " === 'rgb(255, 255, 255)'", timeout=10_000)
     finally:
         context.close()
