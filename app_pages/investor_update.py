@@ -39,7 +39,9 @@ st.caption(f"{escape_markdown(update.period_label)} compared with {escape_markdo
               if current.filters else ""))
 with st.container(horizontal=True):
     for item in update.headline[:8]:
-        st.metric(item.label, item.value_text, delta=item.change_text or None, border=True,
+        # documents write "−1.2 pp" (U+2212); st.metric reads the sign from an ASCII "-"
+        st.metric(item.label, item.value_text, delta=(item.change_text or "").replace("\u2212", "-") or None,
+                  border=True,
                   delta_color="off" if item.better is None else ("normal" if item.better == (
                       (item.change or 0) >= 0) else "inverse"),
                   help=f"{update.comparison_label}: {item.comparison_text}")
@@ -58,15 +60,49 @@ with bad:
     if not update.lowlights:
         st.text("Nothing to flag this period.")
 
+# The text is edited in a dialog: while it is open the export buttons cannot be clicked, so a
+# download never carries text the app has not received yet (a text box sends its value only when
+# it loses focus, and a click on a download button would race it). Edits live in the session, not
+# in widgets, so they survive a visit to another page.
+narrative_key = f"update_narrative::{ws.key}::{current.as_of}::{period}::{compare}::{language}"
+LABELS = {"product": "Product news", "hires": "Hires", "asks": "Asks"}
+commentary = st.session_state.setdefault("update_commentary", {name: "" for name in LABELS})
+narrative = st.session_state.get(narrative_key, update.generated_narrative)
+
+
+@st.dialog("Narrative and commentary", width="large")
+def edit_text() -> None:
+    """The update's words: the narrative (written from the numbers) and the founder's own."""
+    with st.form("update_text", border=False):
+        text = st.text_area("Narrative, written from the numbers", narrative, height=220)
+        fields = {name: st.text_area(label, commentary.get(name, ""), height=90,
+                                     placeholder="One item per line; start a line with - for a bullet")
+                  for name, label in LABELS.items()}
+        if st.form_submit_button("Save for the exports", type="primary", icon=":material/check:"):
+            st.session_state[narrative_key] = text
+            st.session_state["update_commentary"] = fields
+            st.rerun()
+
+
 st.subheader("Narrative")
-key = f"update_narrative::{ws.key}::{current.as_of}::{period}::{compare}::{language}"
-narrative = st.text_area("Written from the numbers; edit it before exporting", update.generated_narrative,
-                         height=160, key=key)
+with st.container(border=True):
+    st.text(narrative)
+edited = narrative != update.generated_narrative
+with st.container(horizontal=True):
+    if st.button("Edit the narrative and commentary", icon=":material/edit:"):
+        edit_text()
+    if edited and st.button("Back to the generated narrative", icon=":material/restart_alt:"):
+        del st.session_state[narrative_key]
+        st.rerun()
+st.caption(("Edited by you. " if edited else "Written from this period's numbers. ")
+           + "The exports below carry exactly the text shown here.")
 st.subheader("Your commentary")
-labels = {"product": "Product news", "hires": "Hires", "asks": "Asks"}
-commentary = {name: st.text_area(label, key=f"update_{name}", height=90,
-                                 placeholder="One item per line; start a line with - for a bullet")
-              for name, label in labels.items()}
+for name, label in LABELS.items():
+    st.markdown(f"**{label}**")
+    if commentary.get(name):
+        st.text(commentary[name])
+    else:
+        st.caption("Nothing yet.")
 update = update.with_narrative(narrative).with_commentary(commentary)
 
 st.subheader("Export")
@@ -80,10 +116,13 @@ EXPORTS = (  # generated only when clicked (deferred data), not on every rerun
     ("Email body (HTML)", to_email_html, "email.html", ":material/mail:", "text/html"),
     ("Summary (Markdown)", to_markdown, "md", ":material/description:", "text/markdown"),
 )
+who = state.owner()  # read now: the export runs on click, outside this session's script
+
+
 def exported(export, suffix: str):
     """The export's file, generated on click, and the audit log says who exported what."""
     if ws.id is not None:
-        state.store().audit("export", who=state.owner(), workspace_id=ws.id,
+        state.store().audit("export", who=who, workspace_id=ws.id,
                             detail={"format": suffix, "month": str(update.as_of), "period": period})
     return export(update, report)
 

@@ -56,7 +56,8 @@ if ws.id is not None:
     if delete.button("Delete…", icon=":material/delete:"):
         confirm_delete(ws.id, ws.name)
 
-    st.download_button("Export this workspace (zip)", lambda: store.export_zip(ws.id, by=state.owner()),
+    who = state.owner()  # read now: the zip is made on click, outside this session's script
+    st.download_button("Export this workspace (zip)", lambda: store.export_zip(ws.id, by=who),
                        file_name=f"{ws.name}.zip", mime="application/zip", icon=":material/download:",
                        help="Files, mapping, settings and reported months in one zip; import it back here.")
 

@@ -1,0 +1,42 @@
+"""The investor update page under AppTest: headline cards, the narrative and the commentary."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from kpi.demo import load_demo
+from kpi.report import build_report
+from kpi.update import investor_update
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start() -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.run()
+    app.switch_page("app_pages/investor_update.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_headline_deltas_carry_a_sign_the_cards_read():
+    app = start()
+    update = investor_update(build_report(load_demo()), "month", "previous", "en", company="Plumeo (demo company)")
+    shown = {metric.label: metric for metric in app.metric}
+    for item in update.headline[:8]:
+        if item.change_text:
+            delta = shown[item.label].proto.delta
+            assert "\u2212" not in delta, item.label  # st.metric only reads an ASCII minus as a fall
+            assert delta.startswith("-") == (item.change < 0), (item.label, delta)
+    assert any(m.proto.delta.startswith("-") for m in shown.values())  # the demo has a fall to show
+
+
+def test_the_generated_narrative_is_shown_and_the_session_edit_replaces_it():
+    app = start()
+    update = investor_update(build_report(load_demo()), "month", "previous", "en", company="Plumeo (demo company)")
+    assert any(t.value == update.generated_narrative for t in app.text)
+    assert not [b for b in app.button if b.label == "Back to the generated narrative"]
+    assert app.session_state["update_commentary"] == {"product": "", "hires": "", "asks": ""}
+    app.session_state["update_commentary"] = {"product": "", "hires": "", "asks": "- Intros, please"}
+    app.run()
+    assert any(t.value == "- Intros, please" for t in app.text)
