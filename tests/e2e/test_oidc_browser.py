@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from kpi.store import Store
-from tests.e2e.conftest import OUTPUT, ROOT, free_port, wait_healthy
+from tests.e2e.conftest import OUTPUT, ROOT, download, free_port, wait_healthy
 
 pytestmark = pytest.mark.e2e
 
@@ -182,8 +182,8 @@ def sign_out(page, app: str) -> None:
 # ── the test ───────────────────────────────────────────────────────────────────────────────
 
 
-def test_two_users_signed_in_see_only_their_own_workspaces_until_one_shares(hosted, browser):
-    hosted = hosted.url
+def test_two_users_signed_in_see_only_their_own_workspaces_until_one_shares(hosted, browser, tmp_path):
+    server, hosted = hosted, hosted.url
     contexts = [browser.new_context(viewport={"width": 1440, "height": 1500}) for _ in range(3)]
     alice, bob, carol = (context.new_page() for context in contexts)
     try:
@@ -245,6 +245,12 @@ def test_two_users_signed_in_see_only_their_own_workspaces_until_one_shares(host
         go_to(bob, "Workspaces")
         assert workspace_options(bob) == ["Alice's subscriptions", DEMO]
         bob.screenshot(path=str(OUTPUT / "oidc_bob_shared.png"), full_page=True)
+
+        # the zip Bob exports is logged under his name (it is made on click, outside his script run)
+        download(bob, "Export this workspace (zip)", tmp_path)
+        with server.store() as store:
+            exports = [e for e in store.audit_log(int(alice_ws)) if e.action == "export"]
+        assert [e.who for e in exports] == [BOB]
 
         # Carol is not on the allow-list: refused, whatever she asks for
         sign_in(carol, hosted, CAROL, f"?ws={alice_ws}")
