@@ -190,8 +190,33 @@ def apply_mapping(sheet: Sheet, mapping: TableMapping) -> CanonicalTable:
     kept = out.loc[~out.index.isin(bad_rows)]
     if mapping.table == "orders" and "amount" not in kept.columns:
         kept = kept.assign(amount=kept["quantity"] * kept["unit_price"])
-    quality = TableQuality(sheet.key, mapping.table, len(out), len(kept), rejected, tuple(sheet.warnings))
+    quality = TableQuality(sheet.key, mapping.table, len(out), len(kept), rejected,
+                           (*sheet.warnings, *_table_warnings(mapping.table, kept, columns)))
     return CanonicalTable(mapping.table, kept, quality)
+
+
+# statuses that say a subscription is over (Stripe, Chargebee, Paddle, French exports), written as
+# `kpi.revenue.paying_rows` reads statuses: lower case, spaces for `_`, `-` and apostrophes
+ENDED_STATUSES = {"canceled", "cancelled", "ended", "expired", "churned", "terminated", "inactive", "deleted",
+                  "resilie", "résilié", "annule", "annulé", "termine", "terminé", "expire", "expiré"}
+
+
+def _table_warnings(table: str, kept: pd.DataFrame, columns: dict[str, str]) -> tuple[str, ...]:
+    """What counts but deserves a look: subscriptions whose status says they ended while no end
+    date says when. They count as paying (a status has no date), which inflates MRR."""
+    if table != "subscriptions" or "status" not in kept:
+        return ()
+    status = kept["status"].astype("string").str.strip().str.lower().str.replace(r"[\s_'’-]+", " ", regex=True)
+    no_end = kept["end_date"].isna() if "end_date" in kept else pd.Series(True, index=kept.index)
+    ended = (status.isin(ENDED_STATUSES).fillna(False) & no_end).to_numpy(dtype=bool)
+    if not ended.any():
+        return ()
+    rows = kept.index[ended]
+    shown = ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+    where = (f"its end-date column '{columns['end_date']}' is blank there" if "end_date" in columns
+             else "no column is mapped to end_date")
+    return (f"{len(rows)} row(s) have the status '{status[ended].iloc[0]}' but no end date ({where}): "
+            f"they still count as paying — map or fill the end date (rows {shown})",)
 
 
 def _table_checks(mapping: TableMapping, frame: pd.DataFrame, out: pd.DataFrame, columns: dict[str, str]) -> list[pd.DataFrame]:

@@ -8,6 +8,7 @@ from kpi.io import Sheet
 from kpi.mapping import WIDE_TABLES, TableMapping, TableQuality
 from kpi.recognise import recognise
 from kpi.schema import TABLES
+from kpi.text import escape_markdown
 
 NOT_USED = "— not used —"
 PREFIX = "map::"
@@ -78,7 +79,9 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
 
 
 def quality_summary(quality: TableQuality) -> None:
-    """Rows read / used and the rejected rows of one sheet, as the user edits."""
+    """Rows read / used, what deserves a look, and the rejected rows of one sheet, as the user edits."""
+    for warning in quality.warnings:
+        st.warning(escape_markdown(warning), icon=":material/info:")
     rejected_rows = quality.rows_read - quality.rows_used
     if rejected_rows == 0:
         st.success(f"All {quality.rows_read} rows read as {quality.table} count.", icon=":material/check_circle:")

@@ -81,6 +81,7 @@ def test_amounts_in_cents_are_switched_on_the_map_page_and_change_the_mrr():
     app = start(Workspace("Chargebee", {chargebee.name: data}, mapping), "app_pages/mapping.py")
     cents = app.toggle(key="map::chargebee_subscriptions.csv::subscriptions::cents")
     assert cents.value is True  # recognised: Chargebee writes plan_amount in cents
+    assert any("cancelled" in w.value and "but no end date" in w.value for w in app.warning)
     assert set(amounts(app.session_state["workspace"])) == {29.0, 99.0}
     cents.set_value(False).run()
     assert not app.exception

@@ -106,3 +106,19 @@ def test_rows_of_unknown_customers_are_a_warning_and_still_count():
 def test_bad_mapping_json_says_what_is_wrong(text, message):
     with pytest.raises(InputError, match=message):
         parse_mapping(text)
+
+
+def test_a_subscription_said_cancelled_without_an_end_date_counts_and_is_flagged():
+    text = ("Client,Début,Fin,Prix,Statut\nA,2024-01-01,,10,active\nB,2024-01-01,,20,Cancelled\n"
+            "C,2024-01-01,2024-03-01,30,canceled\nD,2024-01-01,,40,résilié\n")
+    columns = {"customer_id": "Client", "start_date": "Début", "end_date": "Fin", "amount": "Prix", "status": "Statut"}
+    result = apply_mapping(sheet(text), TableMapping("subscriptions", columns))
+    assert result.quality.rows_used == 4  # a status has no date: nothing is dropped
+    assert result.quality.warnings == (
+        "2 row(s) have the status 'cancelled' but no end date (its end-date column 'Fin' is blank there): "
+        "they still count as paying — map or fill the end date (rows 3, 5)",)
+    without_end = {k: v for k, v in columns.items() if k != "end_date"}
+    warning, = apply_mapping(sheet(text), TableMapping("subscriptions", without_end)).quality.warnings
+    assert "3 row(s)" in warning and "no column is mapped to end_date" in warning
+    assert apply_mapping(sheet(text.replace("ancel", "ctiv").replace("résilié", "active")),
+                         TableMapping("subscriptions", columns)).quality.warnings == ()
