@@ -72,3 +72,6 @@ def test_what_the_reader_adapted_is_said_on_the_upload_page(server, page):
     cents = page.get_by_role("switch", name="Amounts are in cents (2900 means 29.00)")
     cents.first.wait_for(timeout=60_000)
     assert cents.count() == 1 and cents.is_checked()  # only Chargebee's sheet is in cents
+    page.get_by_text("but no end date").first.wait_for(timeout=30_000)  # its cancelled rows have no date
+    wait_for_app_run(page)
+    page.screenshot(path=str(OUTPUT / "mapping_chargebee.png"), full_page=True)
