@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kpi.errors import InputError
+from kpi.ids import among
 from kpi.io import Sheet
 from kpi.parse import blank, parse_column, parse_months
 from kpi.schema import TABLES
@@ -333,7 +334,7 @@ def _with_unknown_customer_warnings(quality: dict[str, TableQuality], mapping: M
             out[key] = table_quality
             continue
         ids = frame["customer_id"].dropna()
-        unknown = ids[~ids.isin(known)]
+        unknown = ids[~among(ids, known)]
         if unknown.empty:
             out[key] = table_quality
             continue

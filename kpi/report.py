@@ -19,6 +19,7 @@ from kpi import cohorts as cohort_analysis
 from kpi import economics, engagement, health, revenue, support, surveys
 from kpi import orders as order_analysis
 from kpi.errors import InputError
+from kpi.ids import among
 from kpi.mapping import TableQuality, Tables
 
 
@@ -346,9 +347,9 @@ def filter_tables(tables: Tables, filters: dict[str, list[str]] | tuple) -> Tabl
     for attribute, values in filters.items():
         if attribute in customers and values:
             keep &= customers[attribute].astype(str).isin([str(v) for v in values])
-    ids = set(customers.loc[keep, "customer_id"].dropna())
+    ids = customers.loc[keep, "customer_id"].dropna().drop_duplicates()
     frames = {
-        table: frame if "customer_id" not in frame else frame[frame["customer_id"].isin(ids)].reset_index(drop=True)
+        table: frame if "customer_id" not in frame else frame[among(frame["customer_id"], ids)].reset_index(drop=True)
         for table, frame in tables.frames.items()
     }
     return Tables(frames, tables.quality, tables.options)

@@ -6,7 +6,7 @@ import pytest
 from kpi.demo import load_demo
 from kpi.errors import InputError
 from kpi.mapping import Tables
-from kpi.report import Settings, build_report
+from kpi.report import Settings, build_report, filter_tables
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +66,19 @@ def test_orders_only_data_reports_cohorts_from_orders_up_to_the_last_order_month
 def test_no_data_at_all_is_an_empty_report_not_an_error():
     report = build_report(Tables({}, {}))
     assert report.as_of is None and report.to_json()["revenue"] is None
+
+
+def test_a_segment_filter_keeps_the_rows_of_its_customers_and_the_costs_whole():
+    customers = pd.DataFrame({"customer_id": pd.Series(["A", "B", "C"], dtype="str"),
+                              "segment": ["SMB", "Enterprise", "SMB"]})
+    subscriptions = pd.DataFrame({"customer_id": pd.Series(["A", "B", "C", "D"], dtype="str"),
+                                  "start_date": pd.to_datetime(["2024-01-01"] * 4), "amount": [10.0, 20.0, 30.0, 40.0]})
+    costs = pd.DataFrame({"month": pd.period_range("2024-01", periods=1, freq="M"), "amount": [5.0],
+                          "category": ["sales_marketing"]})
+    tables = Tables({"customers": customers, "subscriptions": subscriptions, "costs": costs}, {})
+    smb = filter_tables(tables, {"segment": ["SMB"]})
+    assert smb.frames["subscriptions"]["customer_id"].tolist() == ["A", "C"]
+    assert smb.frames["customers"]["customer_id"].tolist() == ["A", "C"]
+    assert smb.frames["costs"].equals(costs)
+    assert filter_tables(tables, {"segment": ["Nobody"]}).frames["subscriptions"].empty
+    assert filter_tables(tables, {}) is tables
