@@ -38,11 +38,19 @@ def confirm_delete(workspace_id: int, name: str) -> None:
         st.rerun()
 
 
+# Guests of a shared workspace work in it (upload, map, report, export, duplicate); renaming,
+# deleting and sharing it are its owner's.
+owner = next((w.owner for w in listed if w.id == ws.id), state.owner())
+is_owner = owner == state.owner()
+
 if ws.id is not None:
     st.subheader(f"“{escape_markdown(ws.name)}”")
+    if not is_owner:
+        st.caption(f"Shared with you by {escape_markdown(owner or 'its owner')}: only they can rename, delete or "
+                   "share it. Duplicate it to get a copy of your own.")
     rename, duplicate, delete = st.columns(3, vertical_alignment="bottom")
-    new_name = rename.text_input("New name", ws.name, max_chars=120)
-    if rename.button("Rename", icon=":material/edit:", disabled=new_name.strip() == ws.name):
+    new_name = rename.text_input("New name", ws.name, max_chars=120, disabled=not is_owner)
+    if rename.button("Rename", icon=":material/edit:", disabled=not is_owner or new_name.strip() == ws.name):
         try:
             store.rename(ws.id, new_name, by=state.owner())
         except InputError as error:
@@ -53,7 +61,7 @@ if ws.id is not None:
     if duplicate.button("Duplicate", icon=":material/content_copy:"):
         state.open_workspace(store.duplicate(ws.id, by=state.owner(), owner=state.owner()))
         st.rerun()
-    if delete.button("Delete…", icon=":material/delete:"):
+    if delete.button("Delete…", icon=":material/delete:", disabled=not is_owner):
         confirm_delete(ws.id, ws.name)
 
     who = state.owner()  # read now: the zip is made on click, outside this session's script
@@ -61,7 +69,7 @@ if ws.id is not None:
                        file_name=f"{ws.name}.zip", mime="application/zip", icon=":material/download:",
                        help="Files, mapping, settings and reported months in one zip; import it back here.")
 
-if ws.id is not None and auth.configured():
+if ws.id is not None and auth.configured() and is_owner:
     st.subheader("Shared with")
     guests = store.shared_with(ws.id)
     st.text(", ".join(guests) if guests else "Nobody: only you can open this workspace.")

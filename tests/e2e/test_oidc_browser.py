@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from kpi.store import Store
-from tests.e2e.conftest import OUTPUT, ROOT, download, free_port, wait_healthy
+from tests.e2e.conftest import OUTPUT, ROOT, download, free_port, wait_for_app_run, wait_healthy
 
 pytestmark = pytest.mark.e2e
 
@@ -255,7 +255,7 @@ def test_two_users_signed_in_see_only_their_own_workspaces_until_one_shares(host
         # Carol is not on the allow-list: refused, whatever she asks for
         sign_in(carol, hosted, CAROL, f"?ws={alice_ws}")
         carol.get_by_role("heading", name="Access refused").wait_for(timeout=WAIT)
-        assert carol.get_by_text(f"{CAROL} is not on this workbench's allow-list").is_visible()
+        carol.get_by_text(f"{CAROL} is not on this workbench's allow-list").wait_for(timeout=WAIT)
         assert carol.get_by_test_id("stSidebarNav").count() == 0
         assert carol.get_by_text("Alice's subscriptions").count() == 0
         carol.goto(f"{hosted}/workspaces?ws={alice_ws}")
@@ -288,11 +288,19 @@ def test_a_guest_who_duplicates_a_shared_workspace_gets_a_copy_he_can_open(hoste
         signed_in(bob, BOB)
         bob.goto(f"{hosted.url}/workspaces?ws={shared}")
         bob.get_by_text("“Pricing study”").wait_for(timeout=WAIT)
+        # a guest works in it, but renaming, deleting and sharing it are Alice's
+        bob.get_by_text(f"Shared with you by {ALICE}").wait_for(timeout=WAIT)
+        assert bob.get_by_role("button", name="Delete…").is_disabled()
+        assert bob.get_by_role("button", name="Rename").is_disabled()
+        assert bob.get_by_label("Share with (e-mail)").count() == 0
         bob.get_by_role("button", name="Duplicate").click()
         bob.wait_for_timeout(3000)
         assert bob.get_by_test_id("stException").count() == 0, bob.get_by_test_id("stException").first.inner_text()
         bob.get_by_text("“Pricing study (copy)”").wait_for(timeout=WAIT)
         assert sidebar_workspace(bob) == "Pricing study (copy)"
+        wait_for_app_run(bob)
+        assert bob.get_by_role("button", name="Delete…").is_enabled()  # his copy is his
+        assert bob.get_by_label("Share with (e-mail)").count() == 1
     finally:
         context.close()
     with hosted.store() as store:

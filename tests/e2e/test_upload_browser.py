@@ -26,7 +26,8 @@ def test_upload_map_and_see_the_overview(server, page):
 
     page.get_by_role("link", name="Overview").click()
     page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
-    assert page.get_by_text("Abonnements (upload test) · month-end snapshot of May 2024").is_visible()
+    page.get_by_text("Abonnements (upload test) · month-end snapshot of May 2024").wait_for(timeout=60_000)
+    wait_for_app_run(page)
     mrr = page.get_by_test_id("stMetric").first.get_by_test_id("stMetricValue").inner_text().strip()
     assert mrr == "159"
 
