@@ -29,7 +29,7 @@ compare = middle.segmented_control("Compared with", ["previous", "last_year"], d
 language = right.segmented_control("Language", ["en", "fr"], default="en", required=True, key="update_language",
                                    format_func={"en": "English", "fr": "Français"}.get)
 try:
-    update = investor_update(report, period, compare, language, company=ws.name)
+    update = investor_update(report, period, compare, language, company=ws.name, targets=state.targets())
 except InputError as error:
     st.error(escape_markdown(error.message))
     st.stop()

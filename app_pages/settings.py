@@ -5,7 +5,9 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from kpi.narrative import kpi_label
 from kpi.report import Settings
+from kpi.update import HEADLINE_SPECS
 from ui import data, state
 
 current = state.current()
@@ -88,6 +90,34 @@ if saved:
 if st.button("Back to the defaults", icon=":material/restart_alt:"):
     state.set_settings(Settings())
     st.rerun()
+
+# Targets: the investor update says when a KPI reaches its target or stops meeting it.
+TARGET_KPIS = ("mrr", "arr", "customers", "net_new_mrr", "logo_churn_rate", "gross_mrr_churn_rate", "nrr_12m",
+               "ltv_cac", "payback_months", "nps", "csat")
+KINDS = {key: kind for key, kind, *_ in HEADLINE_SPECS}
+UNITS = {"money": (report.currency if report is not None and report.currency else "data currency"), "count": "customers",
+         "rate": "%", "ratio": "×", "months": "months", "points": "points"}
+saved_targets = state.targets()
+with st.form("targets"):
+    st.subheader("Targets")
+    st.caption("Optional. The investor update's highlights and lowlights say when a KPI reaches its target or no "
+               "longer meets it. Leave a box empty for no target; churn and payback are met at or below the target.")
+    columns = st.columns(3)
+    entered = {}
+    for position, key in enumerate(TARGET_KPIS):
+        kind = KINDS[key]
+        shown = saved_targets.get(key)
+        entered[key] = columns[position % 3].number_input(
+            f"{kpi_label(key, 'en')} ({UNITS[kind]})", value=None if shown is None else
+            (shown * 100 if kind == "rate" else shown), step=1.0 if kind in ("money", "count", "rate") else 0.1,
+            key=f"target::{key}", placeholder="No target")
+    if st.form_submit_button("Save the targets", type="primary"):
+        state.set_targets({key: (value / 100 if KINDS[key] == "rate" else float(value))
+                           for key, value in entered.items() if value is not None})
+        st.rerun()
+if saved_targets:
+    st.caption("Targets in force: " + " · ".join(f"{kpi_label(k, 'en')} {v:g}" if KINDS[k] != "rate"
+                                                 else f"{kpi_label(k, 'en')} {v:.2%}" for k, v in saved_targets.items()))
 
 st.subheader("Fixed by the definitions")
 st.markdown(

@@ -969,6 +969,24 @@ def settings_from_json(text: str) -> Settings:
     return dataclasses.replace(defaults, **values)
 
 
+def targets_from_json(text: str) -> dict[str, float]:
+    """The KPI targets kept with a workspace's settings (`{"targets": {"mrr": 60000, …}}`): only
+    headline KPIs of the investor update with a finite number; anything else is dropped, so a
+    hand-edited or hostile settings JSON cannot break a page."""
+    from kpi.update import HEADLINE_SPECS
+
+    known = {key for key, *_ in HEADLINE_SPECS}
+    try:
+        raw = json.loads(text or "{}").get("targets")
+    except (json.JSONDecodeError, RecursionError, AttributeError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {key: float(value) for key, value in raw.items()
+            if key in known and isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value)}
+
+
 def _tuples(value: Any) -> Any:
     return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 

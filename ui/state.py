@@ -18,7 +18,7 @@ import streamlit as st
 from kpi.layouts import home as layouts_home
 from kpi.mapping import Mapping, mapping_to_json
 from kpi.report import Settings
-from kpi.store import DEMO_NAME, Store, StoredWorkspace, database_url, settings_to_json
+from kpi.store import DEMO_NAME, Store, StoredWorkspace, database_url, settings_to_json, targets_from_json
 from kpi.text import escape_markdown
 
 DEMO = DEMO_NAME
@@ -111,6 +111,7 @@ def open_workspace(workspace_id: int) -> Workspace:
     ws = _from_store(stored)
     set_workspace(ws)
     st.session_state["kpi_settings"] = stored.settings
+    st.session_state["kpi_targets"] = targets_from_json(stored.settings_json)
     return ws
 
 
@@ -173,9 +174,25 @@ def settings() -> Settings:
 
 def set_settings(new: Settings) -> None:
     st.session_state["kpi_settings"] = new
+    _save_settings()
+
+
+def targets() -> dict[str, float]:
+    """The workspace's KPI targets ({"mrr": 60000, "logo_churn_rate": 0.02, …}; rates as fractions),
+    set on Definitions & settings and read by the investor update's highlights."""
+    return dict(st.session_state.get("kpi_targets") or {})
+
+
+def set_targets(new: dict[str, float]) -> None:
+    st.session_state["kpi_targets"] = dict(new)
+    _save_settings()
+
+
+def _save_settings() -> None:
+    """Settings and targets, saved together with the workspace (one JSON object)."""
     ws = workspace()
     if ws.id is not None:
-        version = store().save_settings(ws.id, settings_to_json(new), by=owner())
+        version = store().save_settings(ws.id, settings_to_json(settings(), targets=targets()), by=owner())
         st.session_state["workspace"] = replace(ws, version=version)
 
 

@@ -55,3 +55,30 @@ def test_ltv_window_setting_changes_ltv_cac():
 def test_the_mrr_table_to_reconcile_with_billing_is_offered():
     app = start()
     assert any("MRR per customer and month" in b.label for b in app.get("download_button"))
+
+
+def test_a_target_is_saved_with_the_workspace_and_named_in_the_investor_update(workbench_home):
+    app = start()
+    app.number_input(key="target::mrr").set_value(60_000)
+    app.number_input(key="target::logo_churn_rate").set_value(2.5)  # typed in %
+    next(b for b in app.button if b.label == "Save the targets").click().run()
+    assert not app.exception, app.exception
+    assert app.session_state["kpi_targets"] == {"mrr": 60_000.0, "logo_churn_rate": 0.025}
+
+    from kpi.store import Store, targets_from_json  # what a restart would read back
+    with Store(f"sqlite:///{workbench_home / 'workbench.db'}") as store:
+        saved = store.load(store.list_workspaces(None)[0].id)
+    assert targets_from_json(saved.settings_json) == {"mrr": 60_000.0, "logo_churn_rate": 0.025}
+    assert saved.settings == Settings()  # the conventions are untouched
+
+    app.switch_page("app_pages/investor_update.py").run()
+    assert not app.exception, app.exception
+    highlights = [s.value for s in app.success]
+    assert any(text.startswith("MRR hit its target of €60") for text in highlights), highlights
+
+
+def test_targets_from_a_hostile_settings_json_are_dropped_not_raised():
+    from kpi.store import targets_from_json
+    assert targets_from_json('{"targets": {"mrr": "1e9", "nps": NaN, "arr": 1, "x": 2, "csat": true}}') == {"arr": 1.0}
+    assert targets_from_json('{"targets": [1, 2]}') == {} and targets_from_json("[]") == {}
+    assert targets_from_json("not json") == {}
