@@ -95,8 +95,8 @@ if st.button("Back to the defaults", icon=":material/restart_alt:"):
 TARGET_KPIS = ("mrr", "arr", "customers", "net_new_mrr", "logo_churn_rate", "gross_mrr_churn_rate", "nrr_12m",
                "ltv_cac", "payback_months", "nps", "csat")
 KINDS = {key: kind for key, kind, *_ in HEADLINE_SPECS}
-UNITS = {"money": (report.currency if report is not None and report.currency else "data currency"), "count": "customers",
-         "rate": "%", "ratio": "×", "months": "months", "points": "points"}
+UNITS = {"money": (report.currency if report is not None and report.currency else "data currency"),
+         "count": "customers", "rate": "%", "ratio": "×", "months": "months", "points": "points"}
 saved_targets = state.targets()
 with st.form("targets"):
     st.subheader("Targets")
@@ -116,8 +116,9 @@ with st.form("targets"):
                            for key, value in entered.items() if value is not None})
         st.rerun()
 if saved_targets:
-    st.caption("Targets in force: " + " · ".join(f"{kpi_label(k, 'en')} {v:g}" if KINDS[k] != "rate"
-                                                 else f"{kpi_label(k, 'en')} {v:.2%}" for k, v in saved_targets.items()))
+    st.caption("Targets in force: " + " · ".join(
+        f"{kpi_label(k, 'en')} {v:.2%}" if KINDS[k] == "rate" else f"{kpi_label(k, 'en')} {v:g}"
+        for k, v in saved_targets.items()))
 
 st.subheader("Fixed by the definitions")
 st.markdown(
