@@ -62,12 +62,13 @@ with bad:
 
 # The text is edited in a dialog: while it is open the export buttons cannot be clicked, so a
 # download never carries text the app has not received yet (a text box sends its value only when
-# it loses focus, and a click on a download button would race it). Edits live in the session, not
-# in widgets, so they survive a visit to another page.
-narrative_key = f"update_narrative::{ws.key}::{current.as_of}::{period}::{compare}::{language}"
+# it loses focus, and a click on a download button would race it). The texts are kept with the
+# workspace, per period: a reload, a restart or a colleague finds them.
 LABELS = {"product": "Product news", "hires": "Hires", "asks": "Asks"}
-commentary = st.session_state.setdefault("update_commentary", {name: "" for name in LABELS})
-narrative = st.session_state.get(narrative_key, update.generated_narrative)
+record = state.update_text(str(current.as_of), period)
+commentary = {name: record["commentary"].get(name, "") for name in LABELS}
+version = f"{compare}:{language}"  # the narrative is written for one comparison, in one language
+narrative = record["narratives"].get(version, update.generated_narrative)
 
 
 @st.dialog("Narrative and commentary", width="large")
@@ -79,23 +80,27 @@ def edit_text() -> None:
                                      placeholder="One item per line; start a line with - for a bullet")
                   for name, label in LABELS.items()}
         if st.form_submit_button("Save for the exports", type="primary", icon=":material/check:"):
-            st.session_state[narrative_key] = text
-            st.session_state["update_commentary"] = fields
+            narratives = {k: v for k, v in record["narratives"].items() if k != version}
+            if text.strip() != update.generated_narrative.strip():  # unchanged: follows the numbers
+                narratives[version] = text
+            state.set_update_text(str(current.as_of), period, {"commentary": fields, "narratives": narratives})
             st.rerun()
 
 
 st.subheader("Narrative")
 with st.container(border=True):
     st.text(narrative)
-edited = narrative != update.generated_narrative
+edited = version in record["narratives"]
 with st.container(horizontal=True):
     if st.button("Edit the narrative and commentary", icon=":material/edit:"):
         edit_text()
     if edited and st.button("Back to the generated narrative", icon=":material/restart_alt:"):
-        del st.session_state[narrative_key]
+        state.set_update_text(str(current.as_of), period, {
+            "commentary": record["commentary"],
+            "narratives": {k: v for k, v in record["narratives"].items() if k != version}})
         st.rerun()
-st.caption(("Edited by you. " if edited else "Written from this period's numbers. ")
-           + "The exports below carry exactly the text shown here.")
+st.caption(("Edited by you; it does not follow later changes of the numbers. " if edited
+            else "Written from this period's numbers. ") + "The exports below carry exactly the text shown here.")
 st.subheader("Your commentary")
 for name, label in LABELS.items():
     st.markdown(f"**{label}**")

@@ -987,6 +987,24 @@ def targets_from_json(text: str) -> dict[str, float]:
             and math.isfinite(value)}
 
 
+def update_texts_from_json(text: str) -> dict[str, dict]:
+    """The investor-update texts kept with a workspace's settings, per period
+    (`{"investor_updates": {"2026-10:month": {"commentary": {"asks": …}, "narratives":
+    {"previous:en": …}}}}`); anything not of that shape is dropped."""
+    try:
+        raw = json.loads(text or "{}").get("investor_updates")
+    except (json.JSONDecodeError, RecursionError, AttributeError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+
+    def strings(value: Any) -> dict[str, str]:
+        return {str(k): v for k, v in value.items() if isinstance(v, str)} if isinstance(value, dict) else {}
+
+    return {str(key): {"commentary": strings(record.get("commentary")), "narratives": strings(record.get("narratives"))}
+            for key, record in raw.items() if isinstance(record, dict)}
+
+
 def _tuples(value: Any) -> Any:
     return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 

@@ -18,7 +18,15 @@ import streamlit as st
 from kpi.layouts import home as layouts_home
 from kpi.mapping import Mapping, mapping_to_json
 from kpi.report import Settings
-from kpi.store import DEMO_NAME, Store, StoredWorkspace, database_url, settings_to_json, targets_from_json
+from kpi.store import (
+    DEMO_NAME,
+    Store,
+    StoredWorkspace,
+    database_url,
+    settings_to_json,
+    targets_from_json,
+    update_texts_from_json,
+)
 from kpi.text import escape_markdown
 
 DEMO = DEMO_NAME
@@ -112,6 +120,7 @@ def open_workspace(workspace_id: int) -> Workspace:
     set_workspace(ws)
     st.session_state["kpi_settings"] = stored.settings
     st.session_state["kpi_targets"] = targets_from_json(stored.settings_json)
+    st.session_state["kpi_update_texts"] = update_texts_from_json(stored.settings_json)
     return ws
 
 
@@ -188,11 +197,28 @@ def set_targets(new: dict[str, float]) -> None:
     _save_settings()
 
 
+def update_text(as_of: str, period: str) -> dict:
+    """What the founder wrote for one investor update (month or quarter ending `as_of`):
+    {"commentary": {"product"|"hires"|"asks": text}, "narratives": {"<compare>:<language>": text}}."""
+    record = (st.session_state.get("kpi_update_texts") or {}).get(f"{as_of}:{period}", {})
+    return {"commentary": dict(record.get("commentary", {})), "narratives": dict(record.get("narratives", {}))}
+
+
+def set_update_text(as_of: str, period: str, record: dict) -> None:
+    """Keep an update's texts with the workspace: a reload, a restart or a colleague finds them."""
+    texts = dict(st.session_state.get("kpi_update_texts") or {})
+    texts[f"{as_of}:{period}"] = record
+    st.session_state["kpi_update_texts"] = texts
+    _save_settings()
+
+
 def _save_settings() -> None:
-    """Settings and targets, saved together with the workspace (one JSON object)."""
+    """Settings, targets and investor-update texts, saved together with the workspace (one JSON object)."""
     ws = workspace()
     if ws.id is not None:
-        version = store().save_settings(ws.id, settings_to_json(settings(), targets=targets()), by=owner())
+        version = store().save_settings(ws.id, settings_to_json(
+            settings(), targets=targets(), investor_updates=st.session_state.get("kpi_update_texts") or {}),
+            by=owner())
         st.session_state["workspace"] = replace(ws, version=version)
 
 

@@ -31,12 +31,32 @@ def test_headline_deltas_carry_a_sign_the_cards_read():
     assert any(m.proto.delta.startswith("-") for m in shown.values())  # the demo has a fall to show
 
 
-def test_the_generated_narrative_is_shown_and_the_session_edit_replaces_it():
+def test_the_generated_narrative_is_shown_until_the_founder_edits_it():
     app = start()
     update = investor_update(build_report(load_demo()), "month", "previous", "en", company="Plumeo (demo company)")
     assert any(t.value == update.generated_narrative for t in app.text)
     assert not [b for b in app.button if b.label == "Back to the generated narrative"]
-    assert app.session_state["update_commentary"] == {"product": "", "hires": "", "asks": ""}
-    app.session_state["update_commentary"] = {"product": "", "hires": "", "asks": "- Intros, please"}
+    # what the dialog saves (the dialog itself is driven in Chromium: AppTest does not rerun fragments)
+    app.session_state["kpi_update_texts"] = {"2026-10:month": {
+        "commentary": {"asks": "- Intros, please"}, "narratives": {"previous:en": "Our best October yet."}}}
     app.run()
+    assert any(t.value == "Our best October yet." for t in app.text)
     assert any(t.value == "- Intros, please" for t in app.text)
+    next(b for b in app.button if b.label == "Back to the generated narrative").click().run()
+    assert any(t.value == update.generated_narrative for t in app.text)
+    assert any(t.value == "- Intros, please" for t in app.text)  # the commentary stays
+
+
+def test_texts_are_kept_per_period():
+    app = start()
+    app.session_state["kpi_update_texts"] = {"2026-09:month": {"commentary": {"asks": "September asks"},
+                                                               "narratives": {}}}
+    app.run()
+    assert not any(t.value == "September asks" for t in app.text)  # the page shows October
+
+
+def test_texts_from_a_hostile_settings_json_are_dropped_not_raised():
+    from kpi.store import update_texts_from_json
+    assert update_texts_from_json('{"investor_updates": {"a": 1, "b": {"commentary": {"asks": 2, "hires": "x"}}}}') \
+        == {"b": {"commentary": {"hires": "x"}, "narratives": {}}}
+    assert update_texts_from_json('{"investor_updates": []}') == {} and update_texts_from_json("nope") == {}

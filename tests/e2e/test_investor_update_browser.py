@@ -49,10 +49,9 @@ def test_edit_the_update_and_download_every_file(server, page, tmp_path):
     assert "<script" in downloaded["Report (HTML)"].read_text()  # interactive charts, inlined
     assert "<script" not in downloaded["Email body (HTML)"].read_text()
 
-    # the edits outlive a visit to another page; going back to the generated text is one click
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Revenue").click()
-    page.get_by_role("heading", name="Revenue").wait_for(timeout=60_000)
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Investor update").click()
+    # the edits outlive a reload (they are kept with the workspace); back to the generated text in one click
+    page.reload()
+    page.get_by_role("heading", name="Investor update").wait_for(timeout=60_000)
     expect(page.get_by_text(re.compile(r"^Our best October yet\."))).to_be_visible(timeout=60_000)
     expect(page.get_by_text("- Intros to HR-tech buyers in Germany")).to_be_visible()
     page.get_by_role("button", name="Back to the generated narrative").click()
