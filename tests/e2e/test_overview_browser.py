@@ -1,10 +1,11 @@
 """End to end: the real server, the demo company, headless Chromium."""
 
 import pytest
+from playwright.sync_api import expect
 
 from kpi.demo import load_demo
 from kpi.report import build_report
-from tests.e2e.conftest import OUTPUT
+from tests.e2e.conftest import OUTPUT, wait_for_app_run
 from ui import cards
 
 pytestmark = pytest.mark.e2e
@@ -42,6 +43,10 @@ def test_as_of_month_from_the_link_is_applied(server, page):
     page.get_by_text(f"month-end snapshot of {earlier.strftime('%B %Y')}").wait_for(timeout=60_000)
     mrr = build_report(load_demo(), str(earlier)).metric("mrr")
     expected = cards.CARDS["mrr"].show(mrr.value, report.currency)
-    first_value = page.get_by_test_id("stMetric").first.get_by_test_id("stMetricValue")
-    page.wait_for_function("([el, text]) => el.innerText.trim() === text", arg=[first_value.element_handle(), expected],
-                           timeout=30_000)
+    wait_for_app_run(page)
+    first_value = page.get_by_test_id("stMetric").first.get_by_test_id("stMetricValue")  # found anew at each poll
+    try:
+        expect(first_value).to_have_text(expected, timeout=60_000)
+    except AssertionError:
+        page.screenshot(path=str(OUTPUT / "as_of_link_failure.png"), full_page=True)  # what the browser showed
+        raise
