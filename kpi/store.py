@@ -969,6 +969,15 @@ def settings_from_json(text: str) -> Settings:
     return dataclasses.replace(defaults, **values)
 
 
+def _settings_section(text: str, name: str) -> dict:
+    """One object-valued key of a settings JSON; {} when the JSON or the key is not that shape."""
+    try:
+        section = json.loads(text or "{}").get(name)
+    except (json.JSONDecodeError, RecursionError, AttributeError):
+        return {}
+    return section if isinstance(section, dict) else {}
+
+
 def targets_from_json(text: str) -> dict[str, float]:
     """The KPI targets kept with a workspace's settings (`{"targets": {"mrr": 60000, …}}`): only
     headline KPIs of the investor update with a finite number; anything else is dropped, so a
@@ -976,12 +985,7 @@ def targets_from_json(text: str) -> dict[str, float]:
     from kpi.update import HEADLINE_SPECS
 
     known = {key for key, *_ in HEADLINE_SPECS}
-    try:
-        raw = json.loads(text or "{}").get("targets")
-    except (json.JSONDecodeError, RecursionError, AttributeError):
-        return {}
-    if not isinstance(raw, dict):
-        return {}
+    raw = _settings_section(text, "targets")
     return {key: float(value) for key, value in raw.items()
             if key in known and isinstance(value, int | float) and not isinstance(value, bool)
             and math.isfinite(value)}
@@ -991,12 +995,7 @@ def update_texts_from_json(text: str) -> dict[str, dict]:
     """The investor-update texts kept with a workspace's settings, per period
     (`{"investor_updates": {"2026-10:month": {"commentary": {"asks": …}, "narratives":
     {"previous:en": …}}}}`); anything not of that shape is dropped."""
-    try:
-        raw = json.loads(text or "{}").get("investor_updates")
-    except (json.JSONDecodeError, RecursionError, AttributeError):
-        return {}
-    if not isinstance(raw, dict):
-        return {}
+    raw = _settings_section(text, "investor_updates")
 
     def strings(value: Any) -> dict[str, str]:
         return {str(k): v for k, v in value.items() if isinstance(v, str)} if isinstance(value, dict) else {}
