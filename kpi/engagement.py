@@ -149,6 +149,8 @@ class Engagement:
     dau: float | None
     mau: int
     ttfv: TimeToValue | None
+    # days, dau, mau, dau_mau per month up to the as-of month: the KPI history reuses it
+    by_month: pd.DataFrame | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def ttfv_median_days(self) -> float | None:
@@ -176,4 +178,5 @@ def engagement(events: pd.DataFrame, customers: pd.DataFrame | None = None, *,
         dau=_opt(row["dau"]) if row is not None else None,
         mau=int(row["mau"]) if row is not None else 0,
         ttfv=value if value.reached or value.not_reached else None,
+        by_month=series,
     )

@@ -115,7 +115,9 @@ class Report:
         """Monthly series of the non-revenue headline KPIs, up to as_of."""
         if self.tables is None or self.as_of is None:
             return {}
-        return other_kpi_histories(self.tables, self.revenue, self.as_of, self.settings)
+        engaged = self.engagement.by_month if self.engagement is not None else None
+        return other_kpi_histories(self.tables, self.revenue, self.as_of, self.settings,
+                                   dau_mau=engaged["dau_mau"] if engaged is not None else None)
 
     def headline(self, keys: tuple[str, ...] = ("mrr", "arr", "customers", "arpa", "logo_churn_rate", "nrr_monthly")) -> list[Metric]:
         return [self.metric(key) for key in keys]
@@ -290,9 +292,10 @@ ECONOMICS_MONTHS = 13  # unit economics history: enough for a year-on-year delta
 
 
 def other_kpi_histories(tables: Tables, revenue_part: Revenue | None, as_of: pd.Period,
-                        settings: Settings) -> dict[str, pd.Series]:
+                        settings: Settings, *, dau_mau: pd.Series | None = None) -> dict[str, pd.Series]:
     """Per month up to as_of: NPS, CSAT and CES (each month-end over the survey window), FCR and
-    median resolution hours (tickets created that month), DAU/MAU, and the unit economics."""
+    median resolution hours (tickets created that month), DAU/MAU (`dau_mau` when the report's
+    engagement section already has it), and the unit economics."""
     out: dict[str, pd.Series] = {}
     survey = {"as_of": as_of, "window": settings.survey_window, "rule": settings.nps_rule}
     if (rows := _given(tables, "nps")) is not None:
@@ -305,7 +308,7 @@ def other_kpi_histories(tables: Tables, revenue_part: Revenue | None, as_of: pd.
         monthly = support.support_by_month(rows, as_of=as_of)
         out["fcr"], out["median_resolution_hours"] = monthly["fcr"], monthly["median_resolution_hours"]
     if (rows := _given(tables, "events")) is not None:
-        out["dau_mau"] = engagement.dau_mau_by_month(rows, as_of=as_of)["dau_mau"]
+        out["dau_mau"] = dau_mau if dau_mau is not None else engagement.dau_mau_by_month(rows, as_of=as_of)["dau_mau"]
     if revenue_part is not None:
         months = revenue_part.series.index
         months = months[months <= as_of][-ECONOMICS_MONTHS:]
