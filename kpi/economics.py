@@ -123,12 +123,18 @@ class UnitEconomics:
                 "crc": self.crc, "gross_margin": self.gross_margin}
 
 
-def mean_logo_churn(series: pd.DataFrame, month: pd.Period, months: int = CHURN_MONTHS) -> tuple[float | None, tuple]:
+def logo_churn_rates(series: pd.DataFrame) -> pd.Series:
+    """Monthly logo churn rate: churned ÷ customers at the end of the month before (NaN without any)."""
+    previous = series["customers"].shift(1)
+    return series["churned_customers"] / previous.where(previous > 0)
+
+
+def mean_logo_churn(series: pd.DataFrame, month: pd.Period, months: int = CHURN_MONTHS, *,
+                    rates: pd.Series | None = None) -> tuple[float | None, tuple]:
     """Mean of the monthly logo churn rates (churned ÷ customers at the end of the month before)
-    of the `months` months ending with `month`; months without customers before are skipped."""
-    upto = series.loc[:month]
-    previous = upto["customers"].shift(1)
-    rates = (upto["churned_customers"] / previous.where(previous > 0)).iloc[-months:].dropna()
+    of the `months` months ending with `month`; months without customers before are skipped.
+    `rates`: `logo_churn_rates(series)` when the caller already has it (a history of many months)."""
+    rates = (logo_churn_rates(series) if rates is None else rates).loc[:month].iloc[-months:].dropna()
     return (float(rates.mean()) if len(rates) else None), tuple(rates.index)
 
 
@@ -164,18 +170,20 @@ def unit_economics_history(series: pd.DataFrame, costs: pd.DataFrame | None, mon
                            churn_months: int = CHURN_MONTHS) -> list[UnitEconomics]:
     """`unit_economics` at each of `months`, reading the costs once."""
     table, present = _monthly_costs(costs)
+    rates = logo_churn_rates(series)  # once, not once a month
     return [_unit_economics(series, table, present, month, gross_margin=gross_margin, cac_months=cac_months,
-                            churn_months=churn_months) for month in months]
+                            churn_months=churn_months, rates=rates) for month in months]
 
 
 def _unit_economics(series: pd.DataFrame, table: pd.DataFrame, present: set, month: pd.Period, *,
-                    gross_margin: float, cac_months: int, churn_months: int) -> UnitEconomics:
+                    gross_margin: float, cac_months: int, churn_months: int,
+                    rates: pd.Series | None = None) -> UnitEconomics:
     if month not in series.index:
         raise InputError(f"as-of month {month} is outside the revenue data")
     row = series.loc[month]
     customers = int(row["customers"])
     arpa = _div(row["mrr"], customers)
-    churn, churn_window = mean_logo_churn(series, month, churn_months)
+    churn, churn_window = mean_logo_churn(series, month, churn_months, rates=rates)
 
     window_months = pd.period_range(month - (cac_months - 1), month, freq="M")
     covered = tuple(m for m in window_months if m in table.index)
