@@ -48,6 +48,7 @@ def _safe(label: object) -> str:
 
 # ── figures ──────────────────────────────────────────────────────────────────────────────
 
+@st.cache_resource(**_CACHE)  # a figure is costly to build and only read: one per content
 def score_distribution(distribution: pd.DataFrame) -> go.Figure:
     """Bars of responses per score 0 … 10, coloured by NPS category, counts on the bars."""
     figure = go.Figure()
@@ -68,6 +69,7 @@ def score_distribution(distribution: pd.DataFrame) -> go.Figure:
     return figure
 
 
+@st.cache_resource(**_CACHE)  # a figure is costly to build and only read: one per content
 def nps_trend(trend: pd.DataFrame, benchmark: float = surveys.SAAS_AVERAGE_NPS) -> go.Figure:
     """NPS per month with its 95 % interval as a band, and the SaaS benchmark as a dotted line.
 
@@ -121,6 +123,7 @@ def _padded_range(trend: pd.DataFrame, benchmark: float) -> list[float]:
     return [max(-100.0, low - 10), min(100.0, high + 10)]
 
 
+@st.cache_resource(**_CACHE)  # a figure is costly to build and only read: one per content
 def segment_scores(table: pd.DataFrame, overall: float | None) -> go.Figure:
     """One dot per segment at its NPS with its 95 % interval as a bar, the overall NPS as a line.
 
@@ -145,6 +148,7 @@ def segment_scores(table: pd.DataFrame, overall: float | None) -> go.Figure:
     return figure
 
 
+@st.cache_resource(**_CACHE)  # a figure is costly to build and only read: one per content
 def revenue_by_category(table: pd.DataFrame) -> go.Figure:
     """Grouped bars per NPS category: NRR over 12 months (dotted line at 100 %) and 12-month logo churn.
 
@@ -166,6 +170,7 @@ def revenue_by_category(table: pd.DataFrame) -> go.Figure:
     return figure
 
 
+@st.cache_resource(**_CACHE)  # a figure is costly to build and only read: one per content
 def terms_by_category(terms: pd.DataFrame, n: int) -> go.Figure:
     """Side-by-side horizontal bars of the top terms of each NPS category (most frequent on top).
 
