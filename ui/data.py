@@ -11,8 +11,11 @@ nothing and a rerun does not unpickle megabytes of frames.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import streamlit as st
 
 from kpi.demo import demo_files
@@ -131,7 +134,15 @@ def mrr_csv_of(current: State, report: Report) -> bytes:
 
 
 def mrr_csv(report: Report) -> bytes:
-    """The MRR of every customer and month up to as-of, as CSV (to reconcile with billing)."""
+    """The MRR of every customer and month up to as-of, as CSV (to reconcile with billing).
+
+    Written by Arrow's CSV writer: pandas' `to_csv` formats each float in Python, 1.4–3 s for
+    70k customers × 36 months, which a segment filter paid on the Revenue page; Arrow takes 0.2 s.
+    Amounts keep their full precision (`29`, `24.166666666666668`)."""
     table = report.revenue.mrr.loc[:, report.months].rename(columns=str)
-    table.index = table.index.map(safe_cell_text)  # an id like =HYPERLINK(...) stays text in a spreadsheet
-    return table.to_csv().encode("utf-8")
+    ids = table.index.map(safe_cell_text)  # an id like =HYPERLINK(...) stays text in a spreadsheet
+    columns = {"customer_id": pa.array(ids.astype(str), type=pa.string()),
+               **{month: pa.array(table[month].to_numpy(dtype=float)) for month in table.columns}}
+    out = io.BytesIO()
+    pa_csv.write_csv(pa.table(columns), out, write_options=pa_csv.WriteOptions(quoting_style="needed"))
+    return out.getvalue()

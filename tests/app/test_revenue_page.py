@@ -61,3 +61,21 @@ def test_quarterly_view_lists_the_quarters_customers(report):
     shown = app.dataframe[0].value
     quarter = report.as_of.asfreq("Q")
     assert {pd.Period(m, freq="M").asfreq("Q") for m in shown["month"]} == {quarter}
+
+
+def test_the_mrr_csv_reads_back_as_the_engines_mrr_table_to_the_last_digit():
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    from kpi.demo import load_demo
+    from kpi.report import build_report
+    from ui.data import mrr_csv
+
+    report = build_report(load_demo())
+    back = pd.read_csv(io.BytesIO(mrr_csv(report)), index_col="customer_id", dtype={"customer_id": str})
+    expected = report.revenue.mrr.loc[:, report.months]
+    assert list(back.columns) == [str(m) for m in report.months]
+    assert list(back.index) == list(expected.index)
+    assert np.array_equal(back.to_numpy(), expected.to_numpy(dtype=float))
