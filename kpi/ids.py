@@ -3,7 +3,7 @@
 pandas' `Series.isin` on an Arrow-backed string column builds its value set one Python scalar at
 a time; with a few hundred thousand IDs on each side that loop dominates a segment filter.
 Arrow's own `is_in` hashes both sides in C++: the same answer about ten times faster
-(300k accepted of 1M rows: 2.4 s → 0.25 s, measured on this project's 2-core machine).
+(300k accepted of 1M rows given as a Series: 3.1 s → 0.13 s, measured on this project's 2-core machine).
 """
 
 from __future__ import annotations
