@@ -4,7 +4,7 @@ gross margin they use (from COGS when mapped, else a setting)."""
 import pandas as pd
 import streamlit as st
 
-from kpi import economics
+from kpi.metrics import economics
 from ui import data, empty, state
 from ui import ops_charts as ops
 

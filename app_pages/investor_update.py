@@ -4,11 +4,11 @@ the founder's commentary, and the deck, workbook, report and email in one click 
 import streamlit as st
 
 from kpi.errors import InputError
-from kpi.export_html import to_email_html, to_html, to_markdown
-from kpi.export_pptx import to_pptx
-from kpi.export_xlsx import to_xlsx
+from kpi.exports.html import to_email_html, to_html, to_markdown
+from kpi.exports.pptx import to_pptx
+from kpi.exports.xlsx import to_xlsx
+from kpi.report.update import investor_update
 from kpi.text import escape_markdown
-from kpi.update import investor_update
 from ui import data, empty, state
 
 current = state.current()

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from kpi.errors import InputError
-from kpi.mapping import mapping_to_json, parse_mapping
-from kpi.store import Conflict
+from kpi.ingest.mapping import mapping_to_json, parse_mapping
+from kpi.store.model import Conflict
 from kpi.text import escape_markdown
 from ui import data, mapping_editor, state
 

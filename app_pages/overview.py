@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from kpi.revenue import aggregate_series
+from kpi.metrics.revenue import aggregate_series
 from kpi.text import escape_markdown
 from ui import cards, charts, data, empty, state
 

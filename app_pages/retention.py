@@ -4,8 +4,8 @@ cohorts, the churn-rate trend, and two segments side by side."""
 import pandas as pd
 import streamlit as st
 
-from kpi import cohorts as cohort_analysis
-from kpi.report import segment_attributes
+from kpi.metrics import cohorts as cohort_analysis
+from kpi.report.build import segment_attributes
 from ui import data, state
 from ui import retention_charts as charts
 

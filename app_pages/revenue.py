@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from kpi import formatting as fmt
-from kpi.report import customer_names, months_of_period
-from kpi.revenue import PERIOD_FREQ, aggregate_series, bridge, movement_details
+from kpi.metrics.revenue import PERIOD_FREQ, aggregate_series, bridge, movement_details
+from kpi.report.build import customer_names, months_of_period
 from kpi.text import escape_markdown
 from ui import charts, data, empty, state
 

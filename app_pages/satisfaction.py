@@ -4,7 +4,7 @@ NPS × revenue; and what customers wrote, filterable, with its most frequent ter
 import streamlit as st
 
 from kpi import formatting as fmt
-from kpi import surveys
+from kpi.metrics import surveys
 from kpi.text import escape_markdown
 from ui import data, state
 from ui import satisfaction_charts as views

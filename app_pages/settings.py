@@ -5,9 +5,9 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from kpi.narrative import kpi_label
-from kpi.report import Settings
-from kpi.update import HEADLINE_SPECS
+from kpi.report.build import Settings
+from kpi.report.narrative import kpi_label
+from kpi.report.update import HEADLINE_SPECS
 from ui import data, state
 
 current = state.current()

@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from kpi.errors import InputError
-from kpi.io import PARQUET_SUFFIXES, TEXT_SUFFIXES, WORKBOOK_SUFFIXES
-from kpi.recognise import recognise
+from kpi.ingest.io import PARQUET_SUFFIXES, TEXT_SUFFIXES, WORKBOOK_SUFFIXES
+from kpi.ingest.recognise import recognise
 from kpi.text import escape_markdown
 from ui import data, state
 

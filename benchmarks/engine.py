@@ -85,8 +85,8 @@ def baseline(subscriptions: pd.DataFrame) -> pd.DataFrame:
 
 
 def measure(customers: int) -> dict:
-    from kpi.mapping import Tables
-    from kpi.report import build_report
+    from kpi.ingest.mapping import Tables
+    from kpi.report.build import build_report
 
     subscriptions = synthetic_subscriptions(customers)
     tables = Tables({"subscriptions": subscriptions}, {})

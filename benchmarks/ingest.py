@@ -1,8 +1,8 @@
 """How fast is our whole ingest next to a bare read? `python benchmarks/ingest.py` from the root.
 
 Our ingest is what an upload costs before any KPI: read + recognise + parse + map + validate,
-i.e. `kpi.io.read_path` (workbooks in the sandbox, as for an upload), `kpi.recognise.recognise`
-(no mapping given) and `kpi.mapping.apply_mapping`. It is timed, stage by stage, on a
+i.e. `kpi.ingest.io.read_path` (workbooks in the sandbox, as for an upload), `kpi.ingest.recognise.recognise`
+(no mapping given) and `kpi.ingest.mapping.apply_mapping`. It is timed, stage by stage, on a
 200 000-row XLSX and a 1 000 000-row CSV of subscription-like data (Stripe-like headers, IDs,
 dates as text in the CSV and as date cells in the XLSX, amounts with decimals, intervals and
 statuses as text; the generator of benchmarks/ingest_read.py), and printed as a ratio to the
@@ -59,9 +59,9 @@ def generate(directory: Path) -> None:
 
 def ingest(path: str) -> dict[str, float]:
     """Our ingest of one file, stage by stage (seconds)."""
-    from kpi.io import read_path
-    from kpi.mapping import apply_mapping
-    from kpi.recognise import recognise
+    from kpi.ingest.io import read_path
+    from kpi.ingest.mapping import apply_mapping
+    from kpi.ingest.recognise import recognise
 
     stages = {}
     started = time.perf_counter()
@@ -97,7 +97,6 @@ def readers():
 def measure(names: list[str], path: str, runs: int) -> dict:
     """Interleaved runs of the named readers on one file: the best time of each (and, for ours,
     the stages of its best run); the process's peak memory; the sandbox child's peak."""
-    from kpi import safety
 
     table = readers()
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -114,7 +113,7 @@ def measure(names: list[str], path: str, runs: int) -> dict:
                     stages = result
     return {"best": best, "stages": stages, "baseline_rss": baseline,
             "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-            "child_peak_rss": safety.last_sandbox_peak_rss()}
+            "child_peak_rss": sandbox.last_sandbox_peak_rss()}
 
 
 def run(names: list[str], path: Path, runs: int) -> dict:

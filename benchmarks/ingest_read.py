@@ -5,7 +5,7 @@ date-formatted cells, a declared dimension) and a 1 000 000-row CSV of subscript
 (plus the same CSV with every field quoted, which costs pyarrow its fastest mode). Then, each
 in a fresh process so peak memory is its own:
 
-- time of `kpi.io.read_path` (sandboxed, and `trusted=True` in-process) as a ratio to bare
+- time of `kpi.ingest.io.read_path` (sandboxed, and `trusted=True` in-process) as a ratio to bare
   `pd.read_excel(engine="calamine")` / `pd.read_csv`, and to `pd.read_excel(engine="openpyxl")`;
 - peak resident memory of the process (`ru_maxrss`) and, for the sandbox, of its child;
 - the sandbox's overhead on data/demo/finance.xlsx: first call (starts the helper) and later.
@@ -153,7 +153,7 @@ def generate(directory: Path) -> None:
 def readers():
     import pandas as pd
 
-    from kpi import io as kio
+    from kpi.ingest import io as kio
 
     return {
         "calamine": lambda p: pd.read_excel(p, sheet_name=None, header=None, engine="calamine"),
@@ -167,7 +167,6 @@ def readers():
 def measure(names: list[str], path: str, runs: int) -> dict:
     """Interleaved runs of the named readers on one file: their best times; the process's peak
     memory (meaningful when one reader is named); the sandbox child's peak."""
-    from kpi import safety
 
     table = readers()
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -182,7 +181,7 @@ def measure(names: list[str], path: str, runs: int) -> dict:
             best[name] = min(best[name], elapsed)
     return {"best": best, "first": first, "baseline_rss": baseline,
             "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-            "child_peak_rss": safety.last_sandbox_peak_rss()}
+            "child_peak_rss": sandbox.last_sandbox_peak_rss()}
 
 
 def run(names: list[str], path: Path, runs: int) -> dict:

@@ -21,7 +21,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from benchmarks.engine import synthetic_subscriptions
-from kpi.mapping import TableMapping
+from kpi.ingest.mapping import TableMapping
 from ui.state import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]

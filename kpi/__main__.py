@@ -12,16 +12,16 @@ import json
 import sys
 from pathlib import Path
 
-from kpi import render
 from kpi.errors import InputError
-from kpi.export_html import to_html
-from kpi.export_pptx import to_pptx
-from kpi.export_xlsx import to_xlsx
-from kpi.io import read_path
-from kpi.mapping import build_tables, load_mapping, mapping_to_json
-from kpi.recognise import auto_mapping
-from kpi.report import build_report, parse_as_of
-from kpi.update import investor_update
+from kpi.exports import markdown as render
+from kpi.exports.html import to_html
+from kpi.exports.pptx import to_pptx
+from kpi.exports.xlsx import to_xlsx
+from kpi.ingest.io import read_path
+from kpi.ingest.mapping import build_tables, load_mapping, mapping_to_json
+from kpi.ingest.recognise import auto_mapping
+from kpi.report.build import build_report, parse_as_of
+from kpi.report.update import investor_update
 
 FORMATS = ("json", "md", "text", "html", "xlsx", "pptx")
 BINARY_FORMATS = ("xlsx", "pptx")

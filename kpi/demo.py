@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kpi.io import read_path
-from kpi.mapping import Mapping, Tables, build_tables, load_mapping
+from kpi.ingest.io import read_path
+from kpi.ingest.mapping import Mapping, Tables, build_tables, load_mapping
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 MAPPING_FILE = DEMO_DIR / "mapping.json"

@@ -1,16 +1,16 @@
 """KPI cards: the value, its change against the previous period, a sparkline, the benchmark,
-and a "How is this computed?" popover with this month's numbers (from kpi.explain)."""
+and a "How is this computed?" popover with this month's numbers (from kpi.report.explain)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import streamlit as st
 
 from kpi import formatting as fmt
-from kpi.explain import explain
-from kpi.report import Metric, Report
+from kpi.report.build import Metric, Report
+from kpi.report.explain import explain
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ import streamlit as st
 
 from kpi.demo import demo_files
 from kpi.errors import InputError
-from kpi.export_xlsx import safe_cell_text
-from kpi.io import Sheet, read_bytes
-from kpi.mapping import TableMapping, TableQuality, Tables, apply_mapping, build_tables
-from kpi.report import Report, Settings, build_report, filter_tables, segment_attributes
+from kpi.exports.xlsx import safe_cell_text
+from kpi.ingest.io import Sheet, read_bytes
+from kpi.ingest.mapping import TableMapping, TableQuality, Tables, apply_mapping, build_tables
+from kpi.report.build import Report, Settings, build_report, filter_tables, segment_attributes
 from ui.state import State, Workspace
 
 
@@ -35,7 +35,7 @@ def _bundled_digests() -> frozenset[str]:
 
 @st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
 def _sheets(name: str, digest: str, _data: bytes) -> list[Sheet]:  # keyed by name + content hash
-    # uploads are parsed where a crashing reader cannot take the server down (kpi.safety);
+    # uploads are parsed where a crashing reader cannot take the server down (kpi.ingest.safety);
     # the bundled demo, byte for byte ours, is read in-process
     return read_bytes(name, _data, trusted=digest in _bundled_digests())
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi.schema import TABLES
-from kpi.templates import template_csv
+from kpi.ingest.schema import TABLES
+from kpi.ingest.templates import template_csv
 
 
 def missing(tables: tuple[str, ...], unlocks: str) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi.io import Sheet
-from kpi.mapping import WIDE_TABLES, TableMapping, TableQuality
-from kpi.recognise import recognise
-from kpi.schema import TABLES
+from kpi.ingest.io import Sheet
+from kpi.ingest.mapping import WIDE_TABLES, TableMapping, TableQuality
+from kpi.ingest.recognise import recognise
+from kpi.ingest.schema import TABLES
 from kpi.text import escape_markdown
 
 NOT_USED = "— not used —"

@@ -19,10 +19,10 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from kpi import economics, health, support
 from kpi import formatting as fmt
 from kpi.errors import InputError
-from kpi.report import Metric
+from kpi.metrics import economics, health, support
+from kpi.report.build import Metric
 from ui import data, state
 from ui.charts import COLORS
 from ui.state import State

@@ -18,8 +18,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kpi import formatting as fmt
-from kpi.cohorts import Cohorts
-from kpi.report import Report, build_cohorts, build_revenue, filter_tables
+from kpi.metrics.cohorts import Cohorts
+from kpi.report.build import Report, build_cohorts, build_revenue, filter_tables
 from ui.state import State
 
 HEATMAP_SCALE = "Viridis"
@@ -213,7 +213,7 @@ def retention_at_age(trends: dict[str, pd.Series], *, age: int, period: str = "m
 
 
 def churn_rates(trend: pd.DataFrame, *, period: str = "month", height: int = 340) -> go.Figure:
-    """Logo churn rate and gross MRR churn rate per period (`kpi.cohorts.churn_rate_trend`).
+    """Logo churn rate and gross MRR churn rate per period (`kpi.metrics.cohorts.churn_rate_trend`).
     A period that is not over yet (or starts before the data) is drawn with an open marker and
     "to date" on hover."""
     trend = trend.dropna(subset=["logo_churn_rate", "gross_mrr_churn_rate"], how="all")
@@ -275,8 +275,8 @@ def picked_cell(event, cohorts) -> tuple[str, int] | None:
 
 def cell_members(current, report, cohorts, cohort: pd.Period, age: int) -> pd.DataFrame:
     """The customers behind one heatmap cell, with their names when the customers table has them."""
-    from kpi.cohorts import activity_from_events, activity_from_orders, cell_customers
-    from kpi.report import customer_names
+    from kpi.metrics.cohorts import activity_from_events, activity_from_orders, cell_customers
+    from kpi.report.build import customer_names
 
     if cohorts.basis == "revenue":
         active, amount = report.revenue.mrr > 0, report.revenue.mrr

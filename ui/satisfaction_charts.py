@@ -4,7 +4,7 @@ Figures are one call each, named after what the reader sees (`score_distribution
 `nps_trend`, …). NPS categories always wear the same colour-blind-safe Okabe–Ito colours:
 detractors vermillion, passives grey, promoters bluish green.
 
-The cached views wrap `kpi.surveys` / `kpi.text` calls with `st.cache_data`, keyed by the
+The cached views wrap `kpi.metrics.surveys` / `kpi.text` calls with `st.cache_data`, keyed by the
 workspace's content hash, the as-of month, the segment filters and the settings (`scope`)
 plus the call's own parameters; the report itself is passed unhashed (`_report`), as it is
 fully determined by that key. Bounded by `max_entries` and `ttl`, like ui/data.py.
@@ -24,8 +24,9 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from kpi import formatting as fmt
-from kpi import surveys, text
-from kpi.report import Report, segment_attributes
+from kpi import text
+from kpi.metrics import surveys
+from kpi.report.build import Report, segment_attributes
 from ui.state import State
 
 CATEGORY_COLORS = {"promoter": "#009E73", "passive": "#A3A3A3", "detractor": "#D55E00"}  # Okabe–Ito

@@ -15,18 +15,13 @@ from functools import cached_property
 import pandas as pd
 import streamlit as st
 
-from kpi.layouts import home as layouts_home
-from kpi.mapping import Mapping, mapping_to_json
-from kpi.report import Settings
-from kpi.store import (
-    DEMO_NAME,
-    Store,
-    StoredWorkspace,
-    database_url,
-    settings_to_json,
-    targets_from_json,
-    update_texts_from_json,
-)
+from kpi.ingest.layouts import home as layouts_home
+from kpi.ingest.mapping import Mapping, mapping_to_json
+from kpi.report.build import Settings
+from kpi.report.settings_json import settings_from_json, settings_to_json, targets_from_json, update_texts_from_json
+from kpi.store.model import DEMO_NAME, StoredWorkspace
+from kpi.store.tables import database_url
+from kpi.store.workspaces import Store
 from kpi.text import escape_markdown
 
 DEMO = DEMO_NAME
@@ -118,7 +113,7 @@ def open_workspace(workspace_id: int) -> Workspace:
     stored = store().load_for(workspace_id, owner())  # another user's id is NotFound
     ws = _from_store(stored)
     set_workspace(ws)
-    st.session_state["kpi_settings"] = stored.settings
+    st.session_state["kpi_settings"] = settings_from_json(stored.settings_json)
     st.session_state["kpi_targets"] = targets_from_json(stored.settings_json)
     st.session_state["kpi_update_texts"] = update_texts_from_json(stored.settings_json)
     return ws

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from kpi.io import read_bytes
-from kpi.mapping import build_tables
-from kpi.recognise import auto_mapping
+from kpi.ingest.io import read_bytes
+from kpi.ingest.mapping import build_tables
+from kpi.ingest.recognise import auto_mapping
 from ui.state import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import economics
 from kpi import formatting as fmt
 from kpi.demo import DEMO_DIR, demo_mapping, load_demo
-from kpi.io import read_path
-from kpi.mapping import build_tables
-from kpi.report import Settings, build_report
+from kpi.ingest.io import read_path
+from kpi.ingest.mapping import build_tables
+from kpi.metrics import economics
+from kpi.report.build import Settings, build_report
 from ui.state import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

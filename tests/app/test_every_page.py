@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi.mapping import TableMapping
+from kpi.ingest.mapping import TableMapping
 from ui.state import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = re.findall(r'st\.Page\("(app_pages/[a-z_]+\.py)"', (ROOT / "app.py").read_text())
-WIDE_MRR = ("Client,Jan 2024,Feb 2024,Mar 2024,Apr 2024\n"
-            "Acme,100,100,120,120\nBeta,50,50,,\nGamma,,80,80,90\n").encode()
+WIDE_MRR = (b"Client,Jan 2024,Feb 2024,Mar 2024,Apr 2024\n"
+            b"Acme,100,100,120,120\nBeta,50,50,,\nGamma,,80,80,90\n")
 
 
 def wide_only() -> Workspace:

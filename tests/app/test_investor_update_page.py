@@ -5,8 +5,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from kpi.demo import load_demo
-from kpi.report import build_report
-from kpi.update import investor_update
+from kpi.report.build import build_report
+from kpi.report.update import investor_update
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +56,7 @@ def test_texts_are_kept_per_period():
 
 
 def test_texts_from_a_hostile_settings_json_are_dropped_not_raised():
-    from kpi.store import update_texts_from_json
+    from kpi.report.settings_json import update_texts_from_json
     assert update_texts_from_json('{"investor_updates": {"a": 1, "b": {"commentary": {"asks": 2, "hires": "x"}}}}') \
         == {"b": {"commentary": {"hires": "x"}, "narratives": {}}}
     assert update_texts_from_json('{"investor_updates": []}') == {} and update_texts_from_json("nope") == {}

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi.demo import load_demo
-from kpi.report import build_report
+from kpi.report.build import build_report
 from ui import cards
 
 ROOT = Path(__file__).resolve().parents[2]

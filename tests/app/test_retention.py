@@ -14,11 +14,11 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from kpi import cohorts as cohort_analysis
 from kpi.demo import demo_files, demo_mapping, load_demo
-from kpi.io import read_bytes
-from kpi.recognise import auto_mapping
-from kpi.report import Settings, build_report
+from kpi.ingest.io import read_bytes
+from kpi.ingest.recognise import auto_mapping
+from kpi.metrics import cohorts as cohort_analysis
+from kpi.report.build import Settings, build_report
 from ui.state import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi.demo import load_demo
-from kpi.report import build_report
-from kpi.revenue import bridge, movement_of
+from kpi.metrics.revenue import bridge, movement_of
+from kpi.report.build import build_report
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,7 +70,7 @@ def test_the_mrr_csv_reads_back_as_the_engines_mrr_table_to_the_last_digit():
     import pandas as pd
 
     from kpi.demo import load_demo
-    from kpi.report import build_report
+    from kpi.report.build import build_report
     from ui.data import mrr_csv
 
     report = build_report(load_demo())

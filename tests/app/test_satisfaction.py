@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import surveys
 from kpi.demo import load_demo
-from kpi.mapping import TableMapping
-from kpi.report import build_report, filter_tables
+from kpi.ingest.mapping import TableMapping
+from kpi.metrics import surveys
+from kpi.report.build import build_report, filter_tables
 from ui import satisfaction_charts as views
 from ui.state import Workspace
 
@@ -183,12 +183,12 @@ def test_page_answers_in_a_blink():
 # ── other workspaces: hostile text, empty states ─────────────────────────────────────────
 
 HOSTILE_NPS = (
-    "Date,Customer,Score,Comment,Segment\n"
-    "2024-03-05,c1,10,<script>alert(1)</script>,<b>Big</b>\n"
-    "2024-03-06,c2,3,**bold** and [link](javascript:alert(1)),SMB\n"
-    "2024-03-07,c3,8,:red[colour] $x^2$ <img src=x onerror=alert(2)>,SMB\n"
-    "2024-03-08,c4,9,Export works,<b>Big</b>\n"
-).encode()
+    b"Date,Customer,Score,Comment,Segment\n"
+    b"2024-03-05,c1,10,<script>alert(1)</script>,<b>Big</b>\n"
+    b"2024-03-06,c2,3,**bold** and [link](javascript:alert(1)),SMB\n"
+    b"2024-03-07,c3,8,:red[colour] $x^2$ <img src=x onerror=alert(2)>,SMB\n"
+    b"2024-03-08,c4,9,Export works,<b>Big</b>\n"
+)
 SUBSCRIPTIONS = b"customer_id,start_date,amount\nc1,2024-01-01,100\nc2,2024-01-01,50\nc3,2024-02-01,80\n" \
                 b"c4,2024-03-01,60\n"
 NPS_MAPPING = TableMapping("nps", {"score": "Score", "customer_id": "Customer", "date": "Date", "comment": "Comment",

@@ -5,7 +5,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from kpi.demo import load_demo
-from kpi.report import Settings, build_report
+from kpi.report.build import Settings, build_report
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,11 +65,12 @@ def test_a_target_is_saved_with_the_workspace_and_named_in_the_investor_update(w
     assert not app.exception, app.exception
     assert app.session_state["kpi_targets"] == {"mrr": 60_000.0, "logo_churn_rate": 0.025}
 
-    from kpi.store import Store, targets_from_json  # what a restart would read back
+    from kpi.report.settings_json import settings_from_json, targets_from_json
+    from kpi.store.workspaces import Store
     with Store(f"sqlite:///{workbench_home / 'workbench.db'}") as store:
         saved = store.load(store.list_workspaces(None)[0].id)
     assert targets_from_json(saved.settings_json) == {"mrr": 60_000.0, "logo_churn_rate": 0.025}
-    assert saved.settings == Settings()  # the conventions are untouched
+    assert settings_from_json(saved.settings_json) == Settings()  # the conventions are untouched
 
     app.switch_page("app_pages/investor_update.py").run()
     assert not app.exception, app.exception
@@ -78,7 +79,7 @@ def test_a_target_is_saved_with_the_workspace_and_named_in_the_investor_update(w
 
 
 def test_targets_from_a_hostile_settings_json_are_dropped_not_raised():
-    from kpi.store import targets_from_json
+    from kpi.report.settings_json import targets_from_json
     assert targets_from_json('{"targets": {"mrr": "1e9", "nps": NaN, "arr": 1, "x": 2, "csat": true}}') == {"arr": 1.0}
     assert targets_from_json('{"targets": [1, 2]}') == {} and targets_from_json("[]") == {}
     assert targets_from_json("not json") == {}

@@ -10,9 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi import formatting as fmt
-from kpi import health, support
 from kpi.demo import DEMO_DIR, demo_mapping, load_demo
-from kpi.report import build_report
+from kpi.metrics import health, support
+from kpi.report.build import build_report
 from ui import ops_charts as ops
 from ui.state import Workspace
 

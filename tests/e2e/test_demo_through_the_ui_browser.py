@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kpi.demo import demo_files, load_demo
-from kpi.report import build_report
+from kpi.report.build import build_report
 from tests.e2e.conftest import OUTPUT, wait_for_app_run
 from ui import cards
 

@@ -17,7 +17,7 @@ import shutil
 import pytest
 
 from benchmarks import load
-from kpi.store import Store
+from kpi.store.workspaces import Store
 from tests.e2e.conftest import CHROMIUM, OUTPUT
 
 pytestmark = pytest.mark.e2e

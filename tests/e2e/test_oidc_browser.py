@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from kpi.store import Store
+from kpi.store.workspaces import Store
 from tests.e2e.conftest import OUTPUT, ROOT, download, free_port, wait_for_app_run, wait_healthy
 
 pytestmark = pytest.mark.e2e

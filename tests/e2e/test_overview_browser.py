@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kpi.demo import load_demo
-from kpi.report import build_report
+from kpi.report.build import build_report
 from tests.e2e.conftest import OUTPUT, wait_for_app_run
 from ui import cards
 

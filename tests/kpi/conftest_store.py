@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from kpi.store import Store
+from kpi.store.workspaces import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_SCRIPT = ROOT / ".ci" / "postgres.sh"

@@ -9,7 +9,7 @@ import pytest
 
 from kpi.__main__ import main
 from kpi.demo import DEMO_DIR, demo_files, load_demo
-from kpi.report import build_report
+from kpi.report.build import build_report
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_KEYS = {"as_of", "currency", "revenue", "series", "cohorts", "unit_economics", "nps", "csat", "ces",

@@ -1,10 +1,10 @@
-"""kpi.cohorts views for the Retention page: % of previous period, churn-rate trend per period."""
+"""kpi.metrics.cohorts views for the Retention page: % of previous period, churn-rate trend per period."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from kpi import cohorts, revenue
+from kpi.metrics import cohorts, revenue
 
 P = pd.Period
 
@@ -135,7 +135,7 @@ def test_largest_segments_reads_values_as_text():
 
 
 def test_the_customers_behind_a_cell_are_its_cohort_with_their_state_then():
-    from kpi.cohorts import cell_customers, revenue_cohorts
+    from kpi.metrics.cohorts import cell_customers, revenue_cohorts
 
     mrr = pd.DataFrame([[10.0, 10.0, 0.0], [5.0, 0.0, 5.0], [0.0, 7.0, 7.0]], index=["A", "B", "C"],
                        columns=pd.period_range("2024-01", periods=3, freq="M"))

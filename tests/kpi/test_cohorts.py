@@ -1,4 +1,4 @@
-"""kpi.cohorts against tiny fixtures computed by hand, and the published UCI Online Retail table."""
+"""kpi.metrics.cohorts against tiny fixtures computed by hand, and the published UCI Online Retail table."""
 
 import json
 import math
@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi import cohorts
-from kpi.parse import parse_dates
+from kpi.ingest.parse import parse_dates
+from kpi.metrics import cohorts
 
 P = pd.Period
 RETAIL = Path("/work/shared/data/online_retail/online_retail.parquet")

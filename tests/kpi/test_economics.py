@@ -1,11 +1,11 @@
-"""kpi.economics on a hand-computed company: cost categories, LTV, CAC, payback, CRC, margin."""
+"""kpi.metrics.economics on a hand-computed company: cost categories, LTV, CAC, payback, CRC, margin."""
 
 import pandas as pd
 import pytest
 
-from kpi import economics, revenue
 from kpi.demo import load_demo
-from kpi.report import build_revenue
+from kpi.metrics import economics, revenue
+from kpi.report.build import build_revenue
 
 P = pd.Period
 

@@ -1,10 +1,10 @@
-"""kpi.economics' page views: the LTV:CAC benchmark, the workings table, the LTV variants, costs up to as_of."""
+"""kpi.metrics.economics' page views: the LTV:CAC benchmark, the workings table, the LTV variants, costs up to as_of."""
 
 import pandas as pd
 import pytest
 
-from kpi import economics
 from kpi import formatting as fmt
+from kpi.metrics import economics
 
 P = pd.Period
 MONTHS = pd.period_range("2024-01", "2024-06", freq="M")

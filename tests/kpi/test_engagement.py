@@ -1,12 +1,12 @@
-"""kpi.engagement on hand-computed event logs: DAU/MAU and time to first value."""
+"""kpi.metrics.engagement on hand-computed event logs: DAU/MAU and time to first value."""
 
 import math
 
 import pandas as pd
 import pytest
 
-from kpi import engagement
 from kpi.demo import load_demo
+from kpi.metrics import engagement
 
 P = pd.Period
 

@@ -18,15 +18,15 @@ from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Emu
 
-from kpi import render
 from kpi.demo import load_demo
-from kpi.export_html import escape_markdown, to_email_html, to_html, to_markdown
-from kpi.export_pptx import _lines_needed, fit_text, to_pptx
-from kpi.export_xlsx import SHEETS, safe_cell_text, to_xlsx
-from kpi.mapping import Tables
-from kpi.narrative import Numbers
-from kpi.report import build_report
-from kpi.update import investor_update, nps_breakdown, recent_cohorts
+from kpi.exports import markdown as render
+from kpi.exports.html import escape_markdown, to_email_html, to_html, to_markdown
+from kpi.exports.pptx import _lines_needed, fit_text, to_pptx
+from kpi.exports.xlsx import SHEETS, safe_cell_text, to_xlsx
+from kpi.ingest.mapping import Tables
+from kpi.report.build import build_report
+from kpi.report.narrative import Numbers
+from kpi.report.update import investor_update, nps_breakdown, recent_cohorts
 
 COMMENTARY = {"product": "Launched the public API and SSO.", "hires": "Head of Sales starts in November.",
               "asks": "Intros to CFOs of 50–200 employee companies."}

@@ -1,14 +1,14 @@
-"""kpi.health on a hand-computed book of three customers: components, renormalised weights, bands."""
+"""kpi.metrics.health on a hand-computed book of three customers: components, renormalised weights, bands."""
 
 import math
 
 import pandas as pd
 import pytest
 
-from kpi import health
 from kpi.demo import load_demo
 from kpi.errors import InputError
-from kpi.report import build_revenue
+from kpi.metrics import health
+from kpi.report.build import build_revenue
 
 P = pd.Period
 

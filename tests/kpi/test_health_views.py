@@ -1,11 +1,11 @@
-"""kpi.health's customer views: names, directory, health table, bands, one customer's MRR, movements, answers."""
+"""kpi.metrics.health's customer views: names, directory, health table, bands, one customer's MRR, movements, answers."""
 
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi import health, revenue
+from kpi.metrics import health, revenue
 
 P = pd.Period
 MONTHS = pd.period_range("2024-01", "2024-08", freq="M")

@@ -1,4 +1,4 @@
-"""kpi.io and kpi.safety: every fixture in tests/fixtures/ reads as its README says, and every
+"""kpi.ingest.io and kpi.ingest.safety: every fixture in tests/fixtures/ reads as its README says, and every
 hostile or broken file ends in one InputError — fast, before any parser runs, in bounded memory.
 
 The huge files (zip bombs, a 100-million-cell sheet, 50 MB of junk) are generated here into
@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi import io as kio
-from kpi import safety
 from kpi.errors import InputError
-from kpi.io import Sheet, decode_text, detect_delimiter, find_header_row, read_bytes, read_path
-from kpi.safety import Limits
+from kpi.ingest import io as kio
+from kpi.ingest import safety, sandbox
+from kpi.ingest.io import Sheet, decode_text, detect_delimiter, find_header_row, read_bytes, read_path
+from kpi.ingest.safety import Limits
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DEMO = Path(__file__).resolve().parent.parent.parent / "data" / "demo"
@@ -62,7 +62,7 @@ def no_parser(monkeypatch):
     def called(*args, **kwargs):
         raise AssertionError("a parser ran before the pre-flight check refused the file")
 
-    monkeypatch.setattr(safety, "run_isolated", called)
+    monkeypatch.setattr(sandbox, "run_isolated", called)
     monkeypatch.setattr(kio, "_workbook_cells", called)
     monkeypatch.setattr(kio, "_read_with_arrow", called)
     monkeypatch.setattr(kio, "_read_with_pandas", called)
@@ -209,7 +209,7 @@ def test_french_cp1252_export_reads_accents_title_row_and_totals_row():
     assert sheet.frame.index[0] == 4
     assert sheet.frame.loc[4, "ID client"] == "C0001"
     assert sheet.frame.iloc[-1]["ID client"] == "Total"  # kept: the mapping layer rejects it
-    assert sheet.frame.iloc[-1]["Montant HT (€)"] == "12 345,50"  # text, for kpi.parse
+    assert sheet.frame.iloc[-1]["Montant HT (€)"] == "12 345,50"  # text, for kpi.ingest.parse
 
 
 def test_utf8_bom_is_not_part_of_the_first_header():
@@ -237,7 +237,7 @@ def test_utf16_with_or_without_bom_reads(name):
 
 def test_decode_text_keeps_its_contract():
     assert decode_text("a.csv", "é;b\n".encode("cp1252")) == "é;b\n"
-    assert decode_text("a.csv", "\ufeffé;b\n".encode("utf-8")) == "é;b\n"
+    assert decode_text("a.csv", "\ufeffé;b\n".encode()) == "é;b\n"
     assert decode_text("a.csv", "é;b\n".encode("utf-16")) == "é;b\n"
 
 
@@ -468,10 +468,10 @@ def test_workbook_with_only_headers_has_no_rows():
 
 
 def test_trusted_workbooks_are_read_in_process(monkeypatch):
-    def sandbox(*args, **kwargs):
+    def isolated(*args, **kwargs):
         raise AssertionError("trusted files skip the sandbox")
 
-    monkeypatch.setattr(safety, "run_isolated", sandbox)
+    monkeypatch.setattr(sandbox, "run_isolated", isolated)
     assert [s.sheet for s in read_path(DEMO / "finance.xlsx", trusted=True)] == ["Coûts mensuels", "CSAT", "CES"]
 
 
@@ -665,20 +665,20 @@ def echo_work(data: bytes) -> bytes:
 
 def test_a_reader_that_aborts_becomes_an_input_error_and_this_process_survives():
     with pytest.raises(InputError, match="could not be read safely: the reader crashed"):
-        safety.run_isolated("x.xlsx", abort_work, b"data")
-    assert safety.run_isolated("x.xlsx", echo_work, b"abc") == b"cba"
+        sandbox.run_isolated("x.xlsx", abort_work, b"data")
+    assert sandbox.run_isolated("x.xlsx", echo_work, b"abc") == b"cba"
 
 
 def test_a_reader_that_hangs_is_stopped_at_the_timeout():
     started = time.perf_counter()
     with pytest.raises(InputError, match="took more than 1 s"):
-        safety.run_isolated("x.xlsx", sleep_work, b"", Limits(child_timeout_seconds=1))
+        sandbox.run_isolated("x.xlsx", sleep_work, b"", Limits(child_timeout_seconds=1))
     assert time.perf_counter() - started < 5
 
 
 def test_a_reader_over_the_memory_limit_fails_cleanly():
     with pytest.raises(InputError, match="more than the 1 GB of memory"):
-        safety.run_isolated("x.xlsx", allocate_work, b"", Limits(child_memory_bytes=safety.GB))
+        sandbox.run_isolated("x.xlsx", allocate_work, b"", Limits(child_memory_bytes=safety.GB))
 
 
 def test_calamine_on_a_zip_bomb_cannot_take_the_process_down(zip_bomb, monkeypatch):

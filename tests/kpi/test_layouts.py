@@ -1,8 +1,8 @@
-"""kpi.layouts: a mapping confirmed once is used again for the same headers."""
+"""kpi.ingest.layouts: a mapping confirmed once is used again for the same headers."""
 
-from kpi.io import read_bytes
-from kpi.layouts import LayoutMemory, layout_signature
-from kpi.mapping import TableMapping
+from kpi.ingest.io import read_bytes
+from kpi.ingest.layouts import LayoutMemory, layout_signature
+from kpi.ingest.mapping import TableMapping
 
 
 def sheet(text: str, name: str = "export.csv"):

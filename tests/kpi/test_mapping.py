@@ -1,10 +1,10 @@
-"""kpi.mapping: parse and check a mapped sheet; bad rows reported with row, column, value, reason."""
+"""kpi.ingest.mapping: parse and check a mapped sheet; bad rows reported with row, column, value, reason."""
 
 import pytest
 
 from kpi.errors import InputError
-from kpi.io import read_bytes
-from kpi.mapping import TableMapping, apply_mapping, build_tables, parse_mapping
+from kpi.ingest.io import read_bytes
+from kpi.ingest.mapping import TableMapping, apply_mapping, build_tables, parse_mapping
 
 
 def sheet(text: str, name: str = "file.csv"):

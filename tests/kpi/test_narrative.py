@@ -1,4 +1,4 @@
-"""The investor update's words (kpi/narrative.py) and model (kpi/update.py): golden narratives in
+"""The investor update's words (kpi/report/narrative.py) and model (kpi/report/update.py): golden narratives in
 English and French on a hand-checkable fixture, number formatting, and the highlight rules."""
 
 import dataclasses
@@ -6,10 +6,10 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from kpi.mapping import Tables
-from kpi.narrative import NBSP, THIN, Facts, Numbers, narrative, period_label
-from kpi.report import build_report, customer_names
-from kpi.update import COMMENTARY_FIELDS, customer_label, investor_update, period_movements
+from kpi.ingest.mapping import Tables
+from kpi.report.build import build_report, customer_names
+from kpi.report.narrative import NBSP, THIN, Facts, Numbers, narrative, period_label
+from kpi.report.update import COMMENTARY_FIELDS, customer_label, investor_update, period_movements
 
 S = NBSP  # the no-break space before % and units
 

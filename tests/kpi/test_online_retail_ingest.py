@@ -17,10 +17,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kpi.cohorts import order_cohorts
-from kpi.io import Sheet, read_path
-from kpi.mapping import CanonicalTable, apply_mapping
-from kpi.recognise import Proposal, recognise
+from kpi.ingest.io import Sheet, read_path
+from kpi.ingest.mapping import CanonicalTable, apply_mapping
+from kpi.ingest.recognise import Proposal, recognise
+from kpi.metrics.cohorts import order_cohorts
 
 ROOT = Path(__file__).resolve().parents[2]
 RETAIL = next((p for p in (ROOT.parent / "shared" / "data" / "online_retail" / "online_retail.parquet",

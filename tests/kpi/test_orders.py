@@ -1,4 +1,4 @@
-"""kpi.orders against tiny fixtures computed by hand, and UCI Online Retail."""
+"""kpi.metrics.orders against tiny fixtures computed by hand, and UCI Online Retail."""
 
 import json
 from pathlib import Path
@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpi import orders
-from kpi.parse import parse_dates
+from kpi.ingest.parse import parse_dates
+from kpi.metrics import orders
 
 P = pd.Period
 RETAIL = Path("/work/shared/data/online_retail/online_retail.parquet")

@@ -1,4 +1,4 @@
-"""kpi.parse: raw cells (text from a CSV, typed cells from a workbook) to typed values, with a
+"""kpi.ingest.parse: raw cells (text from a CSV, typed cells from a workbook) to typed values, with a
 reason for every cell that cannot be read. One behaviour per test, tiny columns written inline."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi.parse import (
+from kpi.ingest.parse import (
     blank,
     decide_date_order,
     decide_decimal,

@@ -1,10 +1,10 @@
-"""kpi.recognise: tables and columns found without a mapping, with confidences."""
+"""kpi.ingest.recognise: tables and columns found without a mapping, with confidences."""
 
 import pytest
 
 from kpi.demo import demo_files, demo_mapping
-from kpi.io import Sheet, read_bytes, read_path
-from kpi.recognise import auto_mapping, name_score, recognise, tokens
+from kpi.ingest.io import Sheet, read_bytes, read_path
+from kpi.ingest.recognise import auto_mapping, name_score, recognise, tokens
 
 RETAIL = "/work/shared/data/online_retail/online_retail.parquet"
 

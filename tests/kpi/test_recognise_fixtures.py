@@ -1,4 +1,4 @@
-"""kpi.recognise on the reader's fixture corpus: every sheet meant to be read as data gets the
+"""kpi.ingest.recognise on the reader's fixture corpus: every sheet meant to be read as data gets the
 right table and the right columns with no mapping given; sheets that are no table get None.
 
 The expected mappings were written by reading each file's headers and values, as a founder
@@ -10,7 +10,7 @@ would map them by hand, before looking at what `recognise` says. The decisions w
 - a sheet with a customer ID column and nothing that fits another table is a customer list
   (the other columns become segment attributes), whereas generic `id, name, amount` is nothing;
 - `costs_by_category_fr.csv` (one column per cost category) is wide costs, like wide MRR; its
-  cases wait, as expected failures, until kpi.mapping melts wide costs (`WIDE_TABLES`).
+  cases wait, as expected failures, until kpi.ingest.mapping melts wide costs (`WIDE_TABLES`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import kpi.mapping
-from kpi.io import Sheet, read_path
-from kpi.mapping import apply_mapping
-from kpi.recognise import recognise
+import kpi.ingest.mapping
+from kpi.ingest.io import Sheet, read_path
+from kpi.ingest.mapping import apply_mapping
+from kpi.ingest.recognise import recognise
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -149,10 +149,10 @@ def sheet(key: str) -> Sheet:
 
 
 def with_wide_costs_pending(keys: list[str]) -> list:
-    """Wide costs are recognised once kpi.mapping can melt them (`WIDE_TABLES` names costs);
+    """Wide costs are recognised once kpi.ingest.mapping can melt them (`WIDE_TABLES` names costs);
     until then their cases are expected to fail, and pass by themselves on the day it can."""
-    pending = pytest.mark.xfail("costs" not in getattr(kpi.mapping, "WIDE_TABLES", ()), strict=True,
-                                reason="kpi.mapping does not melt wide costs yet")
+    pending = pytest.mark.xfail("costs" not in getattr(kpi.ingest.mapping, "WIDE_TABLES", ()), strict=True,
+                                reason="kpi.ingest.mapping does not melt wide costs yet")
     return [pytest.param(key, marks=pending) if EXPECTED[key][0] == "costs" and EXPECTED[key][2:] == ("wide",)
             else key for key in keys]
 
@@ -193,7 +193,7 @@ def test_every_readable_fixture_sheet_has_an_expectation():
             continue
         try:
             readable |= set(_sheets(path.name))
-        except Exception:  # the broken and hostile files: kpi.io refuses them (test_io.py)
+        except Exception:  # the broken and hostile files: kpi.ingest.io refuses them (test_io.py)
             continue
     assert readable == set(EXPECTED)
 

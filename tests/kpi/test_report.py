@@ -1,12 +1,12 @@
-"""kpi.report: the whole report, its sections and their sources."""
+"""kpi.report.build: the whole report, its sections and their sources."""
 
 import pandas as pd
 import pytest
 
 from kpi.demo import load_demo
 from kpi.errors import InputError
-from kpi.mapping import Tables
-from kpi.report import Settings, build_report, filter_tables
+from kpi.ingest.mapping import Tables
+from kpi.report.build import Settings, build_report, filter_tables
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""kpi.revenue against small fixtures computed by hand, and the MRR bridge as a property."""
+"""kpi.metrics.revenue against small fixtures computed by hand, and the MRR bridge as a property."""
 
 import math
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi import revenue
 from kpi.errors import InputError
+from kpi.metrics import revenue
 
 P = pd.Period
 

@@ -1,4 +1,4 @@
-"""kpi.store: workspaces that remember, on SQLite and on PostgreSQL (each test that takes
+"""kpi.store.workspaces: workspaces that remember, on SQLite and on PostgreSQL (each test that takes
 `store` or `store_url` runs on both; see conftest_store.py)."""
 
 from __future__ import annotations
@@ -12,23 +12,16 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from kpi import migrations
 from kpi.errors import InputError
-from kpi.io import read_bytes
-from kpi.mapping import TableMapping, build_tables, mapping_to_json, parse_mapping
-from kpi.report import Settings, build_report
-from kpi.store import (
-    DEMO_NAME,
-    Change,
-    Conflict,
-    ImportLimits,
-    NotFound,
-    Store,
-    database_url,
-    report_differences,
-    settings_from_json,
-    settings_to_json,
-)
+from kpi.ingest.io import read_bytes
+from kpi.ingest.mapping import TableMapping, build_tables, mapping_to_json, parse_mapping
+from kpi.report.build import Settings, build_report
+from kpi.report.settings_json import settings_from_json, settings_to_json
+from kpi.store import migrations
+from kpi.store.model import DEMO_NAME, Change, Conflict, ImportLimits, NotFound
+from kpi.store.snapshots import report_differences
+from kpi.store.tables import database_url
+from kpi.store.workspaces import Store
 from tests.kpi.conftest_store import store as store  # noqa: F401
 from tests.kpi.conftest_store import store_url as store_url  # noqa: F401  (fixtures)
 
@@ -84,7 +77,7 @@ def test_migrating_again_changes_nothing(store_url):
 
 
 def test_the_tables_the_store_queries_are_those_the_migrations_create(store):
-    from kpi.store import _meta
+    from kpi.store.tables import _meta
 
     found = inspect(store.engine)
     for table in _meta.sorted_tables:
@@ -111,7 +104,7 @@ def test_a_workspace_holds_its_files_mapping_and_settings(store):
     assert loaded.files == {"subs.csv": SUBSCRIPTIONS}
     assert loaded.mapping_json == MAPPING and loaded.mapping == parse_mapping(MAPPING)
     assert loaded.settings_json == settings_json
-    assert loaded.settings == Settings(gross_margin=0.7, reporting_currency="EUR", rates=(("USD", 0.9),))
+    assert settings_from_json(loaded.settings_json) == Settings(gross_margin=0.7, reporting_currency="EUR", rates=(("USD", 0.9),))
     upload = loaded.uploads[0]
     assert (upload.name, upload.size, upload.uploaded_by) == ("subs.csv", len(SUBSCRIPTIONS), "alice")
     assert upload.sha256 == hashlib.sha256(SUBSCRIPTIONS).hexdigest()
@@ -419,7 +412,7 @@ def test_a_remembered_layout_is_recalled_for_the_same_headers_and_owner(store):
 
 
 def test_layouts_remembered_in_the_old_json_file_move_into_the_store(store, tmp_path):
-    from kpi.layouts import LayoutMemory
+    from kpi.ingest.layouts import LayoutMemory
 
     mapping = TableMapping("subscriptions", {"customer_id": "Client", "start_date": "Début", "amount": "Prix"})
     LayoutMemory(tmp_path / "layouts.json").remember(sheet("Client,Début,Prix\n"), mapping)

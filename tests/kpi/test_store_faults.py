@@ -1,4 +1,4 @@
-"""kpi.store under faults, on SQLite and PostgreSQL: a save killed with SIGKILL at a random
+"""kpi.store.workspaces under faults, on SQLite and PostgreSQL: a save killed with SIGKILL at a random
 point leaves the old state or the new one, whole, in a sound database; two processes saving
 at once, 200 times each, lose nothing.
 
@@ -19,8 +19,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from kpi.mapping import mapping_to_json, parse_mapping
-from kpi.store import Conflict, Store
+from kpi.ingest.mapping import mapping_to_json, parse_mapping
+from kpi.store.model import Conflict
+from kpi.store.workspaces import Store
 from tests.kpi.conftest_store import store_url as store_url  # noqa: F401  (fixture)
 
 KILLED_SAVES = 50
@@ -30,7 +31,7 @@ BIG_FILE_BYTES = 4_000_000
 
 def fork_context() -> BaseContext:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["kpi.store", "kpi.mapping", "psycopg", "sqlalchemy.dialects.postgresql.psycopg",
+    context.set_forkserver_preload(["kpi.store.workspaces", "kpi.ingest.mapping", "psycopg", "sqlalchemy.dialects.postgresql.psycopg",
                                     "sqlalchemy.dialects.sqlite.pysqlite", "tests.kpi.test_store_faults"])
     return context
 

@@ -1,12 +1,12 @@
-"""kpi.support on hand-computed ticket fixtures: FCR (with open tickets), resolution time, load."""
+"""kpi.metrics.support on hand-computed ticket fixtures: FCR (with open tickets), resolution time, load."""
 
 import math
 
 import pandas as pd
 import pytest
 
-from kpi import support
 from kpi.demo import load_demo
+from kpi.metrics import support
 
 P = pd.Period
 

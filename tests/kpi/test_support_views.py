@@ -1,10 +1,10 @@
-"""kpi.support's page views: resolution-time bands, tickets per customer, one customer's tickets."""
+"""kpi.metrics.support's page views: resolution-time bands, tickets per customer, one customer's tickets."""
 
 import math
 
 import pandas as pd
 
-from kpi import support
+from kpi.metrics import support
 
 
 def tickets(rows):

@@ -1,5 +1,5 @@
 """The survey views added for the Satisfaction page: margin, shares, distribution, breakdown
-attributes and verbatims (kpi/surveys.py, end of the module)."""
+attributes and verbatims (kpi/metrics/surveys.py, end of the module)."""
 
 import math
 
@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi import surveys
 from kpi.errors import InputError
+from kpi.metrics import surveys
 
 
 def answers(rows):

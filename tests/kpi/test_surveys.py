@@ -1,4 +1,4 @@
-"""kpi.surveys on hand-computed fixtures: NPS, its interval, counting rules, windows, segments,
+"""kpi.metrics.surveys on hand-computed fixtures: NPS, its interval, counting rules, windows, segments,
 NPS × revenue, CSAT and CES; the monthly series checked against a naive reference."""
 
 import math
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi import surveys
 from kpi.demo import load_demo
 from kpi.errors import InputError
+from kpi.metrics import surveys
 
 P = pd.Period
 

@@ -2,11 +2,11 @@
 
 import pytest
 
-from kpi.io import read_bytes
-from kpi.mapping import apply_mapping
-from kpi.recognise import recognise
-from kpi.schema import TABLES
-from kpi.templates import template_csv
+from kpi.ingest.io import read_bytes
+from kpi.ingest.mapping import apply_mapping
+from kpi.ingest.recognise import recognise
+from kpi.ingest.schema import TABLES
+from kpi.ingest.templates import template_csv
 
 
 @pytest.mark.parametrize("table", list(TABLES))

@@ -6,7 +6,7 @@ names crafted to reach the file system (`../../etc/passwd.csv`), workspace zips 
 way, mapping JSON with hostile keys, strings crafted for a browser (`<img onerror>`, Markdown
 images and links) or for a spreadsheet (`=HYPERLINK(…)`, `@SUM(1)`, `+1`, `-1+2`, tab + `=1`).
 
-- Readers (`kpi.io.read_bytes`, which every upload goes through) run in a forked child with a
+- Readers (`kpi.ingest.io.read_bytes`, which every upload goes through) run in a forked child with a
   wall-time bound, so a file that would hold a server thread for minutes fails its test in
   seconds instead of hanging the suite.
 - Refusals are `InputError`s whose message is one line that names the file.
@@ -40,15 +40,17 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import safety
 from kpi.demo import load_demo
 from kpi.errors import InputError
-from kpi.export_xlsx import safe_cell_text, to_xlsx
-from kpi.io import read_bytes
-from kpi.mapping import TableMapping, build_tables, mapping_to_json, parse_mapping
-from kpi.report import build_report
-from kpi.store import ImportLimits, Store, default_url
-from kpi.update import investor_update
+from kpi.exports.xlsx import safe_cell_text, to_xlsx
+from kpi.ingest import safety
+from kpi.ingest.io import read_bytes
+from kpi.ingest.mapping import TableMapping, build_tables, mapping_to_json, parse_mapping
+from kpi.report.build import build_report
+from kpi.report.update import investor_update
+from kpi.store.model import ImportLimits
+from kpi.store.tables import default_url
+from kpi.store.workspaces import Store
 from tests.kpi.test_io import (
     CONTENT_TYPES,
     ROOT_RELS,
@@ -182,14 +184,14 @@ def test_a_ten_megabyte_single_cell_is_read_or_refused_fast():
 
 def test_upload_limits_agree_in_bytes():
     """The browser refuses what the readers would refuse: Streamlit's `server.maxUploadSize` is
-    in MiB (× 1024 × 1024, see streamlit/web/server/starlette/starlette_routes.py), kpi.safety's
+    in MiB (× 1024 × 1024, see streamlit/web/server/starlette/starlette_routes.py), kpi.ingest.safety's
     and the workspace import's limits are in bytes."""
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     streamlit_bytes = config["server"]["maxUploadSize"] * 1024 * 1024
     # MiB cannot equal 200,000,000 bytes: the browser's limit sits just below the readers', so no
     # file passes the browser only to be refused for its size after the upload
     assert streamlit_bytes <= safety.DEFAULT_LIMITS.max_bytes < streamlit_bytes + 20 * 1024 * 1024, (
-        f"Streamlit accepts uploads up to {streamlit_bytes:,} bytes, kpi.safety reads up to "
+        f"Streamlit accepts uploads up to {streamlit_bytes:,} bytes, kpi.ingest.safety reads up to "
         f"{safety.DEFAULT_LIMITS.max_bytes:,}: a file in between passes the browser and is refused after upload")
     assert ImportLimits().max_file_bytes == safety.DEFAULT_LIMITS.max_bytes
 
@@ -384,7 +386,7 @@ def test_an_import_zip_with_deeply_nested_json_is_refused_with_a_message(store):
         assert member in message or "not valid JSON" in message or "settings" in message
 
 
-# ── mapping JSON (Map columns page → kpi.mapping.parse_mapping, store.save_mapping) ──────
+# ── mapping JSON (Map columns page → kpi.ingest.mapping.parse_mapping, store.save_mapping) ──────
 
 
 HOSTILE_MAPPINGS = {

@@ -1,0 +1,372 @@
+"""The whole report as one object: what the pages, the CLI and the exports all read.
+
+`build_report(tables, as_of)` computes every section that its tables allow; a section whose
+table was not given is None (null in JSON, ../shared/CLI.md). `Report.to_json()` is the JSON
+report of the CLI contract; `Report.headline()` the KPI cards with their previous month.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from kpi.errors import InputError
+from kpi.ids import among
+from kpi.ingest.mapping import TableQuality, Tables
+from kpi.metrics import cohorts as cohort_analysis
+from kpi.metrics import economics, engagement, health, revenue, support, surveys
+from kpi.metrics import orders as order_analysis
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Conventions a user may change (each default is the one of KPI_DEFINITIONS.md)."""
+
+    cohort_by: str = "first_payment"  # or "signup": cohorts by the customers table's signup_date
+    cohort_period: str = "month"  # "month", "quarter" or "year"
+    survey_window: int | str = surveys.SURVEY_WINDOW_DAYS  # days, "month" or "all"
+    nps_rule: str = "all"  # or "latest": each customer's latest answer
+    value_event: str = engagement.VALUE_EVENT  # the event that means "first value" (TTFV)
+    gross_margin: float = economics.DEFAULT_GROSS_MARGIN  # used when no COGS costs are mapped
+    ltv_churn_months: int = economics.CHURN_MONTHS  # LTV: churn averaged over this many months
+    cac_months: int = economics.CAC_MONTHS  # CAC, payback and margin window
+    reporting_currency: str | None = None  # with `rates`: convert every amount to this currency
+    rates: tuple[tuple[str, float], ...] = ()  # (currency, value of one unit in the reporting currency)
+
+
+@dataclass(frozen=True)
+class Revenue:
+    """The revenue side of a data set, computed once for every month."""
+
+    mrr: pd.DataFrame  # customer × month matrix
+    series: pd.DataFrame  # movements per month
+    kpis: pd.DataFrame  # every revenue KPI per month
+    currency: str | None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One KPI for the as-of month, with the month before for the delta and its history."""
+
+    key: str
+    value: float | None
+    previous: float | None
+    history: pd.Series  # the KPI per month up to as_of, for sparklines
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+
+@dataclass(frozen=True)
+class Report:
+    as_of: pd.Period | None
+    revenue: Revenue | None
+    quality: dict[str, TableQuality]
+    cohorts: cohort_analysis.Cohorts | None = None
+    orders: order_analysis.OrdersSummary | None = None
+    unit_economics: economics.UnitEconomics | None = None
+    nps: surveys.NPS | None = None
+    csat: surveys.CSAT | None = None
+    ces: surveys.CES | None = None
+    support: support.Support | None = None
+    engagement: engagement.Engagement | None = None
+    settings: Settings = Settings()
+    tables: Tables | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def currency(self) -> str | None:
+        return self.revenue.currency if self.revenue else None
+
+    @property
+    def months(self) -> pd.PeriodIndex:
+        """Months with revenue up to as_of (the `series` of the JSON report)."""
+        if self.revenue is None or self.as_of is None:
+            return pd.PeriodIndex([], freq="M")
+        index = self.revenue.series.index
+        return index[index <= self.as_of]
+
+    def metric(self, key: str, back: int = 1) -> Metric:
+        """A KPI at as_of, with its value `back` months earlier (1: the previous month; 3: the
+        previous quarter's same month; 12: a year ago) and its monthly history.
+
+        Revenue KPIs come from the revenue table; the others (OTHER_KPIS) from their own
+        monthly series, computed with the report's settings."""
+        if key in revenue.REVENUE_KPIS:
+            history = self.revenue.kpis.loc[self.months, key] if self.revenue is not None and self.as_of is not None \
+                else pd.Series(dtype=float)
+        else:
+            history = self.histories.get(key, pd.Series(dtype=float))
+        history = history[history.index <= self.as_of] if self.as_of is not None else history
+        value = _number(history.iloc[-1]) if len(history) and history.index[-1] == self.as_of else None
+        earlier = self.as_of - back if self.as_of is not None else None
+        previous = _number(history.get(earlier)) if value is not None and earlier in history.index else None
+        return Metric(key, value, previous, history)
+
+    @cached_property
+    def histories(self) -> dict[str, pd.Series]:
+        """Monthly series of the non-revenue headline KPIs, up to as_of."""
+        if self.tables is None or self.as_of is None:
+            return {}
+        engaged = self.engagement.by_month if self.engagement is not None else None
+        return other_kpi_histories(self.tables, self.revenue, self.as_of, self.settings,
+                                   dau_mau=engaged["dau_mau"] if engaged is not None else None)
+
+    def headline(self, keys: tuple[str, ...] = ("mrr", "arr", "customers", "arpa", "logo_churn_rate", "nrr_monthly")) -> list[Metric]:
+        return [self.metric(key) for key in keys]
+
+    def series_frame(self) -> pd.DataFrame:
+        if self.revenue is None:
+            return pd.DataFrame(columns=revenue.SERIES_COLUMNS)
+        return self.revenue.series.loc[self.months]
+
+    def to_json(self) -> dict:
+        """The JSON report of ../shared/CLI.md (sections this build cannot compute are null)."""
+        revenue_section = None
+        series = None
+        if self.revenue is not None and self.as_of is not None:
+            row = self.revenue.kpis.loc[self.as_of]
+            revenue_section = {key: _number(row[key]) for key in revenue.REVENUE_KPIS}
+            frame = self.series_frame()
+            series = [
+                {"month": str(month), **{key: _number(frame.at[month, key]) for key in (
+                    "mrr", "customers", "new", "expansion", "contraction", "churn", "reactivation",
+                    "new_customers", "churned_customers", "reactivated_customers")}}
+                for month in frame.index
+            ]
+        return {
+            "as_of": str(self.as_of) if self.as_of is not None else None,
+            "currency": self.currency,
+            "revenue": revenue_section,
+            "series": series,
+            "cohorts": _section(self.cohorts),
+            "unit_economics": _section(self.unit_economics),
+            "nps": _section(self.nps),
+            "csat": _section(self.csat),
+            "ces": _section(self.ces),
+            "support": _section(self.support),
+            "engagement": _section(self.engagement),
+            "orders": _section(self.orders),
+            "data_quality": {key: quality.to_json() for key, quality in self.quality.items()},
+        }
+
+
+def _section(result: object) -> dict | None:
+    return result.to_json() if result is not None else None
+
+
+def _number(value: object) -> float | int | None:
+    """JSON-ready number: NaN/NA → None, integral counts → int."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def build_revenue(tables: Tables, settings: Settings | None = None) -> Revenue | None:
+    """The MRR matrix from subscriptions, else invoices, else MRR rows (one source is used, so
+    nothing is counted twice); None without revenue data. With a rates table every amount is
+    converted to the reporting currency; without one, mixed currencies are an error."""
+    settings = settings or Settings()
+    builders = (("subscriptions", revenue.mrr_from_subscriptions), ("invoices", revenue.mrr_from_invoices),
+                ("mrr", revenue.mrr_from_long))
+    for table, build in builders:
+        rows = tables.get(table)
+        if rows is None or rows.empty:
+            continue
+        if settings.rates:
+            rows = revenue.convert_currency(rows, dict(settings.rates), table)
+            currency = settings.reporting_currency
+        else:
+            currency = revenue.check_single_currency(rows, table)
+        mrr = build(rows)
+        if mrr.shape[1] == 0:
+            return None
+        series = revenue.movements(mrr)
+        return Revenue(mrr, series, revenue.revenue_kpis(mrr, series), currency)
+    return None
+
+
+def parse_as_of(text: str | None) -> pd.Period | None:
+    """'2025-06' → Period; anything but YYYY-MM is an InputError."""
+    if text is None:
+        return None
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()):
+        raise InputError(f"as-of '{text}' is not a month written YYYY-MM")
+    return pd.Period(text.strip(), freq="M")
+
+
+def _last_activity_month(tables: Tables) -> pd.Period | None:
+    """Without revenue, the last month of orders, else of events."""
+    for table, column in (("orders", "date"), ("events", "timestamp")):
+        frame = tables.get(table)
+        if frame is not None and not frame.empty and frame[column].notna().any():
+            return pd.Period(frame[column].max(), freq="M")
+    return None
+
+
+def build_cohorts(tables: Tables, revenue_part: Revenue | None, as_of: pd.Period,
+                  settings: Settings) -> cohort_analysis.Cohorts | None:
+    """Cohorts from revenue when given, else from orders, else from events (CLI.md)."""
+    cohort_dates = None
+    customers = tables.get("customers")
+    if settings.cohort_by == "signup" and customers is not None and "signup_date" in customers:
+        cohort_dates = customers.set_index("customer_id")["signup_date"].dropna()
+    options = {"period": settings.cohort_period, "as_of": as_of, "cohort_dates": cohort_dates}
+    if revenue_part is not None:
+        return cohort_analysis.revenue_cohorts(revenue_part.mrr, **options)
+    orders = tables.get("orders")
+    if orders is not None and not orders.empty:
+        return cohort_analysis.order_cohorts(orders, **options)
+    events = tables.get("events")
+    if events is not None and not events.empty:
+        return cohort_analysis.event_cohorts(events, **options)
+    return None
+
+
+def _given(tables: Tables, table: str) -> pd.DataFrame | None:
+    frame = tables.get(table)
+    return frame if frame is not None and not frame.empty else None
+
+
+def _scale(tables: Tables, table: str, default: tuple[float, float]) -> tuple[float, float]:
+    scale = tables.options.get(table, {}).get("scale")
+    return (float(scale[0]), float(scale[1])) if scale else default
+
+
+def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings: Settings = Settings()) -> Report:
+    """The report for `as_of` (default: the last month that has data); a section is None
+    when its table was not given."""
+    revenue_part = build_revenue(tables, settings)
+    month = parse_as_of(as_of) if isinstance(as_of, str) else as_of
+    if revenue_part is not None:
+        months = revenue_part.series.index
+        if month is None:
+            month = months[-1]
+        elif month not in months:
+            raise InputError(f"as-of month {month} is outside the revenue data ({months[0]} … {months[-1]})")
+    elif month is None:
+        month = _last_activity_month(tables)
+    if month is None:
+        return Report(None, None, dict(tables.quality), settings=settings, tables=tables)
+    survey = {"as_of": month, "window": settings.survey_window, "rule": settings.nps_rule}
+    orders, nps_rows, csat_rows, ces_rows = (_given(tables, t) for t in ("orders", "nps", "csat", "ces"))
+    tickets, events = _given(tables, "tickets"), _given(tables, "events")
+    return Report(
+        tables=tables,
+        as_of=month,
+        revenue=revenue_part,
+        quality=dict(tables.quality),
+        cohorts=build_cohorts(tables, revenue_part, month, settings),
+        orders=order_analysis.orders_summary(orders, end=month) if orders is not None else None,
+        unit_economics=(economics.unit_economics(revenue_part.series, _given(tables, "costs"), month,
+                                                 gross_margin=settings.gross_margin, cac_months=settings.cac_months,
+                                                 churn_months=settings.ltv_churn_months)
+                        if revenue_part is not None else None),
+        nps=surveys.nps(nps_rows, **survey) if nps_rows is not None else None,
+        csat=(surveys.csat(csat_rows, scale=_scale(tables, "csat", surveys.CSAT_SCALE), **survey)
+              if csat_rows is not None else None),
+        ces=(surveys.ces(ces_rows, scale=_scale(tables, "ces", surveys.CES_SCALE), **survey)
+             if ces_rows is not None else None),
+        support=support.support(tickets, as_of=month) if tickets is not None else None,
+        engagement=(engagement.engagement(events, _given(tables, "customers"), as_of=month,
+                                          value_event=settings.value_event,
+                                          mrr=revenue_part.mrr if revenue_part is not None else None)
+                    if events is not None else None),
+        settings=settings,
+    )
+
+
+OTHER_KPIS = ("nps", "csat", "ces", "fcr", "median_resolution_hours", "dau_mau", "ltv", "cac", "ltv_cac",
+              "payback_months", "crc", "gross_margin")
+ECONOMICS_MONTHS = 13  # unit economics history: enough for a year-on-year delta and a sparkline
+
+
+def other_kpi_histories(tables: Tables, revenue_part: Revenue | None, as_of: pd.Period,
+                        settings: Settings, *, dau_mau: pd.Series | None = None) -> dict[str, pd.Series]:
+    """Per month up to as_of: NPS, CSAT and CES (each month-end over the survey window), FCR and
+    median resolution hours (tickets created that month), DAU/MAU (`dau_mau` when the report's
+    engagement section already has it), and the unit economics."""
+    out: dict[str, pd.Series] = {}
+    survey = {"as_of": as_of, "window": settings.survey_window, "rule": settings.nps_rule}
+    if (rows := _given(tables, "nps")) is not None:
+        out["nps"] = surveys.nps_by_month(rows, **survey)["score"]
+    if (rows := _given(tables, "csat")) is not None:
+        out["csat"] = surveys.csat_by_month(rows, scale=_scale(tables, "csat", surveys.CSAT_SCALE), **survey)["score"]
+    if (rows := _given(tables, "ces")) is not None:
+        out["ces"] = surveys.ces_by_month(rows, **survey)["mean"]
+    if (rows := _given(tables, "tickets")) is not None:
+        monthly = support.support_by_month(rows, as_of=as_of)
+        out["fcr"], out["median_resolution_hours"] = monthly["fcr"], monthly["median_resolution_hours"]
+    if (rows := _given(tables, "events")) is not None:
+        out["dau_mau"] = dau_mau if dau_mau is not None else engagement.dau_mau_by_month(rows, as_of=as_of)["dau_mau"]
+    if revenue_part is not None:
+        months = revenue_part.series.index
+        months = months[months <= as_of][-ECONOMICS_MONTHS:]
+        costs = _given(tables, "costs")
+        rows = [result.to_json() for result in economics.unit_economics_history(
+            revenue_part.series, costs, months, gross_margin=settings.gross_margin, cac_months=settings.cac_months,
+            churn_months=settings.ltv_churn_months)]
+        frame = pd.DataFrame(rows, index=months, dtype=float)
+        out.update({key: frame[key] for key in frame.columns})
+    return {key: series.astype(float) for key, series in out.items()}
+
+
+def segment_attributes(tables: Tables, max_values: int = 60) -> dict[str, list[str]]:
+    """Customer attributes usable as filters (plan, segment, country, channel and any other
+    column of the customers table with at most `max_values` distinct values), with their values."""
+    customers = _given(tables, "customers")
+    if customers is None:
+        return {}
+    out = {}
+    for column in customers.columns:
+        if column in ("customer_id", "name", "signup_date"):
+            continue
+        values = customers[column].dropna().astype(str)
+        distinct = sorted(values.unique())
+        if 1 < len(distinct) <= max_values:
+            out[column] = distinct
+    return out
+
+
+def filter_tables(tables: Tables, filters: dict[str, list[str]] | tuple) -> Tables:
+    """The tables restricted to the customers whose attributes match every filter
+    ({attribute: accepted values}); rows without a customer are dropped, costs are kept whole
+    (they are company-wide, so CAC and CRC of a segment are read with care)."""
+    filters = dict(filters)
+    customers = _given(tables, "customers")
+    if not filters or customers is None:
+        return tables
+    keep = pd.Series(True, index=customers.index)
+    for attribute, values in filters.items():
+        if attribute in customers and values:
+            keep &= customers[attribute].astype(str).isin([str(v) for v in values])
+    ids = customers.loc[keep, "customer_id"].dropna().drop_duplicates()
+    frames = {
+        table: frame if "customer_id" not in frame else frame[among(frame["customer_id"], ids)].reset_index(drop=True)
+        for table, frame in tables.frames.items()
+    }
+    return Tables(frames, tables.quality, tables.options)
+
+
+def customer_names(tables: Tables) -> pd.Series:
+    """customer_id → name from the customers table of a data set (see `kpi.metrics.health.customer_names`)."""
+    return health.customer_names(_given(tables, "customers"))
+
+
+def months_of_period(report: Report, granularity: str) -> pd.PeriodIndex:
+    """The months of the as-of period (month, quarter or year) that have revenue, up to as_of."""
+    if report.revenue is None or report.as_of is None:
+        return pd.PeriodIndex([], freq="M")
+    months = report.months
+    period = report.as_of.asfreq(revenue.PERIOD_FREQ[granularity])
+    return months[months.asfreq(revenue.PERIOD_FREQ[granularity]) == period]

@@ -1,0 +1,115 @@
+"""'How is this computed?': each headline KPI's definition, with this month's inputs filled in.
+
+`explain(report, key)` returns the definition quoted from KPI_DEFINITIONS.md and the same
+formula written with the numbers of the as-of month, so an investor's question has an answer
+("NRR = (58.8k − 1.31k − 1.08k + 1.67k) ÷ 58.8k = 98.8 %"). The app's popovers and the exports
+show these texts; the numbers come from the report, never recomputed differently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kpi import formatting as fmt
+from kpi.report.build import Report
+
+DEFINITIONS = {
+    "mrr": "Σ of every paying customer's MRR on the last day of the month (end-of-month snapshot).",
+    "arr": "12 × MRR.",
+    "customers": "Customers with MRR > 0 at the end of the month.",
+    "arpa": "MRR ÷ paying customers.",
+    "logo_churn_rate": "Customers churned in the month ÷ paying customers at the end of the month before.",
+    "gross_mrr_churn_rate": "(churn + contraction) ÷ MRR of the month before.",
+    "net_mrr_churn_rate": "(churn + contraction − expansion − reactivation) ÷ MRR of the month before "
+                          "(negative = net expansion).",
+    "nrr_monthly": "(MRR(M−1) − churn − contraction + expansion) ÷ MRR(M−1).",
+    "grr_monthly": "(MRR(M−1) − churn − contraction) ÷ MRR(M−1).",
+    "quick_ratio": "(new + expansion + reactivation) ÷ (churn + contraction).",
+    "ltv_cac": "LTV ÷ CAC, with LTV = ARPA × gross margin ÷ average monthly logo churn of the last 6 months "
+               "and CAC = sales & marketing costs of the last 3 months ÷ new customers in those months.",
+    "nps": "100 × (promoters − detractors) ÷ responses; promoters score 9–10, passives 7–8, detractors 0–6.",
+    "csat": "Share of responses in the top two boxes of the scale (4–5 on 1–5).",
+    "fcr": "Tickets resolved at first contact ÷ tickets whose outcome is known.",
+}
+BENCHMARKS = {  # (short hint for the card, the seeds' longer statement for the popover)
+    "logo_churn_rate": ("Typical SMB SaaS: 3–8 %/mo", "3–8 % a month is typical for small-business SaaS; "
+                        "established SaaS loses 5–7 % a year (0.42–0.58 % a month)."),
+    "gross_mrr_churn_rate": ("Lower is better", "Established SaaS keeps gross MRR churn under 1 % a month."),
+    "net_mrr_churn_rate": ("Below 0 % = net expansion", "Negative net churn: expansion outgrows what is lost."),
+    "nrr_monthly": ("≥ 100 % is excellent", "NRR ≥ 100 % is excellent; the best reach 155–158 % a year."),
+    "grr_monthly": ("At most 100 %", "GRR can only be ≤ 100 %: the closer, the stickier the revenue."),
+    "quick_ratio": ("Above 4: efficient growth", "A quick ratio above 4 is efficient growth; below 1 the base shrinks."),
+    "ltv_cac": ("Healthy above 3×", "LTV:CAC above 3 is healthy (seeds 000, 001)."),
+    "nps": ("SaaS average: +41", "The SaaS average NPS is 41 (seed 000)."),
+}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    key: str
+    definition: str
+    computation: str | None  # the formula with this month's numbers; None when not computable
+    benchmark: str | None  # short hint
+    benchmark_note: str | None  # the longer statement
+
+
+def _money(report: Report, value: float | None) -> str:
+    return fmt.money(value, report.currency)
+
+
+def explain(report: Report, key: str) -> Explanation:
+    """The definition and this month's computation of one headline KPI."""
+    hint, note = BENCHMARKS.get(key, (None, None))
+    return Explanation(key, DEFINITIONS.get(key, ""), _computation(report, key), hint, note)
+
+
+def _computation(report: Report, key: str) -> str | None:
+    metric = report.metric(key)
+    if metric.value is None and key not in ("quick_ratio",):
+        return None
+    if report.revenue is not None and report.as_of is not None and key in DEFINITIONS and key not in (
+            "ltv_cac", "nps", "csat", "fcr"):
+        row = report.revenue.series.loc[report.as_of]
+        position = report.revenue.series.index.get_loc(report.as_of)
+        previous = report.revenue.series.iloc[position - 1] if position > 0 else None
+        prev_mrr = previous["mrr"] if previous is not None else 0.0
+        prev_customers = previous["customers"] if previous is not None else 0
+        m = lambda v: _money(report, v)  # noqa: E731
+        texts = {
+            "mrr": f"{fmt.count(row['customers'])} paying customers, MRR = {m(row['mrr'])}",
+            "arr": f"12 × {m(row['mrr'])} = {m(12 * row['mrr'])}",
+            "customers": f"{fmt.count(row['customers'])} customers with MRR > 0 "
+                         f"({int(row['new_customers'])} new, {int(row['reactivated_customers'])} back, "
+                         f"{int(row['churned_customers'])} churned)",
+            "arpa": f"{m(row['mrr'])} ÷ {fmt.count(row['customers'])} = {fmt.money(metric.value, report.currency, compact=False)}",
+            "logo_churn_rate": f"{int(row['churned_customers'])} ÷ {fmt.count(prev_customers)} = {fmt.percent(metric.value)}",
+            "gross_mrr_churn_rate": f"({m(row['churn'])} + {m(row['contraction'])}) ÷ {m(prev_mrr)} = "
+                                    f"{fmt.percent(metric.value)}",
+            "net_mrr_churn_rate": f"({m(row['churn'])} + {m(row['contraction'])} − {m(row['expansion'])} − "
+                                  f"{m(row['reactivation'])}) ÷ {m(prev_mrr)} = {fmt.percent(metric.value)}",
+            "nrr_monthly": f"({m(prev_mrr)} − {m(row['churn'])} − {m(row['contraction'])} + {m(row['expansion'])}) "
+                           f"÷ {m(prev_mrr)} = {fmt.percent(metric.value)}",
+            "grr_monthly": f"({m(prev_mrr)} − {m(row['churn'])} − {m(row['contraction'])}) ÷ {m(prev_mrr)} = "
+                           f"{fmt.percent(metric.value)}",
+            "quick_ratio": f"({m(row['new'])} + {m(row['expansion'])} + {m(row['reactivation'])}) ÷ "
+                           f"({m(row['churn'])} + {m(row['contraction'])}) = {fmt.ratio(metric.value)}",
+        }
+        return texts.get(key)
+    if key == "ltv_cac" and report.unit_economics is not None:
+        ue = report.unit_economics
+        months = ", ".join(str(month) for month in ue.cost_months) or "none"
+        return (f"LTV = {_money(report, ue.arpa)} × {fmt.percent(ue.gross_margin)} ÷ {fmt.percent(ue.churn_rate_6m, 2)} "
+                f"= {_money(report, ue.ltv)}; CAC = {_money(report, ue.sales_marketing)} ÷ {ue.new_customers} new "
+                f"customers ({months}) = {_money(report, ue.cac)}; LTV:CAC = {fmt.ratio(ue.ltv_cac)}")
+    if key == "nps" and report.nps is not None:
+        n = report.nps
+        return (f"100 × ({n.promoters} − {n.detractors}) ÷ {n.n} = {n.score:+.1f}"
+                + (f" (95 % margin: {n.ci95[0]:+.1f} … {n.ci95[1]:+.1f})" if n.ci95 else ""))
+    if key == "csat" and report.csat is not None:
+        c = report.csat
+        return f"{c.satisfied} satisfied ÷ {c.n} responses = {fmt.percent(c.score)}"
+    if key == "fcr" and report.support is not None:
+        s = report.support
+        return (f"{s.first_contact} ÷ {s.fcr_known} tickets with a known outcome = {fmt.percent(s.fcr)} "
+                f"({s.unknown} still open, not counted)")
+    return None
