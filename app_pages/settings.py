@@ -8,14 +8,14 @@ import streamlit as st
 from kpi.report.build import Settings
 from kpi.report.narrative import kpi_label
 from kpi.report.update import HEADLINE_SPECS
-from ui import data, state
+from ui import data, definitions_doc, state
 
 current = state.current()
 settings = state.settings()
 report = data.report(current) if current.as_of is not None else None
 economics = report.unit_economics if report is not None else None
 st.title("Definitions & settings")
-st.caption("Every number follows the KPI definitions (../shared/KPI_DEFINITIONS.md); where a convention can be "
+st.caption("Every number follows the KPI definitions at the bottom of this page; where a convention can be "
            "chosen, the default is the one written there and your choice applies to every page, export and "
            "download of this session.")
 
@@ -142,3 +142,8 @@ else:
     st.download_button("Download MRR per customer and month (CSV)", data.mrr_csv_of(current, report),  # cached: made once per report
                        file_name=f"mrr_by_customer_{report.as_of}.csv", mime="text/csv", icon=":material/download:",
                        on_click="ignore")
+
+st.subheader("All definitions")
+st.caption("Every KPI in words and in symbols, its key in the JSON report, and every convention and setting.")
+definitions_doc.show(st.text_input("Search the definitions", placeholder="e.g. NRR, cohort, trial",
+                                   key="definitions_search"))

@@ -1,6 +1,6 @@
 """The command line: `python -m kpi report PATH... [--mapping] [--save-mapping] [--as-of] [--format] [--out]`.
 
-The engine without the UI (../shared/CLI.md): same readers, same mapping, same report object
+The engine without the UI (docs/cli.md): same readers, same mapping, same report object
 as the app. A user's mistake exits 2 with one line on stderr naming the file, sheet, row and
 column at fault — never a traceback.
 """
@@ -17,6 +17,7 @@ from kpi.exports import markdown as render
 from kpi.exports.html import to_html
 from kpi.exports.pptx import to_pptx
 from kpi.exports.xlsx import to_xlsx
+from kpi.ingest.empty_sheets import NO_DATA_ROWS, split_empty
 from kpi.ingest.io import read_path
 from kpi.ingest.mapping import build_tables, load_mapping, mapping_to_json
 from kpi.ingest.recognise import auto_mapping
@@ -49,9 +50,17 @@ def run_report(args: argparse.Namespace) -> int:
     parse_as_of(args.as_of)  # a bad month fails before any file is read
     if args.format in BINARY_FORMATS and not args.out:
         raise InputError(f"--format {args.format} writes a binary file: give --out FILE")
-    sheets = [sheet for path in args.paths for sheet in read_path(path)]
+    sheets, empty = split_empty([sheet for path in args.paths for sheet in read_path(path)])
+    if not sheets:  # nothing but headers: an empty report would pass for a quiet month
+        if len(empty) == 1:
+            raise empty[0]
+        raise InputError(f"no data rows in any file given ({', '.join(error.where() for error in empty)})",
+                         code=NO_DATA_ROWS)
+    for error in empty:
+        print(f"kpi: {error.where()}: skipped, {error.message}", file=sys.stderr)
     if args.mapping:
         mapping = load_mapping(args.mapping)
+        mapping = {key: value for key, value in mapping.items() if key not in {e.where() for e in empty}}
     else:
         mapping, notes = auto_mapping(sheets)
         for note in notes:

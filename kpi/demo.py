@@ -2,7 +2,7 @@
 
 `data/demo/` holds exports shaped like a founder's (Stripe, HubSpot, Delighted, Zendesk,
 product events, a French finance workbook); `data/demo/mapping.json` maps them to the schema
-in the JSON format of ../shared/CLI.md. `python -m data.make_demo` regenerates the files.
+in the JSON format of docs/cli.md. `python -m data.make_demo` regenerates the files.
 """
 
 from __future__ import annotations

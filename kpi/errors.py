@@ -4,6 +4,9 @@ Anything a user can fix (a file we cannot read, a mapping naming a column that i
 an as-of month outside the data) raises `InputError`. It knows where the problem is and says
 what to do; pages show it with `st.error`, the CLI prints it on one line and exits 2.
 Everything else is a bug and may raise whatever it raises.
+
+A problem that callers and tests tell apart carries a stable `code` (`no-data-rows`); the
+message is prose for people and may change, the code does not.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ class InputError(Exception):
         row: int | None = None,
         column: str | None = None,
         value: object = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -29,6 +33,7 @@ class InputError(Exception):
         self.row = row
         self.column = column
         self.value = value
+        self.code = code  # a stable name for the kind of problem ("no-data-rows"), None when unnamed
 
     def where(self) -> str:
         """'finance.xlsx:CSAT, row 14, column 'Date'' — the location part, possibly empty."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 # A word: letters (any alphabet, accents included), possibly joined by an apostrophe or a
@@ -143,3 +144,15 @@ def escape_markdown(text: object) -> str:
     "www." keeps Markdown from turning a URL into a link."""
     text = re.sub(r"(?i)(://|www\.)", "\\1\u200b", re.sub(r"\s+", " ", str(text)))
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(value: object) -> str:
+    """A user's text as a plain string every export can hold: None/NaN → '', characters that
+    XML forbids (control characters other than tab and line breaks) removed. Escaping for
+    HTML, Markdown or a spreadsheet is each export's job."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return _XML_ILLEGAL.sub("", str(value))

@@ -24,7 +24,7 @@ from kpi.exports.xlsx import safe_cell_text
 from kpi.ingest.io import Sheet, read_bytes
 from kpi.ingest.mapping import TableMapping, TableQuality, Tables, apply_mapping, build_tables
 from kpi.report.build import Report, Settings, build_report, filter_tables, segment_attributes
-from ui.state import State, Workspace
+from ui.choices import State, Workspace
 
 
 @st.cache_resource(max_entries=1)

@@ -20,7 +20,7 @@ import streamlit as st
 from kpi import formatting as fmt
 from kpi.metrics.cohorts import Cohorts
 from kpi.report.build import Report, build_cohorts, build_revenue, filter_tables
-from ui.state import State
+from ui.choices import State
 
 HEATMAP_SCALE = "Viridis"
 LINE_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")  # Okabe–Ito

@@ -27,7 +27,7 @@ from kpi import formatting as fmt
 from kpi import text
 from kpi.metrics import surveys
 from kpi.report.build import Report, segment_attributes
-from ui.state import State
+from ui.choices import State
 
 CATEGORY_COLORS = {"promoter": "#009E73", "passive": "#A3A3A3", "detractor": "#D55E00"}  # Okabe–Ito
 CATEGORY_LABELS = {"promoter": "Promoters", "passive": "Passives", "detractor": "Detractors"}

@@ -8,9 +8,7 @@ string (`?as_of=2026-10`), so choices persist across pages and a view can be sha
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -23,56 +21,10 @@ from kpi.store.model import DEMO_NAME, StoredWorkspace
 from kpi.store.tables import database_url
 from kpi.store.workspaces import Store
 from kpi.text import escape_markdown
+from ui import data
+from ui.choices import GRANULARITIES, Filters, State, Workspace  # noqa: F401  (pages use state.State)
 
 DEMO = DEMO_NAME
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """Files and their mapping; `key` is a content hash (files and mapping) for caches.
-    `id` and `version` locate it in the store (None for a workspace that is not saved)."""
-
-    name: str
-    files: dict[str, bytes]
-    mapping: Mapping = field(default_factory=dict)
-    id: int | None = field(default=None, compare=False)
-    version: int | None = field(default=None, compare=False)
-
-    @cached_property
-    def digests(self) -> dict[str, str]:
-        return {name: hashlib.sha256(data).hexdigest() for name, data in self.files.items()}
-
-    @cached_property
-    def key(self) -> str:
-        digest = hashlib.sha256()
-        for name, value in sorted(self.digests.items()):
-            digest.update(f"{name}\0{value}\0".encode())
-        for key, table_mapping in sorted(self.mapping.items()):
-            digest.update(f"{key}\0{table_mapping.to_json()}\0".encode())
-        return digest.hexdigest()
-
-
-Filters = tuple[tuple[str, tuple[str, ...]], ...]  # ((attribute, accepted values), …): hashable
-GRANULARITIES = ("month", "quarter", "year")
-
-
-@dataclass(frozen=True)
-class State:
-    """Everything a page needs to know about what the user is looking at."""
-
-    workspace: Workspace
-    as_of: str | None  # YYYY-MM, None when the workspace has no month with data
-    granularity: str = "month"  # month, quarter or year: trends and cohorts
-    filters: Filters = ()  # segment filters on customer attributes
-    settings: Settings = Settings()
-
-    @property
-    def report_settings(self) -> Settings:
-        """The settings with the sidebar's granularity applied to cohorts."""
-        return replace(self.settings, cohort_period=self.granularity)
-
-    def filter_text(self) -> str:
-        return " · ".join(f"{attribute}: {', '.join(values)}" for attribute, values in self.filters)
 
 
 @st.cache_resource(max_entries=4)
@@ -218,14 +170,10 @@ def _save_settings() -> None:
 
 
 def _months(current: Workspace) -> list[str]:
-    from ui import data  # ui.data imports this module
-
     return [str(month) for month in data.report_months(current)]
 
 
 def _attributes(current: Workspace) -> dict[str, list[str]]:
-    from ui import data
-
     return data.attributes(current)
 
 

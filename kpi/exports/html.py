@@ -24,15 +24,8 @@ import pandas as pd
 
 from kpi.report import narrative as words
 from kpi.report.build import Report
-from kpi.report.update import (
-    GAINS,
-    LOSSES,
-    PALETTE,
-    InvestorUpdate,
-    nps_breakdown,
-    recent_cohorts,
-    segment_verdict,
-)
+from kpi.report.update import GAINS, LOSSES, PALETTE, InvestorUpdate
+from kpi.report.update_views import nps_breakdown, recent_cohorts, segment_verdict
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&$])")
 _MD_BLOCK_STARTS = (  # what opens a block at a line's start: escape its first character

@@ -27,17 +27,9 @@ from xlsxwriter.worksheet import Worksheet
 
 from kpi.report import narrative as words
 from kpi.report.build import Report
-from kpi.report.update import (
-    COMMENTARY_FIELDS,
-    GAINS,
-    LOSSES,
-    PALETTE,
-    InvestorUpdate,
-    clean_text,
-    nps_breakdown,
-    period_movements,
-    segment_verdict,
-)
+from kpi.report.update import COMMENTARY_FIELDS, GAINS, LOSSES, PALETTE, InvestorUpdate
+from kpi.report.update_views import nps_breakdown, period_movements, segment_verdict
+from kpi.text import clean_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL = 32_767  # Excel's limit on the characters of a cell

@@ -26,14 +26,14 @@ import io
 import mmap
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
 
 from kpi.errors import InputError
-from kpi.ingest import safety, sandbox
+from kpi.ingest import safety, sandbox, tidy
 from kpi.ingest.safety import DEFAULT_LIMITS, Limits
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -55,6 +55,7 @@ class Sheet:
     frame: pd.DataFrame  # columns = header labels; index = spreadsheet row numbers (1-based)
     header_row: int
     warnings: tuple[str, ...] = ()  # what the reader had to adapt (e.g. rows longer than the header)
+    descriptions: dict[str, str] = field(default_factory=dict, compare=False)  # a 2nd header row's texts
 
     @property
     def key(self) -> str:
@@ -484,11 +485,21 @@ def _with_header(name: str, sheet: str | None, cells: pd.DataFrame, *, position:
     missing = frame.isna().to_numpy()
     if missing.all(axis=1).any():  # blank lines: gone, but the others keep their row numbers
         frame = frame[~missing.all(axis=1)]
+    frame, descriptions, subheaders = tidy.drop_subheaders(frame)
+    frame, footer = tidy.drop_footer(frame)
+    if subheaders:
+        warnings = (*warnings, f"{subheaders} more header row(s) under the header (row {cells.index[position] + 1}"
+                               f"{'–' + str(cells.index[position] + subheaders) if subheaders > 1 else ''}) "
+                               "were read as headers, not data")
+    if footer:
+        warnings = (*warnings, f"{footer} footer line(s) below the data (totals, notices) were left out")
+    missing = frame.isna().to_numpy()
     unused = missing.all(axis=0)  # an unlabelled column without data (a trailing delimiter)
     keep = [c for c, label, empty in zip(frame.columns, labels, unused, strict=True) if label or not empty]
     if len(keep) < len(frame.columns):
         frame = frame[keep]
-    return Sheet(name, sheet, frame, header_row=int(cells.index[position]), warnings=warnings)
+    return Sheet(name, sheet, frame, header_row=int(cells.index[position]), warnings=warnings,
+                 descriptions=descriptions)
 
 
 def _label(value: object, position: int = 0) -> str:

@@ -1,7 +1,7 @@
 """From a raw sheet to a canonical table: which column feeds which field, parsed and checked.
 
 A `TableMapping` says, for one sheet, which schema table it is and which header feeds each
-field (the JSON format of ../shared/CLI.md). `apply_mapping` parses every mapped column
+field (the JSON format of docs/cli.md). `apply_mapping` parses every mapped column
 (`kpi.ingest.parse`), rejects the rows that cannot count — with their row number, column, value and
 reason — and returns the canonical frame of the rows that can, plus its `TableQuality`.
 Good rows always still count.
@@ -9,6 +9,7 @@ Good rows always still count.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -19,12 +20,13 @@ import pandas as pd
 
 from kpi.errors import InputError
 from kpi.ids import among
+from kpi.ingest import ledgers
 from kpi.ingest.io import Sheet
 from kpi.ingest.parse import blank, parse_column, parse_months
 from kpi.ingest.schema import TABLES
 
 REJECTED_COLUMNS = ["row", "column", "value", "reason"]
-WIDE_TABLES = ("mrr", "costs")  # tables a sheet may give wide (one column per month / per category)
+WIDE_TABLES = ("mrr", "costs", "plan")  # tables a sheet may give wide (one column per month / per category)
 _TOTAL_HEADER = re.compile(r"(?i)^\s*(total|totaux|sum|somme|ensemble)\b")
 SCORE_SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
@@ -78,7 +80,7 @@ def load_mapping(path: str | Path) -> Mapping:
 
 
 def parse_mapping(text: str, source: str = "mapping") -> Mapping:
-    """A mapping from its JSON text (../shared/CLI.md format)."""
+    """A mapping from its JSON text (the format of docs/cli.md)."""
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -139,6 +141,32 @@ def _rejections(rows: pd.Index, column: str, raw: pd.Series, reason: str | pd.Se
     )
 
 
+# the melted value column of a wide sheet → the melted column holding the header of its cell
+_MELTED_HEADERS = {"__mrr__": "__month__", "__value__": "__month__", "__amount__": "__category__"}
+
+
+def _header_text(header: object) -> str:
+    """A header as the user reads it: an Excel date cell as 2025-01-01, anything else as text."""
+    if isinstance(header, datetime.datetime) and header.time() == datetime.time(0):  # pd.Timestamp too
+        return header.strftime("%Y-%m-%d")
+    return str(header)
+
+
+def _in_source_terms(rejected: pd.DataFrame, melted: pd.DataFrame, source_rows: np.ndarray) -> pd.DataFrame:
+    """Rejections of a melted wide sheet (labelled 0…n−1) told in the sheet's terms: the
+    spreadsheet row of each cell, and the month (or category) header of its column."""
+    if rejected.empty:
+        return rejected
+    labels = rejected["row"].to_numpy(dtype=int)
+    column = rejected["column"].astype(object).to_numpy().copy()
+    for value_column, header_column in _MELTED_HEADERS.items():
+        here = column == value_column
+        if here.any() and header_column in melted:
+            column[here] = [_header_text(h) for h in melted[header_column].to_numpy()[labels[here]]]
+    out = rejected.assign(row=source_rows[labels].astype(int), column=column)
+    return out.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
+
+
 def apply_mapping(sheet: Sheet, mapping: TableMapping) -> CanonicalTable:
     """Parse and validate one sheet as the mapped table; rejected rows are reported, not raised."""
     schema = TABLES[mapping.table]
@@ -151,12 +179,22 @@ def apply_mapping(sheet: Sheet, mapping: TableMapping) -> CanonicalTable:
             file=sheet.file, sheet=sheet.sheet, column=missing[0],
         )
     if mapping.layout == "wide":
-        frame, columns = (_melt_wide_costs if mapping.table == "costs" else _melt_wide)(sheet, mapping)
+        if mapping.table == "plan":
+            frame, columns = ledgers.melt_wide_plan(sheet, mapping.columns.get("metric"))
+        else:
+            frame, columns = (_melt_wide_costs if mapping.table == "costs" else _melt_wide)(sheet, mapping)
+        # melting repeats each source row once per month (or category): every cell gets its own
+        # label while it is checked, and its source row back in the rejections and the result
+        source_rows = frame.index.to_numpy()
+        frame = frame.reset_index(drop=True)
     else:
+        source_rows = None
         columns = dict(mapping.columns)
     absent = [f for f in schema.required if f not in columns]
     if mapping.table == "orders" and "amount" not in columns and not {"quantity", "unit_price"} <= set(columns):
         absent.append("amount (or quantity and unit_price)")
+    if mapping.table == "cash":
+        absent += ledgers.missing_cash_amount(columns)
     if absent:
         raise InputError(
             f"table {mapping.table} needs the field(s) {', '.join(absent)}: choose their columns",
@@ -189,8 +227,13 @@ def apply_mapping(sheet: Sheet, mapping: TableMapping) -> CanonicalTable:
     )
     bad_rows = pd.Index(rejected["row"].unique())
     kept = out.loc[~out.index.isin(bad_rows)]
+    if source_rows is not None:
+        rejected = _in_source_terms(rejected, frame, source_rows)
+        kept = kept.set_axis(source_rows[kept.index.to_numpy()])
     if mapping.table == "orders" and "amount" not in kept.columns:
         kept = kept.assign(amount=kept["quantity"] * kept["unit_price"])
+    if mapping.table == "cash":
+        kept = ledgers.with_signed_amount(kept)
     quality = TableQuality(sheet.key, mapping.table, len(out), len(kept), rejected,
                            (*sheet.warnings, *_table_warnings(mapping.table, kept, columns)))
     return CanonicalTable(mapping.table, kept, quality)
@@ -241,6 +284,12 @@ def _table_checks(mapping: TableMapping, frame: pd.DataFrame, out: pd.DataFrame,
         if wrong.any():
             problems.append(_rejections(frame.index[wrong], columns["score"], frame[columns["score"]],
                                         f"is not a whole score from {low} to {high}"))
+    if table == "cash":
+        empty = ledgers.cash_without_amounts(frame, columns).to_numpy(dtype=bool)
+        if empty.any():
+            first = next(name for name in ledgers.CASH_AMOUNTS if name in columns)
+            problems.append(_rejections(frame.index[empty], columns[first], frame[columns[first]],
+                                        "has no amount, debit, credit or balance"))
     unique_key = {"customers": "customer_id", "tickets": "ticket_id"}.get(table)
     if unique_key and unique_key in out:
         ids = out[unique_key]

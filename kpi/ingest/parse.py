@@ -95,19 +95,20 @@ _ISO = re.compile(
 )
 _SLASH = re.compile(
     r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})"
-    r"(?:[T\s]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+    r"(?:[T\s]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<P>[AP]M))?)?"
     r"\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?$",
     re.IGNORECASE,
 )
 _NAMED = re.compile(  # 15 janv. 2024, 15-Jan-2024, Jan 15, 2024, January 15 2024 10:00
     r"^(?:(?P<d1>\d{1,2})(?:er)?[\s\-./]*(?P<n1>[^\W\d_]{3,})\.?|(?P<n2>[^\W\d_]{3,})\.?[\s\-./]*(?P<d2>\d{1,2}),?)"
     r"[\s\-./,]+(?P<y>\d{4}|\d{2})"
-    r"(?:[T\s,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+    r"(?:[T\s,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<P>[AaPp][Mm]))?)?"
     r"\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?$",
 )
 _SERIAL = re.compile(r"^(?:\d{5}|\d{9,13})(?:\.\d+)?$")  # Excel serial days, or Unix seconds / milliseconds
 _PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?Z?")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_COMPACT = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")  # YYYYMMDD
 
 
 def _cell_kind(value: object) -> str:
@@ -164,6 +165,13 @@ def _assemble(y: pd.Series, m: pd.Series, d: pd.Series, hh: pd.Series, mm: pd.Se
     return out
 
 
+def _hours(hours: pd.Series, meridiem: pd.Series) -> pd.Series:
+    """24-hour clock from `7:36 AM` / `12:48 PM` (US exports: Help Scout, SurveyMonkey)."""
+    hour = pd.to_numeric(hours, errors="coerce")
+    half = meridiem.astype("string").str.upper()
+    return hour.where(half.isna(), (hour % 12) + (half == "PM").astype(float).fillna(0) * 12)
+
+
 def parse_dates(raw: pd.Series, date_order: str | None = None) -> Parsed:
     """Dates (with time of day when written) from ISO text, dd/mm or mm/dd text, Excel serial
     numbers or workbook date cells. Time zones are dropped, never applied."""
@@ -193,6 +201,10 @@ def parse_dates(raw: pd.Series, date_order: str | None = None) -> Parsed:
             if epoch.any():
                 out[epoch] = pd.to_datetime(numbers[epoch], unit=unit).astype("datetime64[s]")
         serial = excel | ((numbers >= 1e8) & (numbers < 1e13)).fillna(False).astype(bool)
+        compact = text.str.fullmatch(_COMPACT).fillna(False).astype(bool)  # FEC: 20250721
+        if compact.any():
+            out[compact] = pd.to_datetime(text[compact], format="%Y%m%d", errors="coerce").astype("datetime64[s]")
+            serial |= compact
         # fast path: plain ISO text (the common export format) parsed by pandas' C parser
         plain = text.where(~serial).str.fullmatch(_PLAIN_ISO).fillna(False).astype(bool)
         if plain.any():
@@ -210,7 +222,7 @@ def parse_dates(raw: pd.Series, date_order: str | None = None) -> Parsed:
             year = pd.to_numeric(sl["y"], errors="coerce")
             year = year.where(year >= 100, year + 2000)
             day, month = (sl["a"], sl["b"]) if order == "dmy" else (sl["b"], sl["a"])
-            out[got_sl] = _assemble(year, month, day, sl["H"], sl["M"], sl["S"])[got_sl]
+            out[got_sl] = _assemble(year, month, day, _hours(sl["H"], sl["P"]), sl["M"], sl["S"])[got_sl]
         pending &= ~got_sl
         named = text[pending].str.extract(_NAMED).reindex(text.index)
         month = month_number(named["n1"].fillna(named["n2"]))
@@ -219,7 +231,8 @@ def parse_dates(raw: pd.Series, date_order: str | None = None) -> Parsed:
             year = pd.to_numeric(named["y"], errors="coerce")
             year = year.where(year >= 100, year + 2000)
             day = named["d1"].fillna(named["d2"])
-            out[got_named] = _assemble(year, month, day, named["H"], named["M"], named["S"])[got_named]
+            out[got_named] = _assemble(year, month, day, _hours(named["H"], named["P"]), named["M"],
+                                       named["S"])[got_named]
         problem = pd.Series(None, index=uniques.index, dtype=object)
         problem[out.isna()] = "is not a date"
         return out, problem

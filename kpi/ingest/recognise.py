@@ -1,334 +1,293 @@
-"""Recognise what a sheet is and which column feeds each field — with a confidence for each choice.
+"""Recognise what a sheet is and which column feeds each field — with a confidence and a reason.
 
-For every sheet, every schema table is tried: each field is matched to a column by its
-header (an English + French synonym table, compared token by token with rapidfuzz so that
-`Date de début`, `Start Date (UTC)` and `start_dt` all land) and by its values (a date field
-must hold dates, an NPS score integers from 0 to 10). The table whose required fields are all
-found and that explains most of the sheet wins. Wide month-per-column MRR sheets are spotted
-by their headers, wide category-per-column cost sheets by their headers and amounts. The
-result is an ordinary `Mapping`, which the user can edit.
-
-Weak evidence needs company: a table's key found only through a weak synonym (a bare `id`, a
-HubSpot `Record ID`, a customer's name standing in for an ID) counts only when two more of the
-table's fields are found too, so `id, name, amount` is no table while Zendesk's `Id, Created at,
-Solved at, Replies` is tickets. Only the first `SAMPLE_ROWS` rows are looked at.
+Three kinds of evidence, each said in words in the proposal:
+- names: each header is cut into words whatever its casing or joining (`kpi.ingest.headers`) and
+  compared with each field's English and French synonyms, also inside compound headers
+  (`mrr_amount`, `Invoice Item: Charge Amount`) and under a second header row of question texts;
+- values: each column's profile (`kpi.ingest.profile`: dates, money, ids, yes/no, 0–10 scores,
+  categories, free text) must fit the field's kind (a date field must hold dates);
+- shape: what the columns are together. An id, a start and an end date and money is a
+  subscription table whatever its headers; an id, a date and a reason is churn reasons; a date
+  with signed amounts, or debit and credit, and a label is a bank export (cash); month headers
+  across with metric names down the first column is a plan, with customer names an MRR table.
+The table whose required fields are all found and that explains most of the sheet wins. Weak
+evidence needs company: a table's key found only through a weak synonym (a bare `id`) counts only
+when two more of the table's fields are found too. Only the first `SAMPLE_ROWS` rows are looked at.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz
 
 from kpi.ingest import mapping as _mapping
+from kpi.ingest.headers import (
+    PRE_TAX, QUESTION_WORDS, SECOND_SYNONYMS, SURVEY_HINTS, SYNONYMS, TABLE_NAME_HINTS, WEAK_SYNONYMS,
+    field_part, name_score, tokens,
+)
 from kpi.ingest.io import Sheet
 from kpi.ingest.mapping import Mapping, TableMapping
-from kpi.ingest.parse import blank, parse_column, parse_months
+from kpi.ingest.parse import parse_column
+from kpi.ingest.profile import Profile, profiles
+from kpi.ingest.proposal import Proposal
 from kpi.ingest.schema import TABLES, Field
-from kpi.ingest.vocabulary import cost_category
+from kpi.ingest.shapes import plan_or_mrr_wide, shape_fill, wide_costs
+
+__all__ = ["Proposal", "auto_mapping", "name_score", "recognise", "tokens", "SYNONYMS"]
 
 SAMPLE_ROWS = 400
 NAME_THRESHOLD = 0.7
 TABLE_THRESHOLD = 0.55
 WEAK = 0.85  # a weak synonym's match counts this much of a strong one's
+SECOND = 0.93  # a second-choice synonym's
+PART = 0.97  # the field's own words after an object prefix (`Deal - Value`)
+DESCRIBED = 0.95  # the column's text on a second header row (Qualtrics' question under `Q1`)
 BLANK_FIT = 0.5  # a column without values in the sample: its name alone decides
 QUESTION_SCORE = 0.85  # a survey question as a header ("How likely are you to recommend …?")
-
-_NOISE = {"utc", "gmt", "eur", "usd", "gbp", "chf", "cents", "centimes", "ht", "ttc", "hors", "taxe", "taxes", "tax", "excl", "incl",
-          "de", "du", "des", "la", "le", "les", "l", "d", "of", "the", "a", "at", "en", "par", "per", "in", "on",
-          "e", "s", "n", "no", "nr", "num", "1", "5", "7", "10", "0"}
-_CURRENCY_MARKS = re.compile(r"[€$£¥%#°]")
-
-SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
-    "customers": {
-        "customer_id": ("customer id", "client id", "id client", "customer", "client", "account id", "id compte",
-                        "customer number", "numero client", "code client", "stripe customer id", "company id",
-                        "organization id", "external id", "customerid", "cust id", "reference client"),
-        "name": ("name", "customer name", "company name", "company", "client name", "nom", "nom client",
-                 "raison sociale", "societe", "entreprise", "account name", "organization"),
-        "signup_date": ("signup date", "sign up date", "signed up", "signup", "date inscription", "inscription",
-                        "date creation", "creation date", "created", "first seen", "create date", "client depuis"),
-        "segment": ("segment", "tier", "taille", "size", "customer segment", "segment client", "categorie client"),
-        "plan": ("plan", "offer", "offre", "formule", "forfait", "pricing plan", "product"),
-        "country": ("country", "pays", "country code", "code pays", "country region"),
-        "channel": ("channel", "acquisition channel", "source", "lead source", "canal", "canal acquisition",
-                    "origine", "original source", "acquisition"),
-    },
-    "subscriptions": {
-        "customer_id": ("customer id", "client id", "id client", "customer", "client", "account id",
-                        "stripe customer id", "customer number", "numero client", "code client", "customerid",
-                        "cust id", "subscriber"),
-        "start_date": ("start date", "started", "start", "date debut", "debut", "subscription start", "started at",
-                       "activation date", "date activation", "debut abonnement", "date souscription", "souscription",
-                       "current period start", "begin date"),
-        "end_date": ("end date", "ended", "ended at", "date fin", "fin", "cancellation date", "date resiliation",
-                     "resiliation", "churn date", "terminated", "end", "date annulation", "fin abonnement"),
-        "amount": ("amount", "price", "montant", "prix", "tarif", "plan amount", "unit amount", "mrr",
-                   "montant mensuel", "amount excl", "subscription amount", "recurring amount", "plan price",
-                   "prix mensuel", "unit price", "prix unitaire"),
-        "interval": ("interval", "billing interval", "billing period", "frequency", "periodicite", "frequence",
-                     "billing cycle", "cycle", "plan interval", "recurrence", "periode facturation", "billing"),
-        "quantity": ("quantity", "qty", "seats", "licences", "licenses", "quantite", "nombre licences", "sieges",
-                     "units", "users", "utilisateurs"),
-        "discount": ("discount", "coupon", "remise", "reduction", "discount percent", "percent off", "rabais"),
-        "currency": ("currency", "devise", "monnaie", "currency code", "code devise"),
-        "plan": ("plan", "offre", "formule", "forfait", "product", "produit", "plan name", "plan id", "plan code"),
-        "trial_end": ("trial end", "trial ends", "fin essai", "trial end date", "essai jusqu", "trial until"),
-        "status": ("status", "statut", "state", "etat"),
-    },
-    "invoices": {
-        "customer_id": ("customer id", "client id", "id client", "customer", "client", "account id", "code client"),
-        "date": ("invoice date", "date", "date facture", "issued", "issue date", "paid at", "date emission",
-                 "billed at"),
-        "amount": ("amount", "total", "montant", "amount due", "amount paid", "invoice amount", "montant facture",
-                   "subtotal"),
-        "service_start": ("service start", "period start", "debut periode", "service period start", "periode debut"),
-        "service_end": ("service end", "period end", "fin periode", "service period end", "periode fin"),
-        "interval": ("interval", "billing interval", "periodicite", "frequency", "billing period"),
-        "currency": ("currency", "devise"),
-    },
-    "mrr": {
-        "customer_id": ("customer id", "client id", "id client", "customer", "client", "account", "compte"),
-        "month": ("month", "mois", "period", "periode"),
-        "mrr": ("mrr", "monthly recurring revenue", "revenu mensuel", "revenu recurrent mensuel", "arr mensuel"),
-    },
-    "orders": {
-        "customer_id": ("customer id", "client id", "id client", "customer", "client", "customerid", "buyer",
-                        "acheteur"),
-        "date": ("order date", "date", "invoice date", "date commande", "purchased at", "purchase date", "invoicedate",
-                 "created at", "date achat", "transaction date"),
-        "amount": ("amount", "total", "order total", "montant", "revenue", "sales", "line total", "montant commande"),
-        "quantity": ("quantity", "qty", "quantite", "units", "qte"),
-        "unit_price": ("unit price", "unitprice", "prix unitaire", "pu", "price", "prix"),
-        "order_id": ("order id", "order", "order number", "invoice no", "invoiceno", "invoice number", "commande",
-                     "numero commande", "transaction id", "invoice"),
-        "product": ("product", "item", "sku", "description", "stock code", "stockcode", "produit", "article",
-                    "designation", "product name"),
-    },
-    "tickets": {
-        "ticket_id": ("ticket id", "ticket", "id ticket", "ticket number", "case id", "conversation id",
-                      "numero ticket", "case number", "request id", "issue id"),
-        "customer_id": ("customer id", "client id", "id client", "organization id", "account id", "customer",
-                        "requester organization", "company id"),
-        "created_at": ("created at", "created", "opened", "date creation", "ouvert le", "opened at", "request date",
-                       "submitted at", "date ouverture"),
-        "resolved_at": ("solved at", "resolved at", "closed at", "resolved", "solved", "closed", "date resolution",
-                        "resolu le", "ferme le", "date cloture", "resolution date"),
-        "first_contact_resolved": ("first contact resolution", "fcr", "one touch", "resolved first contact",
-                                   "resolu premier contact", "one touch resolution", "first contact resolved"),
-        "contacts": ("agent replies", "replies", "contacts", "interactions", "touches", "nombre reponses",
-                     "number replies", "reponses agent"),
-    },
-    "events": {
-        "user_id": ("user id", "user", "userid", "distinct id", "utilisateur", "id utilisateur", "member id",
-                    "anonymous id", "visitor id"),
-        "timestamp": ("timestamp", "time", "event time", "datetime", "occurred at", "horodatage", "event date",
-                      "date heure", "date"),
-        "customer_id": ("account id", "account", "customer id", "group id", "company id", "organization id",
-                        "id compte", "client id"),
-        "event": ("event", "event name", "action", "evenement", "activity", "event type"),
-    },
-    "costs": {
-        "month": ("month", "mois", "period", "periode", "date"),
-        "amount": ("amount", "cost", "montant", "cout", "spend", "depense", "total", "value", "costs", "couts"),
-        "category": ("category", "categorie", "poste", "type", "department", "departement", "line item", "nature",
-                     "cost center", "centre cout"),
-    },
-}
-_SURVEY = {
-    "score": ("score", "note", "rating", "how likely", "likely recommend", "recommend", "answer", "reponse", "rate"),
-    "customer_id": ("customer id", "client id", "id client", "customer", "client", "account id", "respondent id"),
-    "date": ("date", "created at", "submitted at", "response date", "date reponse", "timestamp", "answered at",
-             "survey date", "created", "submit date", "submitted", "submission date", "date soumission"),
-    "comment": ("comment", "comments", "feedback", "commentaire", "verbatim", "remarks", "why", "reason", "text",
-                "open answer", "commentaires", "remarque"),
-    "segment": ("segment", "plan", "tier", "offre"),
-}
-# Weak synonyms: a match counts WEAK; a table key found only this way needs two more fields.
-WEAK_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
-    "customers": {"customer_id": ("id", "record id", "object id", "hubspot id", "crm id")},
-    "subscriptions": {
-        "customer_id": ("user id", "user", "buyer", "payer"),  # Paddle: the paying user
-        "start_date": ("signup date", "sign up date", "created", "creation date", "date creation"),
-        "end_date": ("canceled", "cancelled"),  # Stripe's "Canceled At" precedes its "Ended At"
-    },
-    "invoices": {"date": ("created", "creation date", "date creation")},  # Stripe: `Created (UTC)`
-    "orders": {"customer_id": ("user id", "user", "member id")},
-    "tickets": {"ticket_id": ("id", "number", "key", "reference")},
-}
-TABLE_KEYS = {"customers": "customer_id", "tickets": "ticket_id"}  # a weak key needs company
-# Words that give a survey question away when it is the header itself
-QUESTION_WORDS = {
-    "score": {"recommend", "recommander", "recommanderiez", "recommanderais", "likely", "probable", "satisfied",
-              "satisfait", "satisfaite", "satisfaction", "easy", "facile", "effort", "rate", "noteriez"},
-    "comment": {"reason", "raison", "why", "pourquoi", "explain", "expliquer", "improve", "ameliorer", "feedback",
-                "tell", "dites", "comment", "commentaire", "suggestion", "suggestions"},
-}
 QUESTION_MIN_WORDS = 5
-SURVEY_HINTS = {"nps": ("nps", "net promoter", "recommend", "recommander", "promoter"),
-                "csat": ("csat", "satisfaction", "satisfait", "satisfied"),
-                "ces": ("ces", "effort", "facilite", "ease", "easy")}
-for _table in ("nps", "csat", "ces"):
-    SYNONYMS[_table] = {**_SURVEY, "score": _SURVEY["score"] + tuple(f"{h} score" for h in SURVEY_HINTS[_table])
-                        + SURVEY_HINTS[_table] + tuple(f"note {h}" for h in SURVEY_HINTS[_table])}
-
-TABLE_NAME_HINTS = {
-    "customers": ("customer", "customers", "client", "clients", "crm", "companies", "accounts", "comptes"),
-    "subscriptions": ("subscription", "subscriptions", "abonnement", "abonnements", "stripe", "billing", "contrats"),
-    "invoices": ("invoice", "invoices", "facture", "factures", "billing"),
-    "mrr": ("mrr", "revenue", "revenus", "recurring"),
-    "orders": ("order", "orders", "commande", "commandes", "sales", "ventes", "transactions", "retail"),
-    "nps": SURVEY_HINTS["nps"] + ("survey", "enquete"),
-    "csat": SURVEY_HINTS["csat"],
-    "ces": SURVEY_HINTS["ces"],
-    "tickets": ("ticket", "tickets", "support", "helpdesk", "zendesk", "intercom", "freshdesk"),
-    "events": ("event", "events", "usage", "product", "tracking", "mixpanel", "segment", "amplitude", "evenements"),
-    "costs": ("cost", "costs", "cout", "couts", "depenses", "expenses", "finance", "budget", "charges"),
-}
 SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+TABLE_KEYS = {"customers": "customer_id", "tickets": "ticket_id"}  # a weak key needs company
+SNAPSHOT_FIELDS = ("mrr", "status", "churned")  # on customers: only together (§13), else plain attributes
+_MONTHLY_WORDS = {"mrr", "monthly", "mensuel", "mensuelle", "month"}
+_TAX = re.compile(r"(?i)\b(tax|vat|tva)\b")
+_KIND_WORDS = {"id": "an id", "text": "text", "date": "dates", "month": "months", "amount": "money",
+               "signed_amount": "signed amounts", "number": "numbers", "count": "whole numbers",
+               "interval": "billing intervals", "fraction": "fractions", "boolean": "yes/no", "score": "scores"}
 
 
-def tokens(text: str) -> tuple[str, ...]:
-    """Header words without accents, case, punctuation, units or filler words:
-    'Montant HT (€)' → ('montant',); 'Date de début' → ('date', 'debut')."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)  # camelCase → camel case
-    text = _CURRENCY_MARKS.sub(" ", text.lower())
-    words = re.split(r"[^a-z0-9]+", text)
-    return tuple(w for w in words if w and w not in _NOISE)
+@dataclass
+class _Sheet:
+    """What is looked at once per sheet: the sample, each header's words and each column's profile."""
+
+    sheet: Sheet
+    sample: pd.DataFrame
+    words: dict[str, tuple[str, ...]]
+    parts: dict[str, tuple[str, ...] | None]
+    described: dict[str, tuple[str, ...]]
+    profiles: dict[str, Profile]
+    hints: set[str]
+    fits: dict
 
 
-def name_score(header_tokens: tuple[str, ...], synonyms: tuple[str, ...]) -> float:
-    """0…1: how well a header names a field. Words match when rapidfuzz rates them ≥ 85 (typos,
-    plurals); the score is the Dice coefficient of matched words, 1.0 for an exact match."""
-    if not header_tokens:
-        return 0.0
-    best = 0.0
-    joined = " ".join(header_tokens)
-    for synonym in synonyms:
-        wanted = tokens(synonym)
-        if not wanted:
-            continue
-        if header_tokens == wanted:
-            return 1.0
-        matched = sum(any(fuzz.ratio(w, h) >= 85 for h in header_tokens) for w in wanted)
-        dice = 2 * matched / (len(wanted) + len(header_tokens))
-        whole = fuzz.ratio(joined, " ".join(wanted)) / 100 if len(joined) >= 8 else 0.0
-        best = max(best, dice, whole if whole >= 0.9 else 0.0)
-    return best
+def _look(sheet: Sheet) -> _Sheet:
+    sample = sheet.frame.head(SAMPLE_ROWS)
+    headers = list(sheet.frame.columns)
+    cut = len(_shared_prefix(headers) or "")
+    words = {h: tokens(str(h)[cut:]) for h in headers}
+    parts = {h: (field_part(str(h)[cut:]) if not cut else None) for h in headers}
+    described = {h: tokens(d) for h, d in sheet.descriptions.items() if h in words}
+    hints = (set(tokens(sheet.sheet or "")) | set(tokens(sheet.file.rsplit(".", 1)[0]))
+             | set(tokens(_shared_prefix(headers) or "")))
+    return _Sheet(sheet, sample, words, parts, described, profiles(sample), hints, {})
 
 
-@dataclass(frozen=True)
-class Proposal:
-    """The recognised table of one sheet and the column chosen for each field, with confidences."""
+def _question(table: str, field_name: str, words: tuple[str, ...]) -> float:
+    telling = QUESTION_WORDS.get(field_name, set())
+    return QUESTION_SCORE if table in SURVEY_HINTS and len(words) >= QUESTION_MIN_WORDS and set(words) & telling else 0.0
 
-    key: str
-    table: str | None
-    confidence: float
-    columns: dict[str, str] = field(default_factory=dict)
-    field_confidence: dict[str, float] = field(default_factory=dict)
-    layout: str = "long"
-    rank: float = field(default=0.0, compare=False, repr=False)  # unclipped score: breaks ties at 100 %
-    options: dict = field(default_factory=dict)  # mapping options read from the sheet (amounts in cents)
 
-    def mapping(self) -> TableMapping:
-        return TableMapping(self.table or "", dict(self.columns), self.layout, dict(self.options))
+def _words_score(table: str, field_name: str, words: tuple[str, ...]) -> tuple[float, str]:
+    scores = (
+        (name_score(words, SYNONYMS[table].get(field_name, ())), "names"),
+        (SECOND * name_score(words, SECOND_SYNONYMS.get(table, {}).get(field_name, ())), "may name"),
+        (WEAK * name_score(words, WEAK_SYNONYMS.get(table, {}).get(field_name, ())), "weakly names"),
+        (_question(table, field_name, words), "asks for"),
+    )
+    return max(scores, key=lambda s: s[0])
 
 
 def field_name_score(table: str, field_name: str, words: tuple[str, ...]) -> tuple[float, bool]:
-    """How well a header (its tokens) names one field of one table, and whether only a weak
-    synonym says so. A long header that is a survey question counts by its telling words."""
-    strong = name_score(words, SYNONYMS[table].get(field_name, ()))
-    weak = WEAK * name_score(words, WEAK_SYNONYMS.get(table, {}).get(field_name, ()))
-    question = 0.0
-    telling = QUESTION_WORDS.get(field_name, set())
-    if table in SURVEY_HINTS and len(words) >= QUESTION_MIN_WORDS and set(words) & telling:
-        question = QUESTION_SCORE
-    best = max(strong, weak, question)
-    return best, weak == best > max(strong, question)
+    """How well a header (its words) names one field of one table, and whether only a weak synonym says so."""
+    score, how = _words_score(table, field_name, words)
+    return score, how == "weakly names"
 
 
-def _value_fit(sample: pd.Series, schema_field: Field, table: str) -> float | None:
-    """Share of the sampled non-blank values that parse as the field's kind (1.0 for text);
-    None when the sample holds no value at all (no evidence either way)."""
-    values = sample[~blank(sample)]
-    if values.empty:
+def _name(look: _Sheet, table: str, field_name: str, header: str) -> tuple[float, str]:
+    """The best evidence a header gives for a field, and its wording."""
+    best, how = _words_score(table, field_name, look.words[header])
+    where = ""
+    part = look.parts.get(header)
+    if part:
+        score, part_how = _words_score(table, field_name, part)
+        if score * PART > best:
+            best, how = score * PART, part_how
+    if header in look.described:
+        score, described_how = _words_score(table, field_name, look.described[header])
+        if score * DESCRIBED > best:
+            best, how = score * DESCRIBED, described_how
+            where = f" (its second header row: '{look.sheet.descriptions[header]}')"
+    return best, f"header '{header}'{where} {how} the {field_name.replace('_', ' ')}"
+
+
+def _value_fit(look: _Sheet, header: str, schema_field: Field, table: str) -> float | None:
+    """Share of the sampled values that fit the field's kind; None when the sample holds none."""
+    p = look.profiles[header]
+    if not p.filled:
         return None
     kind = schema_field.kind
-    if kind in ("id", "text"):
+    if kind == "id":
+        return 0.0 if p.structured >= 0.5 else 1.0
+    if kind == "text":
         return 1.0
-    parsed = parse_column(values, kind)
-    ok = float((~parsed.bad & parsed.values.notna()).mean())
+    if kind == "date":
+        return p.date
+    if kind == "month":
+        return max(p.month, p.date)
+    if kind == "amount":
+        return p.number * (1 - p.negative)
+    if kind in ("signed_amount", "number"):
+        return p.number
+    if kind == "count":
+        return p.number * p.whole * (1 - p.negative)
+    if kind == "boolean":
+        return p.boolean
     if kind == "score":
         low, high = SCORE_RANGES.get(table, (0, 10))
-        numbers = parsed.values.dropna()
-        in_range = ((numbers >= low) & (numbers <= high) & (numbers == numbers.round())).mean() if len(numbers) else 0.0
-        ok = min(ok, float(in_range))
-    return ok
+        fits = p.whole >= 0.99 and p.low >= low and p.high <= high
+        return p.number * min(1.0, p.distinct / 4) if fits else 0.0
+    key = (header, kind)
+    if key not in look.fits:
+        values = look.sample[header]
+        parsed = parse_column(values[values.notna()], kind)
+        look.fits[key] = float((~parsed.bad & parsed.values.notna()).mean()) if len(values.dropna()) else 0.0
+    return look.fits[key]
 
 
-def _fit(fits: dict, sample: pd.DataFrame, header: str, schema_field: Field, table: str) -> float | None:
-    key = (header, schema_field.kind if schema_field.kind != "score" else f"score:{table}")
-    if key not in fits:
-        fits[key] = _value_fit(sample[header], schema_field, table)
-    return fits[key]
+def _kind_words(look: _Sheet, header: str, schema_field: Field) -> str:
+    described = look.profiles[header].describe()
+    return described if described != "text" else _KIND_WORDS[schema_field.kind]
 
 
-def _propose_table(sheet: Sheet, table: str, sample: pd.DataFrame, header_tokens: dict[str, tuple[str, ...]],
-                   fits: dict, hint_words: set[str]) -> Proposal:
+def _propose_table(look: _Sheet, table: str) -> Proposal:
     schema = TABLES[table]
+    sheet = look.sheet
     candidates = []
     weak: set[tuple[str, str]] = set()
     for schema_field in schema.fields:
-        for header, words in header_tokens.items():
-            name, is_weak = field_name_score(table, schema_field.name, words)
+        for header in look.words:
+            name, why = _name(look, table, schema_field.name, header)
             if name < NAME_THRESHOLD:
                 continue
-            fit = _fit(fits, sample, header, schema_field, table)
+            fit = _value_fit(look, header, schema_field, table)
             if fit is None:
                 fit = BLANK_FIT
             elif schema_field.kind not in ("id", "text") and fit < 0.6:
                 continue
-            candidates.append((name * (0.6 + 0.4 * fit), schema_field.name, header))
-            if is_weak:
+            candidates.append((name * (0.6 + 0.4 * fit), schema_field.name, header, why))
+            if why.split("' ")[-1].startswith("weakly"):
                 weak.add((schema_field.name, header))
     candidates.sort(key=lambda c: -c[0])
     columns: dict[str, str] = {}
     confidence: dict[str, float] = {}
-    for score, name, header in candidates:
+    reasons: dict[str, str] = {}
+    for score, name, header, why in candidates:
         if name in columns or header in columns.values():
             continue
         columns[name] = header
         confidence[name] = round(score, 3)
-    if table == "customers" and "customer_id" not in columns and "name" in columns:
-        # a customer list without an ID column: the customer's name is its key
-        columns = {"customer_id": columns.pop("name"), **columns}
-        confidence = {"customer_id": confidence.pop("name") * WEAK, **confidence}
-        weak.add(("customer_id", columns["customer_id"]))
-    if table in SCORE_RANGES and "score" not in columns:
-        _score_by_values(sheet, table, sample, columns, confidence, fits)
-    required = list(schema.required)
+        reasons[name] = f"{why}; values are {_kind_words(look, header, schema.field(name))}"
+    notes = _table_rules(look, table, columns, confidence, reasons, weak)
+    required = _required(table, columns)
+    shape = ""
+    if any(f not in columns for f in required):
+        found, shape = shape_fill(table, columns, look.profiles)
+        for name, header in found.items():
+            columns[name] = header
+            confidence[name] = 0.6
+            reasons[name] = f"no header names it; '{header}' holds {look.profiles[header].describe()}, as {shape}"
+        required = _required(table, columns)
+    missing = [f for f in required if f not in columns]
+    if missing:
+        return Proposal(sheet.key, table, 0.0, columns, confidence,
+                        reason=f"no column found for {', '.join(missing)}", field_reasons=reasons)
+    key = TABLE_KEYS.get(table)
+    if key and (key, columns[key]) in weak and len(columns) < 3:
+        return Proposal(sheet.key, table, 0.0, columns, confidence, field_reasons=reasons,
+                        reason=f"only a weak name for {key} and too few other fields")
+    coverage = len(columns) / max(1, len(sheet.frame.columns))
+    score = 0.6 * float(np.mean([confidence[f] for f in required])) + 0.4 * coverage
+    why = [f"{len(columns)} of its {len(sheet.frame.columns)} columns fit {table}, all required fields "
+           f"({', '.join(required)}) among them"]
+    if shape:
+        why.append(shape)
+    if table == "customers" and _dated_money_per_id(look, columns["customer_id"]):
+        score -= 0.1
+        why.append("but its ids repeat next to dates and money: more like one row per sale than per customer")
+    if look.hints & _HINT_TOKENS[table]:
+        score += 0.1
+        why.append(f"the file or sheet name suggests {table}")
+    if table in SURVEY_HINTS and _names_survey(table, look.words[columns["score"]] + look.described.get(
+            columns["score"], ())):
+        score += 0.1
+        why.append(f"the score's header names {table.upper()}")
+    return Proposal(sheet.key, table, round(min(score, 1.0), 3), columns, confidence, rank=score,
+                    reason="; ".join([*why, *notes]), field_reasons=reasons)
+
+
+def _dated_money_per_id(look: _Sheet, id_header: str) -> bool:
+    """Ids that repeat in a sheet that also holds dates and money: rows of sales, not of customers."""
+    p = look.profiles
+    repeats = p[id_header].filled > 0 and p[id_header].unique < 0.95
+    money = any(q.number >= 0.9 and (q.whole < 0.99 or q.high >= 100) for q in p.values())
+    return repeats and money and any(q.date >= 0.9 and q.number < 0.9 for q in p.values())
+
+
+def _required(table: str, columns: dict[str, str]) -> list[str]:
+    required = list(TABLES[table].required)
     if table == "orders":
         if "amount" not in columns and {"quantity", "unit_price"} <= set(columns):
             required += ["quantity", "unit_price"]
         else:
             required.append("amount")
-    if any(f not in columns for f in required):
-        return Proposal(sheet.key, table, 0.0, columns, confidence)
-    key = TABLE_KEYS.get(table)
-    if key and (key, columns[key]) in weak and len(columns) < 3:
-        return Proposal(sheet.key, table, 0.0, columns, confidence)
-    coverage = len(columns) / max(1, len(sheet.frame.columns))
-    score = 0.6 * float(np.mean([confidence[f] for f in required])) + 0.4 * coverage
-    if hint_words & _HINT_TOKENS[table]:
-        score += 0.1
-    if table in SURVEY_HINTS and _names_survey(table, header_tokens[columns["score"]]):
-        score += 0.1
-    return Proposal(sheet.key, table, round(min(score, 1.0), 3), columns, confidence, rank=score)
+    if table == "cash":
+        money = [f for f in ("amount", "balance") if f in columns] or (
+            ["debit", "credit"] if {"debit", "credit"} <= set(columns) else ["amount"])
+        required += money[:1] if money[0] != "debit" else money
+    return required
+
+
+def _table_rules(look: _Sheet, table: str, columns: dict[str, str], confidence: dict[str, float],
+                 reasons: dict[str, str], weak: set[tuple[str, str]]) -> list[str]:
+    """What a table's fields mean together; returns notes for the table's reason."""
+    notes = []
+    if table == "customers" and "customer_id" not in columns and "name" in columns:
+        # a customer list without an ID column: the customer's name is its key
+        columns["customer_id"] = columns.pop("name")
+        confidence["customer_id"] = confidence.pop("name") * WEAK
+        reasons["customer_id"] = reasons.pop("name") + "; no ID column, so the name is the key"
+        weak.add(("customer_id", columns["customer_id"]))
+    if table == "customers" and not ("mrr" in columns and {"status", "churned"} & set(columns)):
+        for name in SNAPSHOT_FIELDS:  # a lone amount or state is an attribute, not a snapshot (§13)
+            columns.pop(name, None), confidence.pop(name, None), reasons.pop(name, None)
+    elif table == "customers":
+        notes.append("a monthly amount and a churn flag or status: a snapshot of customers without dates")
+    if table == "subscriptions" and "interval" in columns and "amount" in columns \
+            and set(look.words[columns["amount"]]) & _MONTHLY_WORDS:
+        notes.append(f"'{columns.pop('interval')}' left out: the amount '{columns['amount']}' is already monthly")
+        confidence.pop("interval"), reasons.pop("interval")
+    if table in ("invoices", "orders") and "amount" in columns:
+        _pre_tax(look, columns, reasons, notes)
+    if table in SCORE_RANGES and "score" not in columns:
+        _score_by_values(look, table, columns, confidence, reasons)
+    return notes
+
+
+def _pre_tax(look: _Sheet, columns: dict[str, str], reasons: dict[str, str], notes: list[str]) -> None:
+    """Amount is before tax: where a tax column holds non-zero amounts, the pre-tax column wins."""
+    taxed = [h for h in look.words if _TAX.search(str(h).replace("_", " ")) and look.profiles[h].number >= 0.9
+             and (look.profiles[h].high or 0) > 0 and not re.search(r"(?i)rate|percent|%|name", str(h))]
+    if not taxed:
+        return
+    pre_tax = [h for h in look.words if h not in columns.values()
+               and name_score(look.words[h], PRE_TAX) >= 0.9 and look.profiles[h].number >= 0.9]
+    if pre_tax and name_score(look.words[columns["amount"]], PRE_TAX) < 0.9:
+        columns["amount"] = pre_tax[0]
+        reasons["amount"] = (f"header '{pre_tax[0]}' is the amount before tax ('{taxed[0]}' holds tax); "
+                             f"values are {look.profiles[pre_tax[0]].describe()}")
+        notes.append("amounts taken before tax")
 
 
 _HINT_TOKENS = {table: {w for hint in hints for w in tokens(hint)} for table, hints in TABLE_NAME_HINTS.items()}
@@ -341,79 +300,59 @@ def _names_survey(table: str, words: tuple[str, ...]) -> bool:
     return table == "nps" and bool(set(words) & {"recommend", "recommander", "recommanderiez", "recommanderais"})
 
 
-def _score_by_values(sheet: Sheet, table: str, sample: pd.DataFrame, columns: dict[str, str],
-                     confidence: dict[str, float], fits: dict) -> None:
+def _score_by_values(look: _Sheet, table: str, columns: dict[str, str], confidence: dict[str, float],
+                     reasons: dict[str, str]) -> None:
     """A column of whole numbers within the scale next to a date is a survey score."""
     if "date" not in columns:
         return
-    for header in sample.columns:
+    for header in look.words:
         if header in columns.values():
             continue
-        fit = _fit(fits, sample, header, TABLES[table].field("score"), table)
-        numbers = pd.to_numeric(sample[header], errors="coerce").dropna()
-        if fit is not None and fit >= 0.95 and numbers.nunique() >= 4:
+        fit = _value_fit(look, header, TABLES[table].field("score"), table)
+        if fit is not None and fit >= 0.95 and look.profiles[header].distinct >= 4:
             columns["score"] = header
             confidence["score"] = 0.6
+            low, high = SCORE_RANGES[table]
+            reasons["score"] = f"no header names it; '{header}' holds whole numbers from {low} to {high} next to a date"
             return
 
 
-def _wide_mrr(sheet: Sheet, header_tokens: dict[str, tuple[str, ...]]) -> Proposal | None:
-    """A sheet with at least three month headers (`Jan 2024`, `2024-01`, `janv. 2024`…) is wide MRR."""
-    headers = pd.Series(list(sheet.frame.columns), dtype=object)
-    months = parse_months(headers)
-    month_headers = headers[months.values.notna() & ~months.bad]
-    if len(month_headers) < 3:
+def _wide(look: _Sheet) -> Proposal | None:
+    """Month headers across: a wide plan or a wide MRR table (`kpi.ingest.shapes`)."""
+    metric = max(look.words, key=lambda h: name_score(look.words[h], SYNONYMS["plan"]["metric"]))
+    named = name_score(look.words[metric], SYNONYMS["plan"]["metric"]) >= 0.9
+    found = plan_or_mrr_wide(look.sheet.frame, metric if named else None)
+    if found is None:
         return None
-    others = {h: w for h, w in header_tokens.items() if h not in set(month_headers)}
-    scored = sorted(((name_score(w, SYNONYMS["mrr"]["customer_id"] + SYNONYMS["customers"]["name"]), h)
-                     for h, w in others.items()), reverse=True)
-    id_header = scored[0][1] if scored and scored[0][0] >= NAME_THRESHOLD else (next(iter(others), None))
-    if id_header is None:
-        return None
-    confidence = 0.6 + 0.4 * len(month_headers) / max(1, len(headers))
-    return Proposal(sheet.key, "mrr", round(confidence, 3), {"customer_id": id_header},
-                    {"customer_id": scored[0][0] if scored else 0.5}, layout="wide")
+    table, label, why = found
+    months = len(look.words) - 1
+    confidence = round(0.6 + 0.4 * months / max(1, len(look.words)), 3)
+    key = "metric" if table == "plan" else "customer_id"
+    label_score = name_score(look.words[label], SYNONYMS[table if table == "plan" else "mrr"][key]
+                             + (SYNONYMS["customers"]["name"] if table == "mrr" else ()))
+    field_why = (f"header '{label}' names the {key.replace('_', ' ')}" if label_score >= NAME_THRESHOLD
+                 else f"'{label}' is the first column, left of the months")
+    return Proposal(look.sheet.key, table, confidence, {key: label}, {key: round(max(label_score, 0.5), 3)},
+                    layout="wide", reason=why,
+                    field_reasons={key: f"{field_why}; values are {look.profiles[label].describe()}"})
 
 
-_TOTAL_WORDS = {"total", "totaux", "sum", "somme", "ensemble"}
-
-
-def _wide_costs(sheet: Sheet, sample: pd.DataFrame, header_tokens: dict[str, tuple[str, ...]], fits: dict,
-                hint_words: set[str]) -> Proposal | None:
-    """A month column and two or more columns of amounts whose headers are cost categories
-    (`Mois; Marketing; Ventes; Support client; Hébergement`) is a wide costs sheet: one row per
-    month, one column per category. Columns named Total are left out of the melt. Proposed only
-    once `kpi.ingest.mapping` can melt it (its `WIDE_TABLES` names costs)."""
+def _wide_costs(look: _Sheet) -> Proposal | None:
+    """One row per month, one column per cost category: wide costs (once mapping can melt it)."""
     if "costs" not in getattr(_mapping, "WIDE_TABLES", ("mrr",)):
         return None
     costs = TABLES["costs"]
-    hinted = bool(hint_words & _HINT_TOKENS["costs"])
-    named = {h: name_score(w, SYNONYMS["costs"]["month"]) for h, w in header_tokens.items()}
-    headers = [h for h, w in header_tokens.items() if not set(w) & _TOTAL_WORDS]
-    if len(headers) < 3:
+    headers = list(look.words)
+    named = {h: name_score(look.words[h], SYNONYMS["costs"]["month"]) for h in headers}
+    month_fit = {h: _value_fit(look, h, costs.field("month"), "costs") or 0.0 for h in headers}
+    amount_fit = {h: v for h in headers if (v := _value_fit(look, h, costs.field("amount"), "costs")) is not None}
+    found = wide_costs(headers, month_fit, amount_fit, named, bool(look.hints & _HINT_TOKENS["costs"]))
+    if found is None:
         return None
-    labels = cost_category(pd.Series(headers, dtype="string")) != "other"
-    if int(labels.sum()) < 2 and not hinted:  # headers first: cheap, and most sheets stop here
-        return None
-    month_header, month_score = None, 0.0
-    for header in sorted(headers, key=lambda h: -named[h]):
-        fit = _fit(fits, sample, header, costs.field("month"), "costs")
-        if fit is not None and fit >= 0.9:
-            month_header, month_score = header, max(named[header], 0.75)
-            break
-    if month_header is None:
-        return None
-    categories = [h for h in headers if h != month_header]
-    for header in categories:
-        fit = _fit(fits, sample, header, costs.field("amount"), "costs")
-        if fit is not None and fit < 0.9:
-            return None
-    known = float(labels[[h != month_header for h in headers]].mean())
-    if known < 0.5 and not hinted:
-        return None
-    score = 0.6 + 0.3 * known + (0.1 if hinted else 0.0)
-    return Proposal(sheet.key, "costs", round(min(score, 1.0), 3), {"month": month_header},
-                    {"month": round(month_score, 3)}, layout="wide", rank=score)
+    month, month_score, score, why = found
+    return Proposal(look.sheet.key, "costs", round(min(score, 1.0), 3), {"month": month},
+                    {"month": round(month_score, 3)}, layout="wide", rank=score, reason=why,
+                    field_reasons={"month": f"'{month}' holds months; the other columns are cost categories"})
 
 
 def _shared_prefix(headers: list[str]) -> str | None:
@@ -431,24 +370,27 @@ def header_tokens_of(headers: list[str]) -> dict[str, tuple[str, ...]]:
 
 
 def recognise(sheet: Sheet) -> Proposal:
-    """The most likely table of a sheet and its column mapping; table None when nothing fits."""
-    sample = sheet.frame.head(SAMPLE_ROWS)
-    header_tokens = header_tokens_of(list(sheet.frame.columns))
-    wide = _wide_mrr(sheet, header_tokens)
+    """The most likely table of a sheet and its column mapping; table None when nothing fits,
+    with the reason in words."""
+    look = _look(sheet)
+    wide = _wide(look)
     if wide is not None:
         return wide
-    hint_words = (set(tokens(sheet.sheet or "")) | set(tokens(sheet.file.rsplit(".", 1)[0]))
-                  | set(tokens(_shared_prefix(list(sheet.frame.columns)) or "")))
-    fits: dict = {}
-    proposals = [_propose_table(sheet, table, sample, header_tokens, fits, hint_words) for table in TABLES]
-    wide_costs = _wide_costs(sheet, sample, header_tokens, fits, hint_words)
-    if wide_costs is not None:
-        proposals.append(wide_costs)
+    proposals = [_propose_table(look, table) for table in TABLES]
+    wide_costs_proposal = _wide_costs(look)
+    if wide_costs_proposal is not None:
+        proposals.append(wide_costs_proposal)
     best = max(proposals, key=lambda p: p.rank)
     if best.confidence < TABLE_THRESHOLD:
-        return Proposal(sheet.key, None, best.confidence)
+        near = max(proposals, key=lambda p: (p.confidence, len(p.columns)))
+        why = (f"closest: {near.table} ({near.confidence:.0%}), {near.reason}" if near.reason
+               else f"closest: {near.table}, too few of its fields")
+        if not near.columns:
+            why = "no header or column of values fits a field of any table"
+        return Proposal(sheet.key, None, best.confidence, reason=f"no table fits: {why}")
     if amounts_in_cents(sheet, best.table, best.columns):
-        best = replace(best, options={**best.options, "amount_unit": "cents"})
+        best = replace(best, options={**best.options, "amount_unit": "cents"},
+                       reason=best.reason + "; amounts are in cents (divided by 100)")
     return best
 
 

@@ -64,6 +64,9 @@ TABLES: dict[str, Table] = {
             Field("plan", "text"),
             Field("country", "text"),
             Field("channel", "text"),
+            Field("mrr", "amount"),  # a snapshot list (§13): the customer's current monthly amount
+            Field("status", "text"),  # active / churned, as the export words it
+            Field("churned", "boolean"),  # yes / no
             keeps_extra_columns=True,
         ),
         _t(
@@ -130,6 +133,32 @@ TABLES: dict[str, Table] = {
             Field("month", "month", True),
             Field("amount", "signed_amount", True),
             Field("category", "text"),
+        ),
+        _t(  # a bank export or ledger (§9); a row needs balance, amount, or debit / credit
+            "cash",
+            Field("date", "date", True),
+            Field("balance", "signed_amount"),
+            Field("amount", "signed_amount"),  # + in, − out
+            Field("debit", "signed_amount"),  # money out, as a positive number (some banks write it −)
+            Field("credit", "signed_amount"),  # money in
+            Field("account", "text"),
+            Field("category", "text"),
+            Field("label", "text"),
+            Field("currency", "text"),
+        ),
+        _t(  # the budget or board plan (§10); the wide form: metric names down a column, months across
+            "plan",
+            Field("month", "month", True),
+            Field("metric", "text", True),
+            Field("value", "signed_amount", True),
+        ),
+        _t(  # why customers left (§12)
+            "churn_reasons",
+            Field("customer_id", "id", True),
+            Field("date", "date", True),
+            Field("reason", "text", True),
+            Field("comment", "text"),
+            Field("refund", "signed_amount"),
         ),
     )
 }

@@ -70,7 +70,7 @@ class Cohorts:
         return pd.Series(last.ordinal - self.sizes.index.asi8, index=self.sizes.index, dtype=int)
 
     def to_json(self) -> dict:
-        """The `cohorts` section of the JSON report (../shared/CLI.md).
+        """The `cohorts` section of the JSON report (docs/cli.md).
 
         `{"basis", "logo": {cohort: [age 0, 1, …]}, "revenue": {…}, "sizes": {cohort: n}}`; each
         row runs from the cohort's period to the as-of period. Cohort keys are `str(pd.Period)`:

@@ -30,7 +30,7 @@ class OrdersSummary:
     end: pd.Period | None = None
 
     def to_json(self) -> dict:
-        """The `orders` section of the JSON report (../shared/CLI.md)."""
+        """The `orders` section of the JSON report (docs/cli.md)."""
         return {"repeat_purchase_rate": self.repeat_purchase_rate, "customers": self.customers,
                 "orders": self.orders}
 

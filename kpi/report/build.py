@@ -1,7 +1,7 @@
 """The whole report as one object: what the pages, the CLI and the exports all read.
 
 `build_report(tables, as_of)` computes every section that its tables allow; a section whose
-table was not given is None (null in JSON, ../shared/CLI.md). `Report.to_json()` is the JSON
+table was not given is None (null in JSON, docs/cli.md). `Report.to_json()` is the JSON
 report of the CLI contract; `Report.headline()` the KPI cards with their previous month.
 """
 
@@ -17,7 +17,7 @@ import pandas as pd
 
 from kpi.errors import InputError
 from kpi.ids import among
-from kpi.ingest.mapping import TableQuality, Tables
+from kpi.ingest.mapping import ENDED_STATUSES, TableQuality, Tables
 from kpi.metrics import cohorts as cohort_analysis
 from kpi.metrics import economics, engagement, health, revenue, support, surveys
 from kpi.metrics import orders as order_analysis
@@ -128,7 +128,7 @@ class Report:
         return self.revenue.series.loc[self.months]
 
     def to_json(self) -> dict:
-        """The JSON report of ../shared/CLI.md (sections this build cannot compute are null)."""
+        """The JSON report of docs/cli.md (sections this build cannot compute are null)."""
         revenue_section = None
         series = None
         if self.revenue is not None and self.as_of is not None:
@@ -205,13 +205,48 @@ def parse_as_of(text: str | None) -> pd.Period | None:
     return pd.Period(text.strip(), freq="M")
 
 
-def _last_activity_month(tables: Tables) -> pd.Period | None:
-    """Without revenue, the last month of orders, else of events."""
-    for table, column in (("orders", "date"), ("events", "timestamp")):
+# where each table records something that happened: the as-of month defaults to the latest
+ACTIVITY_DATES = (("subscriptions", "start_date"), ("invoices", "date"), ("mrr", "month"), ("orders", "date"),
+                  ("events", "timestamp"), ("nps", "date"), ("csat", "date"), ("ces", "date"),
+                  ("tickets", "created_at"), ("costs", "month"))
+
+
+def last_activity_month(tables: Tables) -> pd.Period | None:
+    """The last month with observed activity in any table (None when no table has a date).
+
+    Activity is a subscription's start, an invoice, an MRR month, an order, an event, a survey
+    answer, a ticket created, a cost. A subscription's end date counts only on a row whose
+    status says it has ended: otherwise it may be a scheduled cancellation, and the report's
+    month would move into the future of the data."""
+    latest: list[pd.Timestamp] = []
+    for table, column in ACTIVITY_DATES:
         frame = tables.get(table)
-        if frame is not None and not frame.empty and frame[column].notna().any():
-            return pd.Period(frame[column].max(), freq="M")
-    return None
+        if frame is not None and column in frame and frame[column].notna().any():
+            latest.append(_timestamp(frame[column].max()))
+    subscriptions = tables.get("subscriptions")
+    if subscriptions is not None and {"end_date", "status"} <= set(subscriptions.columns):
+        status = (subscriptions["status"].astype("string").str.strip().str.lower()
+                  .str.replace(r"[\s_'’-]+", " ", regex=True))
+        ended = subscriptions.loc[status.isin(ENDED_STATUSES).fillna(False).to_numpy(dtype=bool), "end_date"]
+        if ended.notna().any():
+            latest.append(_timestamp(ended.max()))
+    return pd.Period(max(latest), freq="M") if latest else None
+
+
+def _timestamp(value: object) -> pd.Timestamp:
+    return value.to_timestamp() if isinstance(value, pd.Period) else pd.Timestamp(value)
+
+
+def default_as_of(tables: Tables, revenue_part: Revenue | None) -> pd.Period | None:
+    """The month a report is on when none is asked for: `last_activity_month`, kept within the
+    months of the revenue data when there is revenue (its KPIs exist only there)."""
+    month = last_activity_month(tables)
+    if revenue_part is None:
+        return month
+    months = revenue_part.series.index
+    if month is None or month > months[-1]:
+        return months[-1]
+    return max(month, months[0])
 
 
 def build_cohorts(tables: Tables, revenue_part: Revenue | None, as_of: pd.Period,
@@ -244,18 +279,15 @@ def _scale(tables: Tables, table: str, default: tuple[float, float]) -> tuple[fl
 
 
 def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings: Settings = Settings()) -> Report:
-    """The report for `as_of` (default: the last month that has data); a section is None
-    when its table was not given."""
+    """The report for `as_of` (default: `default_as_of`, the last month with observed activity);
+    a section is None when its table was not given."""
     revenue_part = build_revenue(tables, settings)
     month = parse_as_of(as_of) if isinstance(as_of, str) else as_of
-    if revenue_part is not None:
+    if month is None:
+        month = default_as_of(tables, revenue_part)
+    elif revenue_part is not None and month not in revenue_part.series.index:
         months = revenue_part.series.index
-        if month is None:
-            month = months[-1]
-        elif month not in months:
-            raise InputError(f"as-of month {month} is outside the revenue data ({months[0]} … {months[-1]})")
-    elif month is None:
-        month = _last_activity_month(tables)
+        raise InputError(f"as-of month {month} is outside the revenue data ({months[0]} … {months[-1]})")
     if month is None:
         return Report(None, None, dict(tables.quality), settings=settings, tables=tables)
     survey = {"as_of": month, "window": settings.survey_window, "rule": settings.nps_rule}

@@ -32,17 +32,17 @@ by size):
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from kpi.errors import InputError
-from kpi.metrics import revenue, surveys
+from kpi.metrics import revenue
 from kpi.report import narrative as words
 from kpi.report.build import Report, customer_names, months_of_period
 from kpi.report.narrative import Facts, Numbers
+from kpi.text import clean_text
 
 PERIODS = ("month", "quarter")
 COMPARES = ("previous", "last_year")
@@ -85,18 +85,6 @@ BENCHMARKS = {
     "logo_churn_rate": ((0.0058, 0.03, 0.08), False),
 }
 STANDING = ("nrr_12m", "ltv_cac", "nps", "logo_churn_rate")  # benchmarks also stated when not crossed
-
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def clean_text(value: object) -> str:
-    """A user's text as a plain string every export can hold: None/NaN → '', characters that
-    XML forbids (control characters other than tab and line breaks) removed. Escaping for
-    HTML, Markdown or a spreadsheet is each export's job."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return ""
-    return _XML_ILLEGAL.sub("", str(value))
-
 
 @dataclass(frozen=True)
 class Headline:
@@ -394,7 +382,7 @@ _CUSTOMER_TEXT = {
 }
 
 
-def _french_spaces(text: str) -> str:
+def french_spaces(text: str) -> str:
     """' : ' → no-break space before the colon (French typography)."""
     return text.replace(" :", words.NBSP + ":").replace(" ;", words.NBSP + ";")
 
@@ -418,7 +406,7 @@ def _movements(context: _Context) -> list[Observation]:
                 earlier = getattr(context.comparison_bridge, name)
                 text += f" ({context.numbers.money(sign * earlier)} {context.in_comparison()})"
             if context.language == "fr":
-                text = _french_spaces(text)
+                text = french_spaces(text)
             out.append(Observation(tone, "movement", name, text, 2 + min(0.49, amount / context.scale())))
     return out
 
@@ -515,7 +503,7 @@ def _crossings(headline: tuple[Headline, ...], targets: dict[str, float], contex
 
 
 def _fr(text: str, context: _Context) -> str:
-    return _french_spaces(text) if context.language == "fr" else text
+    return french_spaces(text) if context.language == "fr" else text
 
 
 def _meets(value: float, target: float, better: str) -> bool:
@@ -602,85 +590,3 @@ def _facts(report: Report, language: str, period: str, compare: str, period_labe
         churned_customers=int(series["churned_customers"].sum()),
         logo_churn=value("logo_churn_rate"), logo_churn_comparison=comparison("logo_churn_rate"), **common,
     )
-
-
-# ── views shared by the exports ──────────────────────────────────────────────────────────
-
-
-def period_movements(update: InvestorUpdate, report: Report) -> pd.DataFrame:
-    """The customers behind the period's movements: month, customer_id, name, movement, previous,
-    current, amount (positive) and change (signed), largest first within month and movement."""
-    columns = ["month", "customer_id", "name", "movement", "previous", "current", "amount", "change"]
-    if report.revenue is None:
-        return pd.DataFrame(columns=columns)
-    details = revenue.movement_details(report.revenue.mrr, pd.PeriodIndex(update.months, freq="M"))
-    names = customer_names(report.tables) if report.tables is not None else pd.Series(dtype=object)
-    details = details.assign(
-        name=[clean_text(names.get(c)).strip() if c in names.index else "" for c in details["customer_id"]],
-        change=details["current"] - details["previous"],
-    )
-    order = {name: i for i, name in enumerate(GAINS + LOSSES)}
-    details = details.assign(_rank=details["movement"].map(order))
-    details = details.sort_values(["month", "_rank", "amount"], ascending=[True, True, False], kind="mergesort")
-    return details[columns].reset_index(drop=True)
-
-
-@dataclass(frozen=True)
-class NpsBreakdown:
-    """NPS per segment at the as-of month (same responses and window as the headline NPS)."""
-
-    by: str
-    table: pd.DataFrame  # index segment; n, promoters, passives, detractors, score, ci_low, ci_high
-    test: surveys.SegmentTest | None
-
-
-def nps_breakdown(report: Report, by: str = "segment") -> NpsBreakdown | None:
-    """NPS by `by` (a column of the responses, else of the customers table); None without NPS
-    responses or without that attribute."""
-    if report.nps is None or report.tables is None:
-        return None
-    responses = report.tables.get("nps")
-    customers = report.tables.get("customers")
-    options = {"customers": customers, "as_of": report.as_of, "window": report.settings.survey_window,
-               "rule": report.settings.nps_rule}
-    try:
-        table = surveys.nps_by_segment(responses, by, **options)
-        test = surveys.segment_test(responses, by, **options)
-    except InputError:
-        return None
-    table = table[table["n"] > 0]
-    if table.empty:
-        return None
-    return NpsBreakdown(by, table, test)
-
-
-def segment_verdict(breakdown: NpsBreakdown, language: str) -> str:
-    """Whether segments answer differently (chi-square), in the update's language."""
-    test = breakdown.test
-    if test is None or test.p_value is None:
-        return ("Not enough segments or answers to test a difference." if language == "en"
-                else "Pas assez de segments ou de réponses pour tester une différence.")
-    p = test.p_value
-    p_text = ("p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}")
-    if language == "fr":
-        p_text = p_text.replace(".", ",")
-    if test.significant:
-        text = (f"Segments differ significantly ({p_text}, chi-square test)." if language == "en"
-                else f"Les segments diffèrent significativement ({p_text}, test du khi-deux).")
-    else:
-        text = (f"No significant difference between segments ({p_text}, chi-square test)." if language == "en"
-                else f"Pas de différence significative entre segments ({p_text}, test du khi-deux).")
-    if test.small_sample:
-        text += (" Few responses: read with care." if language == "en" else " Peu de réponses : à lire avec prudence.")
-    return _french_spaces(text) if language == "fr" else text
-
-
-def recent_cohorts(report: Report, cohorts: int = 12, ages: int = 12, kind: str = "logo") -> pd.DataFrame | None:
-    """The last `cohorts` cohorts up to as_of with ages 0 … ages − 1 (retention as fractions,
-    NaN where not reached) and a first column `size`; None without cohorts."""
-    if report.cohorts is None or report.cohorts.sizes.empty:
-        return None
-    matrix = getattr(report.cohorts, kind)
-    tail = matrix.iloc[-cohorts:, :ages]
-    tail = tail.reindex(columns=range(ages))
-    return pd.concat([report.cohorts.sizes.loc[tail.index].rename("size"), tail], axis=1)

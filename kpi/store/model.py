@@ -42,7 +42,7 @@ class StoredWorkspace:
     id: int
     name: str
     files: dict[str, bytes]
-    mapping_json: str  # ../shared/CLI.md format, as `kpi.ingest.mapping.mapping_to_json` writes it
+    mapping_json: str  # docs/cli.md format, as `kpi.ingest.mapping.mapping_to_json` writes it
     settings_json: str  # a JSON object (see `kpi.report.settings_json`)
     version: int
     owner: str | None = None

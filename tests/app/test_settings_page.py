@@ -30,6 +30,24 @@ def test_conventions_in_force_are_shown():
     assert app.radio[2].value == "all"  # NPS counting rule: every response by default
 
 
+def test_the_definitions_themselves_are_on_the_page_and_searchable():
+    app = start()
+    titles = [e.label for e in app.expander]
+    for section in ("Revenue KPIs", "Cohorts", "Unit economics", "Settings"):
+        assert section in titles, titles
+    text = " ".join(m.value for m in app.markdown)
+    assert "`revenue.nrr_monthly`" in text and "../" not in text and "](" not in text.split("https://")[0]
+    app.text_input(key="definitions_search").set_value("quick ratio").run()
+    shown = [e.label for e in app.expander if e.label not in ("",)]
+    assert "Revenue KPIs" in shown and "Cohorts" not in shown, shown
+
+
+def test_definition_sections_split_on_level_two_headings_and_unlink_other_files():
+    from ui.definitions_doc import sections
+    text = "# T\nintro\n## Contents\n1. [A](#a)\n## A\nsee [cli.md](cli.md#x) and [web](https://x.io)\n### sub\nz\n## B\nb"
+    assert sections(text) == [("A", "see cli.md and [web](https://x.io)\n### sub\nz"), ("B", "b")]
+
+
 def test_latest_answer_rule_changes_the_nps_everywhere():
     app = start()
     app.radio[2].set_value("latest")

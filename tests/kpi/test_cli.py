@@ -1,4 +1,4 @@
-"""The command line (../shared/CLI.md): the same report as the app, exit 2 on a user's mistake."""
+"""The command line (docs/cli.md): the same report as the app, exit 2 on a user's mistake."""
 
 import json
 import subprocess

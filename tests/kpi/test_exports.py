@@ -21,12 +21,14 @@ from pptx.util import Emu
 from kpi.demo import load_demo
 from kpi.exports import markdown as render
 from kpi.exports.html import escape_markdown, to_email_html, to_html, to_markdown
-from kpi.exports.pptx import _lines_needed, fit_text, to_pptx
+from kpi.exports.pptx import to_pptx
+from kpi.exports.pptx_deck import fit_text, lines_needed
 from kpi.exports.xlsx import SHEETS, safe_cell_text, to_xlsx
 from kpi.ingest.mapping import Tables
 from kpi.report.build import build_report
 from kpi.report.narrative import Numbers
-from kpi.report.update import investor_update, nps_breakdown, recent_cohorts
+from kpi.report.update import investor_update
+from kpi.report.update_views import nps_breakdown, recent_cohorts
 
 COMMENTARY = {"product": "Launched the public API and SSO.", "hires": "Head of Sales starts in November.",
               "asks": "Intros to CFOs of 50–200 employee companies."}
@@ -186,7 +188,7 @@ def test_no_text_overflows_its_box(deck):
                 continue
             sizes = [run.font.size.pt for p in shape.text_frame.paragraphs for run in p.runs if run.font.size]
             size = max(sizes)
-            needed = _lines_needed(shape.text_frame.text, Emu(shape.width).inches, size) * size * 1.15 / 72
+            needed = lines_needed(shape.text_frame.text, Emu(shape.width).inches, size) * size * 1.15 / 72
             assert needed <= Emu(shape.height).inches + 0.05, (number, shape.text_frame.text[:60])
 
 

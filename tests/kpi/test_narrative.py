@@ -9,7 +9,8 @@ import pytest
 from kpi.ingest.mapping import Tables
 from kpi.report.build import build_report, customer_names
 from kpi.report.narrative import NBSP, THIN, Facts, Numbers, narrative, period_label
-from kpi.report.update import COMMENTARY_FIELDS, customer_label, investor_update, period_movements
+from kpi.report.update import COMMENTARY_FIELDS, customer_label, investor_update
+from kpi.report.update_views import period_movements
 
 S = NBSP  # the no-break space before % and units
 

@@ -1,7 +1,7 @@
 """The UCI Online Retail data (541,909 invoice lines), written out as a founder would have it —
 a CSV (pandas' `to_csv`) and an XLSX (date cells and numeric customer IDs, as UCI published
 it) — is read, recognised as an orders table and mapped with no help, and then gives the
-published monthly cohort table (../shared/data/online_retail/README.md).
+published monthly cohort table (tests/fixtures/online_retail/README.md).
 
 Rows without a CustomerID are rejected by the mapping (a required field): that is the cleaning
 every public analysis does. Writing the XLSX takes ~35 s (openpyxl, write-only), so each file
@@ -21,10 +21,10 @@ from kpi.ingest.io import Sheet, read_path
 from kpi.ingest.mapping import CanonicalTable, apply_mapping
 from kpi.ingest.recognise import Proposal, recognise
 from kpi.metrics.cohorts import order_cohorts
+from tests.datasets import ONLINE_RETAIL
 
 ROOT = Path(__file__).resolve().parents[2]
-RETAIL = next((p for p in (ROOT.parent / "shared" / "data" / "online_retail" / "online_retail.parquet",
-                           Path("/work/shared/data/online_retail/online_retail.parquet")) if p.exists()), None)
+RETAIL = ONLINE_RETAIL
 LINES = 541_909
 COHORT_SIZES = [885, 417, 380, 452, 300, 284, 242, 188, 169, 299, 358, 323, 41]
 FIRST_COHORT_ACTIVE = [885, 324, 286, 340, 321, 352, 321, 309, 313, 350, 331, 445, 235]
@@ -45,8 +45,6 @@ def write_xlsx(frame: pd.DataFrame, path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def retail() -> pd.DataFrame:
-    if RETAIL is None:
-        pytest.skip("the Online Retail data (../shared/data/online_retail/) is not available")
     return pd.read_parquet(RETAIL)
 
 

@@ -1,16 +1,16 @@
 """kpi.metrics.orders against tiny fixtures computed by hand, and UCI Online Retail."""
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from kpi.ingest.parse import parse_dates
 from kpi.metrics import orders
+from tests.datasets import ONLINE_RETAIL
 
 P = pd.Period
-RETAIL = Path("/work/shared/data/online_retail/online_retail.parquet")
+RETAIL = ONLINE_RETAIL
 
 
 def lines(rows: list[tuple], with_order_id: bool = True) -> pd.DataFrame:
@@ -97,8 +97,6 @@ def test_purchase_clv_is_null_without_churn():
 
 
 def test_online_retail_repeat_purchase_rate():
-    if not RETAIL.exists():
-        pytest.skip(f"{RETAIL} is not available")
     raw = pd.read_parquet(RETAIL, columns=["InvoiceNo", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"])
     raw = raw[raw["CustomerID"].notna()]
     shop = pd.DataFrame({

@@ -5,8 +5,9 @@ import pytest
 from kpi.demo import demo_files, demo_mapping
 from kpi.ingest.io import Sheet, read_bytes, read_path
 from kpi.ingest.recognise import auto_mapping, name_score, recognise, tokens
+from tests.datasets import ONLINE_RETAIL
 
-RETAIL = "/work/shared/data/online_retail/online_retail.parquet"
+RETAIL = ONLINE_RETAIL
 
 
 def sheet_of(text: str, name: str = "export.csv") -> Sheet:

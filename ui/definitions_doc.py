@@ -1,0 +1,39 @@
+"""The KPI definitions (docs/definitions.md) as the Definitions & settings page shows them.
+
+The same text a reader of the repository gets: split into its `##` sections, with links to other
+documentation files turned into plain words (they point nowhere inside the app).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import streamlit as st
+
+DEFINITIONS = Path(__file__).resolve().parents[1] / "docs" / "definitions.md"
+_LINK = re.compile(r"\[([^\]]+)\]\((?!https?://)[^)]*\)")  # [words](cli.md#x) → words; web links stay
+
+
+def sections(markdown: str) -> list[tuple[str, str]]:
+    """(title, body) for each `## ` section, in order; the table of contents is left out."""
+    parts = re.split(r"^## (.+)$", markdown, flags=re.M)
+    pairs = [(title.strip(), _LINK.sub(r"\1", body).strip()) for title, body in zip(parts[1::2], parts[2::2],
+                                                                                      strict=True)]
+    return [(title, body) for title, body in pairs if title.lower() != "contents"]
+
+
+@st.cache_data(max_entries=1)
+def definition_sections() -> list[tuple[str, str]]:
+    return sections(DEFINITIONS.read_text(encoding="utf-8"))
+
+
+def show(query: str = "") -> None:
+    """Every section in an expander; with a query, only the sections that mention it, opened."""
+    words = query.strip().lower()
+    shown = [(t, b) for t, b in definition_sections() if not words or words in (t + " " + b).lower()]
+    if not shown:
+        st.info(f"No definition mentions “{query.strip()}”.")
+    for title, body in shown:
+        with st.expander(title, expanded=bool(words)):
+            st.markdown(body)

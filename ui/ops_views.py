@@ -1,0 +1,263 @@
+"""The operations pages' data: formatting, KPI cards and cached views (Support, Customers &
+health, Unit economics).
+
+Each view is computed once per content key of the state (workspace, month, filters, settings)
+and reused across reruns: keyed by the workspace's content hash, the as-of month, the filters,
+the settings and their own parameters, with bounded `max_entries` and `ttl`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from kpi import formatting as fmt
+from kpi.metrics import health, support
+from kpi.report.build import Metric
+from ui import data
+from ui.choices import State
+
+# ── formatting that kpi.formatting does not have ─────────────────────────────────────────────
+
+
+def hours(value: float | None) -> str:
+    """'42 min' under an hour, '2.3 h' under two days, '3.1 days' beyond."""
+    if fmt.missing(value):
+        return fmt.NOT_AVAILABLE
+    if value < 1:
+        return f"{value * 60:.0f} min"
+    if value < 48:
+        return f"{value:.1f} h"
+    return f"{value / 24:.1f} days"
+
+
+def months(value: float | None) -> str:
+    return fmt.NOT_AVAILABLE if fmt.missing(value) else f"{value:.1f} months"
+
+
+def money(value: float | None, currency: str | None) -> str:
+    """Exact under 10k (€2,539, €21.29), compact above (€257.7k): the unit-economics amounts."""
+    return fmt.money(value, currency, compact=not fmt.missing(value) and abs(value) >= 10_000)
+
+
+def money_column_format(currency: str | None) -> str:
+    """A st.column_config number format for amounts in `currency`."""
+    return {"EUR": "euro", "USD": "dollar", "JPY": "yen"}.get((currency or "").upper(), "localized")
+
+
+# ── KPI cards ────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class OpsCard:
+    label: str
+    show: Callable[[float | None, str | None], str]
+    change: str  # "relative" (amounts, counts: +5.3 %), "points" (rates: +1.2 pp), "times" (ratios: +0.12×)
+    lower_is_better: bool
+    definition: str
+    neutral: bool = False  # a change that is neither good nor bad (ticket volume grows with customers)
+
+
+CARDS: dict[str, OpsCard] = {
+    "fcr": OpsCard("First-contact resolution", lambda v, c: fmt.percent(v), "points", False,
+                   "Tickets created this month and resolved at first contact ÷ those whose outcome is known "
+                   "(open tickets not yet flagged are left out, like Zendesk's one-touch rate)."),
+    "tickets": OpsCard("Tickets", lambda v, c: fmt.count(v), "relative", True,
+                       "Tickets created this month, open ones included.", neutral=True),
+    "median_resolution_hours": OpsCard("Median resolution time", lambda v, c: hours(v), "relative", True,
+                                       "Median of resolved_at − created_at over this month's resolved tickets."),
+    "ltv": OpsCard("LTV", lambda v, c: money(v, c), "relative", False,
+                   "Lifetime value: ARPA × gross margin ÷ mean monthly logo churn of the last months "
+                   "(6 by default; ChartMogul)."),
+    "cac": OpsCard("CAC", lambda v, c: money(v, c), "relative", True,
+                   "Customer acquisition cost: sales & marketing costs ÷ new customers, over the last months "
+                   "that have costs (3 by default)."),
+    "ltv_cac": OpsCard("LTV : CAC", lambda v, c: fmt.ratio(v), "times", False,
+                       "LTV ÷ CAC. Benchmark: above 3×."),
+    "payback_months": OpsCard("CAC payback", lambda v, c: months(v), "relative", True,
+                              "CAC ÷ (ARPA of new customers × gross margin): months of margin to earn back "
+                              "what a customer cost to acquire."),
+    "crc": OpsCard("Retention cost (CRC)", lambda v, c: money(v, c), "relative", True,
+                   "Customer-success costs of the month ÷ paying customers."),
+    "gross_margin": OpsCard("Gross margin", lambda v, c: fmt.percent(v), "points", False,
+                            "1 − COGS ÷ MRR over the last months with costs when COGS are mapped, "
+                            "else the setting."),
+}
+PERIOD_BACK = {"month": 1, "quarter": 3, "year": 12}  # the sidebar's "Trends by": compare with this many months back
+
+
+def compared_month(current: State) -> pd.Period:
+    """The month the cards compare with: one month, a quarter or a year before as_of."""
+    return pd.Period(current.as_of, freq="M") - PERIOD_BACK.get(current.granularity, 1)
+
+
+def change_text(card: OpsCard, metric: Metric) -> str | None:
+    """'+5.3 %' for amounts and counts, '+1.2 pp' for rates, '+0.12×' for ratios; None without a comparison."""
+    if card.change == "points":
+        return fmt.point_change(metric.value, metric.previous)
+    if card.change == "times":
+        return None if metric.change is None else f"{metric.change:+.2f}×"
+    return fmt.relative_change(metric.value, metric.previous)
+
+
+def metric_from_history(key: str, history: pd.Series, as_of: str | pd.Period, back: int = 1) -> Metric:
+    """A Metric read like `Report.metric`: the value at as_of, the value `back` months earlier, the history."""
+    month = pd.Period(as_of, freq="M")
+    history = history[history.index <= month].astype(float)
+    value = history.get(month)
+    value = None if value is None or pd.isna(value) else float(value)
+    previous = history.get(month - back) if value is not None else None
+    previous = None if previous is None or pd.isna(previous) else float(previous)
+    return Metric(key, value, previous, history)
+
+
+def card_row(metrics: list[Metric], currency: str | None, *, per_row: int = 3) -> None:
+    """KPI cards in rows of equal columns: value, change, 12-month sparkline; the definition on hover."""
+    for start in range(0, len(metrics), per_row):
+        for column, metric in zip(st.columns(per_row), metrics[start:start + per_row], strict=False):
+            card = CARDS[metric.key]
+            history = metric.history.dropna().tail(12)
+            column.metric(
+                card.label, card.show(metric.value, currency), delta=change_text(card, metric),
+                delta_color="off" if card.neutral else ("inverse" if card.lower_is_better else "normal"),
+                help=card.definition, border=True, height="stretch",
+                chart_data=history.to_list() if len(history) > 1 else None, chart_type="line",
+            )
+
+
+# ── cached views ─────────────────────────────────────────────────────────────────────────────
+
+
+def _key(current: State) -> tuple:
+    return current.workspace.key, current.as_of, current.filters, current.report_settings
+
+
+def _frame(current: State, table: str) -> pd.DataFrame | None:
+    """A segment-filtered canonical table of the current report (None when not mapped or empty)."""
+    tables = data.report(current).tables
+    frame = tables.get(table) if tables is not None else None
+    return frame if frame is not None and not frame.empty else None
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def _metrics(key: tuple, keys: tuple[str, ...], back: int, _current: State) -> list[Metric]:
+    report = data.report(_current)
+    found = [report.metric(k, back) for k in keys if k != "tickets"]
+    if "tickets" in keys:  # not a report KPI: its history is support_by_month's ticket count
+        tickets = _frame(_current, "tickets")
+        history = support.support_by_month(tickets, as_of=_current.as_of)["tickets"] if tickets is not None \
+            else pd.Series(dtype=float)
+        found.insert(keys.index("tickets"), metric_from_history("tickets", history, _current.as_of, back))
+    return found
+
+
+def metrics(current: State, keys: tuple[str, ...]) -> list[Metric]:
+    """The report's KPIs at as_of, compared with `compared_month`, with their history (`Report.metric`),
+    computed once per report and granularity; "tickets" is the count of tickets created each month."""
+    return _metrics(_key(current), tuple(keys), PERIOD_BACK.get(current.granularity, 1), current)
+
+
+@dataclass(frozen=True)
+class SupportView:
+    """What the Support page shows besides the headline: trend, distributions, heaviest accounts."""
+
+    monthly: pd.DataFrame  # support_by_month up to as_of
+    window: support.Support  # the tickets of the chosen window
+    resolution: pd.DataFrame  # resolution_time_distribution
+    per_customer: pd.DataFrame  # tickets_per_customer_distribution
+    heaviest: pd.DataFrame  # heaviest accounts with their names
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def _support_view(key: tuple, window: support.Window, top: int, _current: State) -> SupportView:
+    tickets = _frame(_current, "tickets")
+    as_of = _current.as_of
+    load = support.ticket_load(tickets, as_of=as_of, window=window)
+    return SupportView(
+        monthly=support.support_by_month(tickets, as_of=as_of),
+        window=dataclasses.replace(support.support(tickets, as_of=as_of, window=window), rows=pd.DataFrame()),
+        resolution=support.resolution_time_distribution(tickets, as_of=as_of, window=window),
+        per_customer=support.tickets_per_customer_distribution(load),
+        heaviest=health.with_customer_names(load.head(top), _frame(_current, "customers")),
+    )
+
+
+def support_view(current: State, window: support.Window = 90, top: int = 15) -> SupportView:
+    """Support trend and distributions of the current report's tickets (needs a tickets table)."""
+    return _support_view(_key(current), window, top, current)
+
+
+@dataclass(frozen=True)
+class HealthView:
+    table: pd.DataFrame  # health_table: most at risk first, with names and MRR
+    bands: pd.DataFrame  # band_summary
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def _health_view(key: tuple, weights: health.HealthWeights, _current: State) -> HealthView:
+    report = data.report(_current)
+    mrr = report.revenue.mrr if report.revenue is not None else None
+    customers = _frame(_current, "customers")
+    scores = health.health_scores(_current.as_of, mrr=mrr, events=_frame(_current, "events"),
+                                  nps=_frame(_current, "nps"), tickets=_frame(_current, "tickets"),
+                                  customers=customers, weights=weights)
+    table = health.health_table(scores, customers=customers, mrr=mrr, as_of=_current.as_of)
+    return HealthView(table, health.band_summary(table))
+
+
+def health_view(current: State, weights: health.HealthWeights) -> HealthView:
+    """Health scores of the customers paying at as_of, with these weights."""
+    return _health_view(_key(current), weights, current)
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def _directory(key: tuple, _current: State) -> pd.DataFrame:
+    report = data.report(_current)
+    return health.customer_directory(_frame(_current, "customers"),
+                                     report.revenue.mrr if report.revenue is not None else None)
+
+
+def customer_directory(current: State) -> pd.DataFrame:
+    """Every customer of the current (filtered) tables: customer_id, name, label."""
+    return _directory(_key(current), current)
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """One customer's story up to as_of."""
+
+    customer_id: str
+    record: pd.DataFrame  # field, value from the customers table
+    mrr: pd.Series  # MRR per month
+    movements: pd.DataFrame  # month, movement, previous, current, change
+    answers: pd.DataFrame | None  # NPS answers (None: no NPS table)
+    tickets: pd.DataFrame | None  # tickets with outcomes (None: no tickets table)
+
+    @property
+    def has_paid(self) -> bool:
+        return bool((self.mrr > 0).any())
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def _customer_view(key: tuple, customer_id: str, _current: State) -> CustomerView:
+    report = data.report(_current)
+    as_of = _current.as_of
+    mrr = report.revenue.mrr if report.revenue is not None else None
+    nps, tickets = _frame(_current, "nps"), _frame(_current, "tickets")
+    return CustomerView(
+        customer_id=customer_id,
+        record=health.customer_record(_frame(_current, "customers"), customer_id),
+        mrr=health.customer_mrr(mrr, customer_id, as_of) if mrr is not None else pd.Series(dtype=float),
+        movements=(health.customer_movements(mrr, customer_id, as_of) if mrr is not None
+                   else pd.DataFrame(columns=["month", "movement", "previous", "current", "change"])),
+        answers=health.customer_answers(nps, customer_id, as_of=as_of) if nps is not None else None,
+        tickets=support.customer_tickets(tickets, customer_id, as_of=as_of) if tickets is not None else None,
+    )
+
+
+def customer_view(current: State, customer_id: str) -> CustomerView:
+    return _customer_view(_key(current), customer_id, current)
