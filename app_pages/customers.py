@@ -4,33 +4,44 @@
 import pandas as pd
 import streamlit as st
 
-from ui import data, empty, state
+from ui import data, empty, more_files, snapshot_view, state
 from ui import ops_charts as ops
+
+CUSTOMER_TABLES = ("customers", "nps", "tickets", "events")  # without revenue, the customers come from these
 
 current = state.current()
 st.title("Customers & health")
+if snapshot_view.show(data.report(current)) and current.as_of is None:
+    st.stop()  # a customer list without dates: its snapshot is all there is, nothing to score month by month
 report = data.report(current) if current.as_of is not None else None
-if report is None or (report.revenue is None and report.tables.get("customers") is None):
-    empty.missing(("subscriptions", "invoices", "mrr"), "customer health and each customer's MRR story")
+knows_customers = report is not None and (report.revenue is not None or any(
+    (frame := report.tables.get(table)) is not None and "customer_id" in frame and frame["customer_id"].notna().any()
+    for table in CUSTOMER_TABLES))
+if not knows_customers:
+    empty.missing(("subscriptions", "invoices", "customers"), "customer health and each customer's MRR story")
     st.stop()
 
 month = pd.Period(current.as_of, freq="M")
-st.caption(f"Health at the end of {month.strftime('%B %Y')} of every customer paying then: usage, NPS, tickets "
+who = ("every customer paying then" if report.revenue is not None
+       else "every customer of the customers table" if report.tables.get("customers") is not None
+       else "every customer named in the NPS answers, tickets or events")
+st.caption(f"Health at the end of {month.strftime('%B %Y')} of {who}: usage, NPS, tickets "
            "and MRR trend, each scored 0–1, weighted into 0–100. Red < 40 ≤ yellow < 70 ≤ green.")
+more_files.show(report, "customers")
 weights = ops.health_weights_editor()
 st.caption(f"Weights in use: {ops.weights_summary(weights)}.")
 view = ops.health_view(current, weights)
 
 if view.table.empty:
-    st.info(f"No customer is paying at the end of {month.strftime('%B %Y')}, so there is no one to score.",
-            icon=":material/person_off:")
+    st.info(f"No customer to score at the end of {month.strftime('%B %Y')}"
+            + (": no one is paying then." if report.revenue is not None else "."), icon=":material/person_off:")
 else:
     ops.band_cards(view.bands, report.currency)
     st.subheader("Health scores, most at risk first")
     ops.health_table(view.table, report.currency)
 
 st.subheader("One customer")
-directory = ops.customer_directory(current)
+directory = more_files.scored_directory(ops.customer_directory(current), view.table)
 chosen = ops.customer_picker(directory, view.table["customer_id"].iloc[0] if len(view.table) else None)
 if chosen is None:
     st.stop()

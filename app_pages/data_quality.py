@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from kpi.ingest.empty_sheets import no_data_rows
 from kpi.text import escape_markdown
 from ui import data, state
 
@@ -21,10 +22,17 @@ summary = pd.DataFrame(
     ]
 )
 st.dataframe(summary, hide_index=True, width="stretch")
+for sheet in data.sheets(current.workspace):
+    if (empty := no_data_rows(sheet)) is not None:
+        st.warning(escape_markdown(f"{sheet.key}: not used, {empty.message}"), icon=":material/table_rows:")
 
 for key, quality in report.quality.items():
     for warning in quality.warnings:
         st.warning(escape_markdown(f"{key}: {warning}"), icon=":material/warning:")
+    if quality.table == "subscriptions" and quality.warnings:
+        reading = {"add": "a customer's rows add up", "replace": "a customer's newer row replaces the older one"}
+        st.caption(f"Subscription rows in force (Definitions & settings): "
+                   f"{reading.get(report.settings.subscription_rows, report.settings.subscription_rows)}.")
     if quality.rejected.empty:
         continue
     with st.expander(f"{escape_markdown(key)}: {len(quality.rejected)} rejected cell(s)"):

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from kpi.errors import InputError
+from kpi.ingest.empty_sheets import no_data_rows
 from kpi.ingest.mapping import mapping_to_json, parse_mapping
 from kpi.store.model import Conflict
 from kpi.text import escape_markdown
@@ -53,6 +54,9 @@ memory = state.layout_memory()
 drafts = {}
 for sheet in data.sheets(ws):
     with st.expander(f"**{escape_markdown(sheet.key)}** · {len(sheet.frame)} data rows", expanded=len(ws.files) <= 3):
+        if (empty := no_data_rows(sheet)) is not None:  # nothing to map: said, and left out of the mapping
+            st.warning(escape_markdown(empty.message), icon=":material/table_rows:")
+            continue
         draft = mapping_editor.sheet_editor(sheet, ws.mapping.get(sheet.key))
         if draft is None:
             continue

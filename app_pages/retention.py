@@ -1,12 +1,12 @@
 """Retention: cohort heatmaps (logos and revenue), the average retention curve, one age across
-cohorts, the churn-rate trend, and two segments side by side."""
+cohorts, the churn-rate trend, churned MRR by reason, and two segments side by side."""
 
 import pandas as pd
 import streamlit as st
 
 from kpi.metrics import cohorts as cohort_analysis
 from kpi.report.build import segment_attributes
-from ui import data, state
+from ui import churn_reasons_view, data, state
 from ui import retention_charts as charts
 
 current = state.current()
@@ -142,6 +142,9 @@ with churn_column:
                    f"churn and contraction ÷ MRR at its start (gross MRR churn). Open marker: not over yet.")
         trend = cohort_analysis.churn_rate_trend(report.series_frame(), period)
         st.plotly_chart(charts.churn_rates(trend, period=period), width="stretch", key="churn_trend")
+
+# --------------------------------------------------------------------------------- reasons
+churn_reasons_view.show(report)
 
 # --------------------------------------------------------------------------------- segments
 st.subheader("Compare two segments")

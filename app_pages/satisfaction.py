@@ -6,16 +6,16 @@ import streamlit as st
 from kpi import formatting as fmt
 from kpi.metrics import surveys
 from kpi.text import escape_markdown
-from ui import data, state
+from ui import data, more_files, state
 from ui import satisfaction_charts as views
 
 TERMS = 12  # most frequent terms shown per category
 
 current = state.current()
 st.title("Satisfaction")
-if current.as_of is None:
-    st.info("This workspace has no month to report on yet: map a subscriptions, invoices or MRR sheet (or orders, "
-            "or product events) on the **Map columns** page, next to your survey answers.")
+if current.as_of is None:  # the month is the last one with a dated row in any table
+    st.info("This workspace has no month to report on yet: no row has a date. Map the date column of your survey "
+            "answers (or of any other sheet) on the **Map columns** page.")
     st.stop()
 
 report = data.report(current)
@@ -38,6 +38,7 @@ if not given:
     st.info("No survey answer comes from the customers of the segment filter: widen it in the sidebar.")
     st.stop()
 views.headline(report, {table: views.monthly(current, report, table) for table in given}, window)
+more_files.show(report, "satisfaction")
 if report.nps is None:
     if nps_rows is not None:
         st.info("No NPS answer comes from the customers of the segment filter: widen it in the sidebar.")

@@ -48,6 +48,13 @@ with st.form("settings"):
         nps_rule = st.radio("NPS counting rule", ["all", "latest"], index=["all", "latest"].index(settings.nps_rule),
                             horizontal=True, format_func={"all": "Every response",
                                                           "latest": "Latest answer per customer"}.get)
+        row_readings = {"add": "Rows add up", "replace": "A customer's newer row replaces the older one"}
+        subscription_rows = st.radio(
+            "A customer's several subscription rows", list(row_readings), horizontal=True,
+            index=list(row_readings).index(settings.subscription_rows) if settings.subscription_rows in row_readings
+            else 0, format_func=row_readings.get,
+            help="Rows add up: two rows running in one month are two subscriptions (two products), both paid. "
+                 "Newer row replaces: a plan change written as a new row ends the older row on the day it starts.")
         value_events = data.event_names(current.workspace)
         value_event = st.selectbox(
             "Value event (time to first value)", value_events or [settings.value_event],
@@ -84,7 +91,8 @@ if saved:
         state.set_settings(replace(settings, cohort_by=cohort_by, survey_window=survey_window, nps_rule=nps_rule,
                                    value_event=value_event, gross_margin=gross_margin / 100,
                                    ltv_churn_months=int(ltv_churn_months), cac_months=int(cac_months),
-                                   reporting_currency=reporting_currency, rates=clean_rates))
+                                   reporting_currency=reporting_currency, rates=clean_rates,
+                                   subscription_rows=subscription_rows))
         st.success("Settings applied.")
         st.rerun()
 if st.button("Back to the defaults", icon=":material/restart_alt:"):

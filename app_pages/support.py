@@ -4,19 +4,23 @@ import pandas as pd
 import streamlit as st
 
 from kpi import formatting as fmt
-from ui import data, empty, state
+from ui import data, empty, more_files, state
 from ui import ops_charts as ops
 
 WINDOWS = {"month": "This month", 90: "Last 90 days", 365: "Last 12 months", "all": "All to date"}
 
 current = state.current()
 st.title("Support")
-if current.as_of is None:  # the month comes from the revenue data
-    empty.missing(("subscriptions", "invoices", "mrr"), "support KPIs month by month")
-    st.stop()
-report = data.report(current)
-if report.support is None:
-    empty.missing(("tickets",), "first-contact resolution, resolution times and the heaviest accounts")
+report = data.report(current) if current.as_of is not None else None  # the month of the last dated row
+if report is None or report.support is None:
+    tickets = data.tables(current.workspace).get("tickets")
+    if tickets is None or tickets.empty:
+        empty.missing(("tickets",), "first-contact resolution, resolution times and the heaviest accounts")
+    elif report is None:  # tickets, but not one with a creation date
+        st.info("The tickets have no creation date, so no month to report on: map their **created_at** column "
+                "on the **Map columns** page.", icon=":material/event_busy:")
+    else:
+        st.info("No ticket comes from the customers of the segment filter: widen it in the sidebar.")
     st.stop()
 
 month = pd.Period(current.as_of, freq="M")
@@ -27,6 +31,7 @@ ops.card_row(ops.metrics(current, ("fcr", "tickets", "median_resolution_hours"))
 if headline.unknown:
     st.caption(f"FCR counts the {fmt.count(headline.fcr_known)} tickets whose outcome is known; "
                f"{fmt.count(headline.unknown)} still open without one are left out until they are resolved.")
+more_files.show(report, "support")
 
 st.subheader("First-contact resolution by month")
 st.plotly_chart(ops.fcr_trend(ops.support_view(current).monthly), width="stretch")

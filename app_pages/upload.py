@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi.errors import InputError
+from kpi.ingest.empty_sheets import no_data_rows
 from kpi.ingest.io import PARQUET_SUFFIXES, TEXT_SUFFIXES, WORKBOOK_SUFFIXES
 from kpi.ingest.recognise import recognise
 from kpi.text import escape_markdown
@@ -39,6 +40,10 @@ for position, upload in enumerate(uploads):
         continue
     files[upload.name] = content
     for sheet in sheets:
+        if (empty := no_data_rows(sheet)) is not None:  # readable, but nothing to count: said, not mapped
+            rows.append({"File / sheet": sheet.key, "Data rows": 0, "Header on row": sheet.header_row,
+                         "Recognised as": "— no data rows —", "Confidence": None, "Notes": empty.message})
+            continue
         remembered = memory.recall(sheet)
         if remembered is not None:
             mapping[sheet.key] = remembered

@@ -1,4 +1,5 @@
-"""The command line: `python -m kpi report PATH... [--mapping] [--save-mapping] [--as-of] [--format] [--out]`.
+"""The command line: `python -m kpi report PATH... [--mapping] [--save-mapping] [--as-of] [--format] [--out]`
+and `python -m kpi recognise PATH... [--format text|json]`.
 
 The engine without the UI (docs/cli.md): same readers, same mapping, same report object
 as the app. A user's mistake exits 2 with one line on stderr naming the file, sheet, row and
@@ -13,16 +14,16 @@ import sys
 from pathlib import Path
 
 from kpi.errors import InputError
-from kpi.exports import markdown as render
-from kpi.exports.html import to_html
-from kpi.exports.pptx import to_pptx
-from kpi.exports.xlsx import to_xlsx
-from kpi.ingest.empty_sheets import NO_DATA_ROWS, split_empty
-from kpi.ingest.io import read_path
-from kpi.ingest.mapping import build_tables, load_mapping, mapping_to_json
-from kpi.ingest.recognise import auto_mapping
-from kpi.report.build import build_report, parse_as_of
-from kpi.report.update import investor_update
+
+# Each command imports the stages it uses when it runs (a JSON report loads no exporter and no
+# plotting library), so `--help` and a first error answer at once.
+STAGES = """stages of the engine, one package each:
+  kpi.ingest   files → canonical tables: safety checks, readers, recognition, mapping
+  kpi.metrics  one module per KPI family: revenue, cohorts, economics, surveys, support…
+  kpi.report   the report of one month, the investor update and its narrative
+  kpi.exports  the investor update as XLSX, PPTX, HTML and Markdown
+  kpi.store    workspaces kept in a database (the app's; not used by the CLI)
+docs/cli.md describes every command, docs/definitions.md every KPI."""
 
 FORMATS = ("json", "md", "text", "html", "xlsx", "pptx")
 BINARY_FORMATS = ("xlsx", "pptx")
@@ -34,7 +35,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m kpi", description="SaaS and customer-success KPIs from spreadsheets.")
+    parser = _Parser(prog="python -m kpi", description="SaaS and customer-success KPIs from spreadsheets.",
+                     epilog=STAGES, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     report = commands.add_parser("report", help="compute the KPI report of one or more files")
     report.add_argument("paths", nargs="+", metavar="PATH", help="CSV, TSV, TXT, XLSX, XLSM, XLS, ODS or Parquet files")
@@ -43,10 +45,26 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--as-of", metavar="YYYY-MM", help="month reported on (default: last month with data)")
     report.add_argument("--format", choices=FORMATS, default="json")
     report.add_argument("--out", metavar="FILE", help="write the report here instead of stdout")
+    recognise = commands.add_parser("recognise", help="say what each file or sheet is recognised as, and why")
+    recognise.add_argument("paths", nargs="+", metavar="PATH", help="files, read as `report` reads them")
+    recognise.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
+def run_recognise(args: argparse.Namespace) -> int:
+    from kpi.ingest import explain
+
+    print(explain.render(explain.recognise_paths(args.paths), args.format))
+    return 0
+
+
 def run_report(args: argparse.Namespace) -> int:
+    from kpi.ingest.empty_sheets import NO_DATA_ROWS, split_empty
+    from kpi.ingest.io import read_path
+    from kpi.ingest.mapping import build_tables, load_mapping, mapping_to_json
+    from kpi.ingest.recognise import auto_mapping
+    from kpi.report.build import build_report, parse_as_of
+
     parse_as_of(args.as_of)  # a bad month fails before any file is read
     if args.format in BINARY_FORMATS and not args.out:
         raise InputError(f"--format {args.format} writes a binary file: give --out FILE")
@@ -76,22 +94,14 @@ def run_report(args: argparse.Namespace) -> int:
             print(f"kpi: {key}: warning: {warning}", file=sys.stderr)
     report = build_report(tables, args.as_of)
     if args.format in ("html", "xlsx", "pptx"):  # the investor update: the same files as the app's buttons
-        update = investor_update(report)
-        if args.format == "html":
-            page = to_html(update, report)
-            if args.out:
-                Path(args.out).write_text(page, encoding="utf-8")
-            else:
-                sys.stdout.write(page)
-        else:
-            Path(args.out).write_bytes((to_xlsx if args.format == "xlsx" else to_pptx)(update, report))
+        _write_update(report, args.format, args.out)
         return 0
     if args.format == "json":
         text = json.dumps(report.to_json(), ensure_ascii=False, indent=2)
-    elif args.format == "md":
-        text = render.markdown(report)
     else:
-        text = render.text(report)
+        from kpi.exports import markdown as render
+
+        text = render.markdown(report) if args.format == "md" else render.text(report)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:
@@ -99,10 +109,33 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_update(report, fmt: str, out: str | None) -> None:
+    """The investor update of the as-of month as HTML (stdout without --out), XLSX or PPTX."""
+    from kpi.report.update import investor_update
+
+    update = investor_update(report)
+    if fmt == "html":
+        from kpi.exports.html import to_html
+
+        page = to_html(update, report)
+        if out:
+            Path(out).write_text(page, encoding="utf-8")
+        else:
+            sys.stdout.write(page)
+    elif fmt == "xlsx":
+        from kpi.exports.xlsx import to_xlsx
+
+        Path(out).write_bytes(to_xlsx(update, report))
+    else:
+        from kpi.exports.pptx import to_pptx
+
+        Path(out).write_bytes(to_pptx(update, report))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return run_report(args)
+        return run_recognise(args) if args.command == "recognise" else run_report(args)
     except InputError as error:
         print(f"kpi: {error}", file=sys.stderr)
         return 2

@@ -28,9 +28,11 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote
 
+import pandas as pd
 import pytest
 
 from kpi.demo import load_demo
+from kpi.ingest.mapping import Tables
 
 try:
     from kpi.report import build_report
@@ -42,7 +44,8 @@ DOCS = ROOT / "docs"
 DEFINITIONS = DOCS / "definitions.md"
 CLI = DOCS / "cli.md"
 DEMO_AS_OF = "2026-10"  # the demo company's last month
-DATA_KEYED = {"cohorts.logo", "cohorts.revenue", "cohorts.sizes", "data_quality"}  # keys are data, not names
+# keys are data, not names
+DATA_KEYED = {"cohorts.logo", "cohorts.revenue", "cohorts.sizes", "data_quality", "churn_reasons"}
 
 
 def text_of(path: Path) -> str:
@@ -88,10 +91,23 @@ def orders_report(tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="module")
-def report_paths(demo_report, orders_report) -> set[str]:
-    empty = [key for key in demo_report if demo_report[key] is None and orders_report[key] is None]
+def list_and_reasons_reports() -> list[dict]:
+    """What neither has: a customer list without dates (snapshot) and churn reasons with revenue."""
+    customers = pd.DataFrame({"customer_id": ["A", "B"], "mrr": [10.0, 20.0],
+                              "churned": pd.array([False, True], dtype="boolean")})
+    subscriptions = pd.DataFrame({"customer_id": ["A", "B"], "start_date": pd.to_datetime(["2025-01-05"] * 2),
+                                  "end_date": pd.to_datetime([None, "2025-03-05"]), "amount": [10.0, 20.0]})
+    reasons = pd.DataFrame({"customer_id": ["B"], "date": pd.to_datetime(["2025-03-05"]), "reason": ["Too expensive"]})
+    return [build_report(Tables({"customers": customers}, {})).to_json(),
+            build_report(Tables({"subscriptions": subscriptions, "churn_reasons": reasons}, {})).to_json()]
+
+
+@pytest.fixture(scope="module")
+def report_paths(demo_report, orders_report, list_and_reasons_reports) -> set[str]:
+    reports = [demo_report, orders_report, *list_and_reasons_reports]
+    empty = [key for key in demo_report if all(report[key] is None for report in reports)]
     assert not empty, f"no test report fills the section(s) {empty}: give this test data that does"
-    return leaves(demo_report) | leaves(orders_report)
+    return set().union(*(leaves(report) for report in reports))
 
 
 def test_every_key_of_the_json_report_is_defined(report_paths):

@@ -38,11 +38,13 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
         help=f"Recognised as {proposal.table} ({proposal.confidence:.0%})." if proposal.table else
         "Not recognised automatically.",
     )
+    if proposal.reason:
+        st.caption(escape_markdown(f"Why {proposal.table or 'no table'}: {proposal.reason}."))
     if table == NOT_USED:
         return None
     layout = "long"
     if table in WIDE_TABLES:
-        across = "month" if table == "mrr" else "cost category"
+        across = "cost category" if table == "costs" else "month"
         wide = st.toggle(f"One column per {across} (wide)", value=bool(
             (current and current.table == table and current.layout == "wide")
             or (current is None and proposal.table == table and proposal.layout == "wide")),
@@ -51,7 +53,7 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
     headers = [NOT_USED, *map(str, sheet.frame.columns)]
     mapped = current.columns if current is not None and current.table == table else {}
     same_table = proposal.table == table
-    wide_key = "customer_id" if table == "mrr" else "month"
+    wide_key = {"mrr": "customer_id", "plan": "metric"}.get(table, "month")
     fields = TABLES[table].fields if layout == "long" else [TABLES[table].field(wide_key)]
     columns = {}
     grid = st.columns(3)
@@ -66,6 +68,10 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
                                   key=f"{PREFIX}{sheet.key}::{table}::{schema_field.name}", help=hint)
         if choice != NOT_USED:
             columns[schema_field.name] = choice
+    reasons = [f"**{escape_markdown(name)}** ← {escape_markdown(why)}" for name, why in proposal.field_reasons.items()
+               if same_table and name in columns and columns[name] == proposal.columns.get(name)]
+    if reasons:  # why each auto-mapped column was chosen, as `python -m kpi recognise` says it
+        st.caption("  \n".join(reasons))
     options = dict(current.options) if current is not None and current.table == table else {}
     if any(f.kind in ("amount", "signed_amount") for f in TABLES[table].fields):
         cents = st.toggle("Amounts are in cents (2900 means 29.00)", value=options.get("amount_unit") == "cents",

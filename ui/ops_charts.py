@@ -235,7 +235,8 @@ def band_cards(bands: pd.DataFrame, currency: str | None) -> None:
         for band, title in titles.items():
             row = bands.loc[band]
             st.metric(title, fmt.count(row["customers"]), border=True,
-                      delta=f"{fmt.percent(row['share'], 0)} of customers · {fmt.money(row['mrr'], currency)} MRR",
+                      delta=f"{fmt.percent(row['share'], 0)} of customers" + (  # no MRR part without revenue
+                              "" if bands["mrr"].isna().all() else f" · {fmt.money(row['mrr'], currency)} MRR"),
                       delta_color=BAND_METRIC_COLORS[band], delta_arrow="off")
 
 
@@ -244,8 +245,9 @@ def customer_cards(customer: CustomerView, table: pd.DataFrame, month: pd.Period
     scored = table[table["customer_id"] == customer.customer_id]
     band = scored["band"].iloc[0] if len(scored) and isinstance(scored["band"].iloc[0], str) else None
     with st.container(horizontal=True):
+        mrr = table["mrr"].notna().any() if "mrr" in table else False  # False: no revenue table, MRR unknown
         st.metric(f"MRR, {month.strftime('%b %Y')}", fmt.money(customer.mrr.iloc[-1] if len(customer.mrr) else 0.0,
-                                                               currency, compact=False), border=True, height="stretch")
+                  currency, compact=False) if mrr else fmt.NOT_AVAILABLE, border=True, height="stretch")
         st.metric("Health score", fmt.count(scored["score"].iloc[0] if len(scored) else None), border=True,
                   delta=BAND_LABELS[band] if band else None, delta_color=BAND_METRIC_COLORS.get(band, "off"),
                   delta_arrow="off",

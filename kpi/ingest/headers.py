@@ -19,7 +19,8 @@ from rapidfuzz import fuzz
 
 _NOISE = {"utc", "gmt", "eur", "usd", "gbp", "chf", "cents", "centimes", "ht", "ttc", "hors", "taxe", "taxes", "tax", "excl", "incl",
           "de", "du", "des", "la", "le", "les", "l", "d", "of", "the", "a", "at", "en", "par", "per", "in", "on",
-          "e", "s", "n", "no", "nr", "num", "1", "5", "7", "10", "0", "euro", "euros"}
+          "e", "s", "n", "no", "nr", "num", "1", "5", "7", "10", "0",
+          "euro", "euros"}
 _CURRENCY_MARKS = re.compile(r"[€$£¥%#°]")
 
 _ID = ("customer id", "client id", "id client", "customer", "client", "account id", "customer number", "numero client",

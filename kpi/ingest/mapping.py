@@ -24,6 +24,7 @@ from kpi.ingest import ledgers
 from kpi.ingest.io import Sheet
 from kpi.ingest.parse import blank, parse_column, parse_months
 from kpi.ingest.schema import TABLES
+from kpi.ingest.subscription_rows import overlap_warning
 
 REJECTED_COLUMNS = ["row", "column", "value", "reason"]
 WIDE_TABLES = ("mrr", "costs", "plan")  # tables a sheet may give wide (one column per month / per category)
@@ -235,7 +236,8 @@ def apply_mapping(sheet: Sheet, mapping: TableMapping) -> CanonicalTable:
     if mapping.table == "cash":
         kept = ledgers.with_signed_amount(kept)
     quality = TableQuality(sheet.key, mapping.table, len(out), len(kept), rejected,
-                           (*sheet.warnings, *_table_warnings(mapping.table, kept, columns)))
+                           (*sheet.warnings, *_table_warnings(mapping.table, kept, columns),
+                            *_overlap_warnings(mapping.table, kept)))
     return CanonicalTable(mapping.table, kept, quality)
 
 
@@ -243,6 +245,12 @@ def apply_mapping(sheet: Sheet, mapping: TableMapping) -> CanonicalTable:
 # `kpi.metrics.revenue.paying_rows` reads statuses: lower case, spaces for `_`, `-` and apostrophes
 ENDED_STATUSES = {"canceled", "cancelled", "ended", "expired", "churned", "terminated", "inactive", "deleted",
                   "resilie", "résilié", "annule", "annulé", "termine", "terminé", "expire", "expiré"}
+
+
+def _overlap_warnings(table: str, kept: pd.DataFrame) -> tuple[str, ...]:
+    """Subscriptions whose customers' rows mostly overlap: plan changes written as new rows?"""
+    warning = overlap_warning(kept) if table == "subscriptions" else None
+    return (warning,) if warning else ()
 
 
 def _table_warnings(table: str, kept: pd.DataFrame, columns: dict[str, str]) -> tuple[str, ...]:

@@ -52,7 +52,7 @@ class Profile:
             return "dates"
         if self.number >= 0.9:
             if self.whole >= 0.99 and self.low >= 0 and self.high <= 10 and self.distinct >= 3:
-                return f"whole scores from {self.low:g} to {self.high:g}"
+                return f"whole numbers from {self.low:g} to {self.high:g}"
             if self.negative > 0:
                 return "signed amounts"
             return "money" if self.whole < 0.99 or self.high >= 100 else "numbers"

@@ -25,11 +25,19 @@ import pandas as pd
 
 from kpi.ingest import mapping as _mapping
 from kpi.ingest.headers import (
-    PRE_TAX, QUESTION_WORDS, SECOND_SYNONYMS, SURVEY_HINTS, SYNONYMS, TABLE_NAME_HINTS, WEAK_SYNONYMS,
-    field_part, name_score, tokens,
+    PRE_TAX,
+    QUESTION_WORDS,
+    SECOND_SYNONYMS,
+    SURVEY_HINTS,
+    SYNONYMS,
+    TABLE_NAME_HINTS,
+    WEAK_SYNONYMS,
+    field_part,
+    name_score,
+    tokens,
 )
 from kpi.ingest.io import Sheet
-from kpi.ingest.mapping import Mapping, TableMapping
+from kpi.ingest.mapping import Mapping
 from kpi.ingest.parse import parse_column
 from kpi.ingest.profile import Profile, profiles
 from kpi.ingest.proposal import Proposal
@@ -53,7 +61,7 @@ TABLE_KEYS = {"customers": "customer_id", "tickets": "ticket_id"}  # a weak key 
 SNAPSHOT_FIELDS = ("mrr", "status", "churned")  # on customers: only together (§13), else plain attributes
 _MONTHLY_WORDS = {"mrr", "monthly", "mensuel", "mensuelle", "month"}
 _TAX = re.compile(r"(?i)\b(tax|vat|tva)\b")
-_KIND_WORDS = {"id": "an id", "text": "text", "date": "dates", "month": "months", "amount": "money",
+_KIND_WORDS = {"id": "ids", "text": "text", "date": "dates", "month": "months", "amount": "money",
                "signed_amount": "signed amounts", "number": "numbers", "count": "whole numbers",
                "interval": "billing intervals", "fraction": "fractions", "boolean": "yes/no", "score": "scores"}
 
@@ -86,7 +94,8 @@ def _look(sheet: Sheet) -> _Sheet:
 
 def _question(table: str, field_name: str, words: tuple[str, ...]) -> float:
     telling = QUESTION_WORDS.get(field_name, set())
-    return QUESTION_SCORE if table in SURVEY_HINTS and len(words) >= QUESTION_MIN_WORDS and set(words) & telling else 0.0
+    asked = table in SURVEY_HINTS and len(words) >= QUESTION_MIN_WORDS and set(words) & telling
+    return QUESTION_SCORE if asked else 0.0
 
 
 def _words_score(table: str, field_name: str, words: tuple[str, ...]) -> tuple[float, str]:
@@ -147,7 +156,7 @@ def _value_fit(look: _Sheet, header: str, schema_field: Field, table: str) -> fl
     if kind == "score":
         low, high = SCORE_RANGES.get(table, (0, 10))
         fits = p.whole >= 0.99 and p.low >= low and p.high <= high
-        return p.number * min(1.0, p.distinct / 4) if fits else 0.0
+        return p.number * min(1.0, 0.5 + p.distinct / 8) if fits else 0.0  # a scale uses many of its values
     key = (header, kind)
     if key not in look.fits:
         values = look.sample[header]

@@ -14,9 +14,10 @@ from kpi.ingest.schema import TABLES
 EXAMPLES: dict[str, list[dict[str, str]]] = {
     "customers": [
         {"customer_id": "C-001", "name": "Acme SAS", "signup_date": "2024-01-15", "segment": "SMB", "plan": "Growth",
-         "country": "France", "channel": "Organic search"},
+         "country": "France", "channel": "Organic search", "mrr": "177.00", "status": "active", "churned": "no"},
         {"customer_id": "C-002", "name": "Globex GmbH", "signup_date": "2024-02-03", "segment": "Mid-Market",
-         "plan": "Scale", "country": "Germany", "channel": "Outbound"},
+         "plan": "Scale", "country": "Germany", "channel": "Outbound", "mrr": "0", "status": "churned",
+         "churned": "yes"},
     ],
     "subscriptions": [
         {"customer_id": "C-001", "start_date": "2024-01-15", "end_date": "", "amount": "59.00", "interval": "month",
@@ -66,6 +67,22 @@ EXAMPLES: dict[str, list[dict[str, str]]] = {
     "costs": [
         {"month": "2024-01", "amount": "12000", "category": "sales_marketing"},
         {"month": "2024-01", "amount": "3000", "category": "cogs"},
+    ],
+    "cash": [
+        {"date": "2024-01-31", "balance": "182450.00", "amount": "-12500.00", "debit": "", "credit": "",
+         "account": "Main account", "category": "Payroll", "label": "January salaries", "currency": "EUR"},
+        {"date": "2024-02-02", "balance": "184250.00", "amount": "1800.00", "debit": "", "credit": "",
+         "account": "Main account", "category": "Sales", "label": "Stripe payout", "currency": "EUR"},
+    ],
+    "plan": [
+        {"month": "2024-01", "metric": "MRR", "value": "52000"},
+        {"month": "2024-01", "metric": "Net burn", "value": "18000"},
+    ],
+    "churn_reasons": [
+        {"customer_id": "C-002", "date": "2025-02-03", "reason": "Too expensive", "comment": "Budget cut",
+         "refund": "0"},
+        {"customer_id": "C-007", "date": "2025-03-14", "reason": "Missing feature", "comment": "No SSO",
+         "refund": "59.00"},
     ],
 }
 

@@ -9,6 +9,9 @@
 - `engagement`: DAU/MAU and time to first value from product events;
 - `orders`: non-recurring purchases (repeat purchase rate);
 - `health`: the 0–100 health score per customer.
+- `churn_reasons`: churned customers and churned MRR by reason, with the churned customers'
+  latest NPS and recent tickets;
+- `snapshot`: the point-in-time KPIs of a customer list without dates (active, MRR, churned shares).
 
 Each function's docstring states its formula and the columns in and out; the definitions are in
 docs/definitions.md. Functions take DataFrames and return DataFrames or small frozen

@@ -24,7 +24,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2_contingency
 
 from kpi.errors import InputError
 from kpi.metrics.revenue import month_number, month_period
@@ -322,6 +321,8 @@ def segment_test(responses: pd.DataFrame, by: str = "segment", *, customers: pd.
         return no_test(f"only one {by} has responses ({table.index[0]}): nothing to compare")
     if counts.shape[1] < 2:
         return no_test(f"no difference to test: every response is among the {counts.columns[0]}")
+    from scipy.stats import chi2_contingency  # 0.5–1 s to import: only when segments are compared
+
     result = chi2_contingency(counts.to_numpy())
     p = float(result.pvalue)
     small = bool((result.expected_freq < 5).any())

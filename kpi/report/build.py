@@ -18,9 +18,12 @@ import pandas as pd
 from kpi.errors import InputError
 from kpi.ids import among
 from kpi.ingest.mapping import ENDED_STATUSES, TableQuality, Tables
+from kpi.ingest.subscription_rows import ROW_READINGS, newer_rows_replace_older
+from kpi.metrics import churn_reasons as churn_reason_analysis
 from kpi.metrics import cohorts as cohort_analysis
 from kpi.metrics import economics, engagement, health, revenue, support, surveys
 from kpi.metrics import orders as order_analysis
+from kpi.metrics import snapshot as snapshot_analysis
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Settings:
     cac_months: int = economics.CAC_MONTHS  # CAC, payback and margin window
     reporting_currency: str | None = None  # with `rates`: convert every amount to this currency
     rates: tuple[tuple[str, float], ...] = ()  # (currency, value of one unit in the reporting currency)
+    subscription_rows: str = "add"  # or "replace": a customer's newer subscription row replaces the older one
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class Report:
     ces: surveys.CES | None = None
     support: support.Support | None = None
     engagement: engagement.Engagement | None = None
+    churn_reasons: churn_reason_analysis.ChurnReasons | None = None
+    snapshot: snapshot_analysis.Snapshot | None = None
     settings: Settings = Settings()
     tables: Tables | None = field(default=None, compare=False, repr=False)
 
@@ -154,6 +160,8 @@ class Report:
             "support": _section(self.support),
             "engagement": _section(self.engagement),
             "orders": _section(self.orders),
+            "churn_reasons": _section(self.churn_reasons),
+            "snapshot": _section(self.snapshot),
             "data_quality": {key: quality.to_json() for key, quality in self.quality.items()},
         }
 
@@ -177,6 +185,9 @@ def build_revenue(tables: Tables, settings: Settings | None = None) -> Revenue |
     nothing is counted twice); None without revenue data. With a rates table every amount is
     converted to the reporting currency; without one, mixed currencies are an error."""
     settings = settings or Settings()
+    if settings.subscription_rows not in ROW_READINGS:
+        raise InputError(f"the setting subscription_rows is '{settings.subscription_rows}'; "
+                         f"expected one of: {', '.join(ROW_READINGS)}")
     builders = (("subscriptions", revenue.mrr_from_subscriptions), ("invoices", revenue.mrr_from_invoices),
                 ("mrr", revenue.mrr_from_long))
     for table, build in builders:
@@ -188,6 +199,8 @@ def build_revenue(tables: Tables, settings: Settings | None = None) -> Revenue |
             currency = settings.reporting_currency
         else:
             currency = revenue.check_single_currency(rows, table)
+        if table == "subscriptions" and settings.subscription_rows == "replace":
+            rows = newer_rows_replace_older(rows)  # plan changes written as new rows (§2)
         mrr = build(rows)
         if mrr.shape[1] == 0:
             return None
@@ -211,25 +224,28 @@ ACTIVITY_DATES = (("subscriptions", "start_date"), ("invoices", "date"), ("mrr",
                   ("tickets", "created_at"), ("costs", "month"))
 
 
-def last_activity_month(tables: Tables) -> pd.Period | None:
+def last_activity_month(tables: Tables, today: pd.Timestamp | None = None) -> pd.Period | None:
     """The last month with observed activity in any table (None when no table has a date).
 
     Activity is a subscription's start, an invoice, an MRR month, an order, an event, a survey
-    answer, a ticket created, a cost. A subscription's end date counts only on a row whose
-    status says it has ended: otherwise it may be a scheduled cancellation, and the report's
-    month would move into the future of the data."""
+    answer, a ticket created, a cost. A subscription's end date is activity once it has
+    happened — on or before `today` (default: now), or on a row whose status says it ended: a
+    later one is a scheduled cancellation, and the report's month must not move into the future."""
     latest: list[pd.Timestamp] = []
     for table, column in ACTIVITY_DATES:
         frame = tables.get(table)
         if frame is not None and column in frame and frame[column].notna().any():
             latest.append(_timestamp(frame[column].max()))
     subscriptions = tables.get("subscriptions")
-    if subscriptions is not None and {"end_date", "status"} <= set(subscriptions.columns):
-        status = (subscriptions["status"].astype("string").str.strip().str.lower()
-                  .str.replace(r"[\s_'’-]+", " ", regex=True))
-        ended = subscriptions.loc[status.isin(ENDED_STATUSES).fillna(False).to_numpy(dtype=bool), "end_date"]
-        if ended.notna().any():
-            latest.append(_timestamp(ended.max()))
+    if subscriptions is not None and "end_date" in subscriptions:
+        ends = subscriptions["end_date"]
+        happened = (ends <= (today if today is not None else pd.Timestamp.now())).fillna(False).to_numpy(dtype=bool)
+        if "status" in subscriptions:
+            status = (subscriptions["status"].astype("string").str.strip().str.lower()
+                      .str.replace(r"[\s_'’-]+", " ", regex=True))
+            happened = happened | status.isin(ENDED_STATUSES).fillna(False).to_numpy(dtype=bool)
+        if ends[happened].notna().any():
+            latest.append(_timestamp(ends[happened].max()))
     return pd.Period(max(latest), freq="M") if latest else None
 
 
@@ -237,10 +253,10 @@ def _timestamp(value: object) -> pd.Timestamp:
     return value.to_timestamp() if isinstance(value, pd.Period) else pd.Timestamp(value)
 
 
-def default_as_of(tables: Tables, revenue_part: Revenue | None) -> pd.Period | None:
+def default_as_of(tables: Tables, revenue_part: Revenue | None, today: pd.Timestamp | None = None) -> pd.Period | None:
     """The month a report is on when none is asked for: `last_activity_month`, kept within the
     months of the revenue data when there is revenue (its KPIs exist only there)."""
-    month = last_activity_month(tables)
+    month = last_activity_month(tables, today)
     if revenue_part is None:
         return month
     months = revenue_part.series.index
@@ -288,8 +304,9 @@ def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings:
     elif revenue_part is not None and month not in revenue_part.series.index:
         months = revenue_part.series.index
         raise InputError(f"as-of month {month} is outside the revenue data ({months[0]} … {months[-1]})")
-    if month is None:
-        return Report(None, None, dict(tables.quality), settings=settings, tables=tables)
+    if month is None:  # no date anywhere: a customer list without dates still has its snapshot (§13)
+        return Report(None, None, dict(tables.quality), snapshot=build_snapshot(tables, revenue_part),
+                      settings=settings, tables=tables)
     survey = {"as_of": month, "window": settings.survey_window, "rule": settings.nps_rule}
     orders, nps_rows, csat_rows, ces_rows = (_given(tables, t) for t in ("orders", "nps", "csat", "ces"))
     tickets, events = _given(tables, "tickets"), _given(tables, "events")
@@ -314,8 +331,29 @@ def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings:
                                           value_event=settings.value_event,
                                           mrr=revenue_part.mrr if revenue_part is not None else None)
                     if events is not None else None),
+        churn_reasons=build_churn_reasons(tables, revenue_part, month),
+        snapshot=build_snapshot(tables, revenue_part),
         settings=settings,
     )
+
+
+def build_snapshot(tables: Tables, revenue_part: Revenue | None) -> snapshot_analysis.Snapshot | None:
+    """The §13 snapshot of a customers table with `mrr` and a churn flag or status, when there is
+    no revenue data (with revenue, the monthly KPIs say more); None otherwise."""
+    customers = _given(tables, "customers")
+    if revenue_part is not None or not snapshot_analysis.applies(customers):
+        return None
+    return snapshot_analysis.snapshot(customers)
+
+
+def build_churn_reasons(tables: Tables, revenue_part: Revenue | None,
+                        as_of: pd.Period) -> churn_reason_analysis.ChurnReasons | None:
+    """Churned customers and MRR by reason over the 12 months to as_of (§12); None without a
+    churn_reasons table or without revenue (the churns are the revenue's churn movements)."""
+    reasons = _given(tables, "churn_reasons")
+    if reasons is None or revenue_part is None:
+        return None
+    return churn_reason_analysis.churn_reasons(revenue_part.mrr, reasons, as_of)
 
 
 OTHER_KPIS = ("nps", "csat", "ces", "fcr", "median_resolution_hours", "dau_mau", "ltv", "cac", "ltv_cac",

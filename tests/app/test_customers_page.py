@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from kpi import formatting as fmt
 from kpi.demo import DEMO_DIR, demo_mapping, load_demo
 from kpi.errors import InputError
+from kpi.ingest.mapping import TableMapping
 from kpi.metrics import health, support
 from kpi.report.build import build_report
 from ui import ops_charts as ops
@@ -198,8 +199,28 @@ def test_without_a_customers_table_customers_are_listed_by_id():
                for caption in app.caption)
 
 
-def test_without_revenue_or_customers_the_page_says_what_to_map():
+def test_tickets_alone_score_the_customers_they_name_without_mrr():
+    tables = load_demo()
+    tickets = tables.get("tickets")
+    month = tickets["created_at"].max().to_period("M")
+    expected = health.health_scores(month, tickets=tickets)
     app = start(workspace_of("helpdesk_tickets.csv"))
+    table = health_table(app)
+    assert table["customer_id"].tolist() == expected["customer_id"].tolist()
+    assert table["score"].tolist() == pytest.approx(expected["score"].tolist(), nan_ok=True)
+    assert table["mrr"].isna().all()
+    [hint] = [c.value for c in app.caption if "Add a subscriptions or invoices file" in c.value]
+    assert hint.count(".") == 1
+    cards = {metric.label: metric.value for metric in app.metric}
+    assert cards[f"MRR, {month.strftime('%b %Y')}"] == fmt.NOT_AVAILABLE
+    assert not any("MRR" in (metric.delta or "") for metric in app.metric[:3])  # band cards: no MRR to show
+
+
+def test_without_any_customer_id_the_page_says_what_to_map():
+    bare = Workspace("x", {"helpdesk_tickets.csv": (DEMO_DIR / "helpdesk_tickets.csv").read_bytes()},
+                     {"helpdesk_tickets.csv": TableMapping("tickets", {"ticket_id": "Ticket ID",
+                                                                       "created_at": "Created at"})})
+    app = start(bare)
     assert "Map columns" in app.info[0].value and "subscriptions" in app.info[0].value
     assert not app.dataframe
 

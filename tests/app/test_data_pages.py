@@ -93,3 +93,26 @@ def test_amounts_in_cents_are_switched_on_the_map_page_and_change_the_mrr():
 def amounts(workspace: Workspace):
     sheets = [s for name, data in workspace.files.items() for s in read_bytes(name, data)]
     return build_tables(sheets, workspace.mapping).frames["subscriptions"]["amount"]
+
+
+def header_only_and_tickets() -> Workspace:
+    """A file with headers and no rows beside a usable one (mapped as the CLI would map them)."""
+    from kpi.demo import DEMO_DIR, demo_mapping
+
+    headers = (ROOT / "tests" / "fixtures" / "only_headers.csv").read_bytes()
+    tickets = (DEMO_DIR / "helpdesk_tickets.csv").read_bytes()
+    return Workspace("My data", {"only_headers.csv": headers, "helpdesk_tickets.csv": tickets},
+                     {"helpdesk_tickets.csv": demo_mapping()["helpdesk_tickets.csv"]})
+
+
+def test_data_quality_lists_a_file_without_data_rows_with_its_reason():
+    app = start(header_only_and_tickets(), "app_pages/data_quality.py")
+    [warning] = [w.value for w in app.warning if "headers" in w.value]
+    assert "no data rows" in warning
+    assert app.dataframe[0].value["Source"].tolist() == ["helpdesk_tickets.csv"]
+
+
+def test_map_page_shows_a_file_without_data_rows_instead_of_an_editor():
+    app = start(header_only_and_tickets(), "app_pages/mapping.py")
+    assert any("no data rows" in w.value for w in app.warning)
+    assert "only_headers.csv" not in app.session_state["workspace"].mapping

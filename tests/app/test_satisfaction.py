@@ -242,9 +242,21 @@ def test_workspace_with_nps_only_says_csat_and_ces_are_missing():
     assert [metric.label.split(" (")[0] for metric in app.metric] == ["NPS", "Promoters", "Passives", "Detractors"]
 
 
-def test_workspace_without_revenue_explains_nps_revenue_is_empty():
-    app = start(Workspace("No month", {"nps.csv": HOSTILE_NPS}, {"nps.csv": NPS_MAPPING}))
+def test_nps_answers_alone_show_their_score_and_say_what_revenue_would_add():
+    app = start(Workspace("NPS only", {"nps.csv": HOSTILE_NPS}, {"nps.csv": NPS_MAPPING}))
+    # March 2024, the last answer's month: 10 and 9 promote, 8 is passive, 3 detracts → (2 − 1) ÷ 4 = +25
+    assert "month-end snapshot of March 2024" in app.caption[0].value
+    assert app.metric[0].value == "+25"
+    [hint] = [c.value for c in app.caption if "Add a subscriptions or invoices file" in c.value]
+    assert hint.count(".") == 1 and "promoters, passives and detractors" in hint
+    assert any("No revenue in this workspace" in info.value for info in app.info)
+
+
+def test_answers_without_dates_say_there_is_no_month_yet():
+    undated = TableMapping("nps", {"score": "Score", "customer_id": "Customer"})
+    app = start(Workspace("No month", {"nps.csv": HOSTILE_NPS}, {"nps.csv": undated}))
     assert "no month to report on yet" in app.info[0].value
+    assert not app.metric
 
 
 def test_month_without_answers_in_the_window_shows_no_score_but_does_not_fail():

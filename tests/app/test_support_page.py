@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi import formatting as fmt
 from kpi.demo import DEMO_DIR, demo_mapping, load_demo
+from kpi.ingest.mapping import TableMapping
 from kpi.metrics import health, support
 from kpi.report.build import build_report
 from ui import ops_charts as ops
@@ -117,10 +118,34 @@ def test_without_tickets_the_page_says_which_table_to_map():
     assert not app.metric
 
 
-def test_without_a_month_to_report_on_the_page_says_what_to_map():
-    app = start(workspace_of("helpdesk_tickets.csv"))
-    assert "**subscriptions**" in app.info[0].value and "Map columns" in app.info[0].value
-    assert app.get("download_button")  # with the templates to fill in
+def test_tickets_alone_show_their_month_and_say_what_revenue_would_add():
+    tickets_only = workspace_of("helpdesk_tickets.csv")
+    tables = load_demo()
+    month = tables.get("tickets")["created_at"].max().to_period("M")
+    expected = support.support(tables.get("tickets"), as_of=month)
+    app = start(tickets_only)
+    shown = {metric.label: metric.value for metric in app.metric}
+    assert shown["Tickets"] == fmt.count(expected.tickets)
+    assert shown["First-contact resolution"] == fmt.percent(expected.fcr)
+    assert shown["Median resolution time"] == ops.hours(expected.median_resolution_hours)
+    assert app.caption[0].value.startswith(f"Tickets created in {month.strftime('%B %Y')}")
+    [hint] = [c.value for c in app.caption if "Add a subscriptions or invoices file" in c.value]
+    assert hint.count(".") == 1 and "customers behind these tickets" in hint
+    assert app.dataframe[0].value["tickets"].tolist() == support.heaviest_accounts(
+        tables.get("tickets"), as_of=month, window=90, top=15)["tickets"].tolist()
+
+
+def test_with_every_file_the_page_has_nothing_to_add():
+    app = start()
+    assert not [c.value for c in app.caption if "Add a " in c.value]
+
+
+def test_tickets_without_a_creation_date_say_which_column_to_map():
+    undated = Workspace("x", {"helpdesk_tickets.csv": (DEMO_DIR / "helpdesk_tickets.csv").read_bytes()},
+                        {"helpdesk_tickets.csv": TableMapping("tickets", {"ticket_id": "Ticket ID"})})
+    app = start(undated)
+    assert "**created_at**" in app.info[0].value and "Map columns" in app.info[0].value
+    assert not app.metric
 
 
 def test_customer_names_are_only_shown_as_table_cells(demo):

@@ -48,27 +48,36 @@ def test_no_dated_row_leaves_the_month_undefined():
     assert build_report(tables(nps=undated)).as_of is None
 
 
+def in_a_year() -> str:
+    """An end date that has not happened yet, whenever the test runs."""
+    return (pd.Timestamp.now().normalize() + pd.Timedelta(days=400)).strftime("%Y-%m-%d")
+
+
 def test_a_scheduled_cancellation_does_not_move_the_month_into_the_future():
     rows = subscriptions([("c1", "2025-01-15", 100.0, None, "active"),
-                          ("c2", "2025-03-01", 50.0, "2025-09-30", "active")])  # cancels at period end
+                          ("c2", "2025-03-01", 50.0, in_a_year(), "active")])  # cancels at period end
     only = tables(subscriptions=rows)
     assert last_activity_month(only) == pd.Period("2025-03", "M")
     report = build_report(only)
     assert report.as_of == pd.Period("2025-03", "M")
-    assert report.revenue.series.index[-1] == pd.Period("2025-09", "M")  # still reachable with --as-of
+    assert report.revenue.series.index[-1] == pd.Period(in_a_year(), "M")  # still reachable with --as-of
     assert str(report.months[-1]) == "2025-03"
     assert report.metric("mrr").value == 150.0
 
 
-def test_an_end_date_on_a_row_that_has_ended_is_activity():
-    rows = subscriptions([("c1", "2025-01-15", 100.0, None, "active"),
-                          ("c2", "2025-02-01", 50.0, "2025-05-10", "canceled")])
-    assert last_activity_month(tables(subscriptions=rows)) == pd.Period("2025-05", "M")
+def test_an_end_date_is_activity_once_it_has_happened_or_its_row_says_it_ended():
+    ends_in_may = subscriptions([("c1", "2025-01-15", 100.0, None, None),
+                                 ("c2", "2025-02-01", 50.0, "2025-05-10", None)])
+    june, april = pd.Timestamp("2025-06-01"), pd.Timestamp("2025-04-01")
+    assert last_activity_month(tables(subscriptions=ends_in_may), june) == pd.Period("2025-05", "M")
+    assert last_activity_month(tables(subscriptions=ends_in_may), april) == pd.Period("2025-02", "M")
+    canceled = ends_in_may.assign(status=["active", "canceled"])
+    assert last_activity_month(tables(subscriptions=canceled), april) == pd.Period("2025-05", "M")
 
 
 def test_later_tickets_move_the_month_within_the_subscription_months():
     rows = subscriptions([("c1", "2025-01-15", 100.0, None, "active"),
-                          ("c2", "2025-02-01", 50.0, "2025-12-31", "active")])
+                          ("c2", "2025-02-01", 50.0, in_a_year(), "active")])
     report = build_report(tables(subscriptions=rows, tickets=tickets("2025-06-03")))
     assert report.as_of == pd.Period("2025-06", "M")
     assert report.support.tickets == 1

@@ -150,4 +150,18 @@ def test_a_budget_workbook_without_a_mapping_never_ends_in_a_traceback(tmp_path)
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert "Traceback" not in result.stderr
     assert result.returncode in (0, 2), result.stderr
-    assert len(result.stderr.strip().splitlines()[-1]) > 0
+    if result.returncode == 0:
+        assert set(json.loads(result.stdout)["data_quality"]) <= {"budget.xlsx:Budget 2025"}
+    else:
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_wide_sheet_keeps_its_spreadsheet_rows_after_the_melt(tmp_path):
+    from kpi.ingest.io import read_path
+    from kpi.ingest.mapping import TableMapping, apply_mapping
+
+    [sheet] = read_path(budget_workbook(tmp_path / "budget.xlsx"))
+    result = apply_mapping(sheet, TableMapping("mrr", {"customer_id": "Metric"}, "wide"))
+    assert sorted(set(result.frame.index)) == [2, 3, 4]  # header on row 1
+    assert result.frame.loc[4, "mrr"].tolist() == [4, 4, 5, 5, 6]  # "six" in June is left out
+    assert result.quality.rejected["row"].tolist() == [4]

@@ -1,0 +1,41 @@
+"""End to end: a workspace made of a ticket export alone reports its own month on the Support page."""
+
+import pytest
+
+from tests.e2e.conftest import OUTPUT, wait_for_app_run
+
+pytestmark = pytest.mark.e2e
+
+# March 2025: T1 (2 h) and T3 (4 h) solved at first contact, T2 (24 h) after 3 replies, T4 still open;
+# T5 is February's → 4 tickets, FCR 2 of 3 known, median resolution 4 h
+TICKETS = """Ticket ID,Customer ID,Created at,Solved at,Agent replies,First contact resolution
+T1,cus_1,2025-03-03 09:00:00,2025-03-03 11:00:00,1,Yes
+T2,cus_2,2025-03-10 10:00:00,2025-03-11 10:00:00,3,No
+T3,cus_1,2025-03-20 08:00:00,2025-03-20 12:00:00,1,Yes
+T4,cus_3,2025-03-28 15:00:00,,,
+T5,cus_2,2025-02-14 09:00:00,2025-02-14 10:00:00,1,Yes
+"""
+
+
+def test_a_tickets_only_workspace_shows_its_support_numbers(server, page, tmp_path):
+    tickets = tmp_path / "helpdesk_export.csv"
+    tickets.write_text(TICKETS, encoding="utf-8")
+    page.goto(f"{server}/upload")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(tickets)])
+    page.get_by_text("Read 1 of 1 file(s).").wait_for(timeout=60_000)
+    page.get_by_label("Workspace name").fill("Tickets only (e2e)")
+    page.get_by_role("button", name="Open these files as my workspace").click()
+    page.get_by_role("heading", name="Map columns").wait_for(timeout=60_000)
+    wait_for_app_run(page)
+
+    page.get_by_role("link", name="Support").click()
+    page.get_by_text("Tickets created in March 2025").wait_for(timeout=60_000)
+    wait_for_app_run(page)
+    cards = page.get_by_test_id("stMetric")
+    shown = {cards.nth(i).get_by_test_id("stMetricLabel").inner_text().strip():
+             cards.nth(i).get_by_test_id("stMetricValue").inner_text().strip() for i in range(cards.count())}
+    assert shown["Tickets"] == "4"
+    assert shown["First-contact resolution"] == "66.7 %"
+    assert shown["Median resolution time"] == "4.0 h"
+    assert page.get_by_text("Add a subscriptions or invoices file to see the MRR").count() == 1
+    page.screenshot(path=str(OUTPUT / "support_tickets_only.png"), full_page=True)

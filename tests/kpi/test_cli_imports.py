@@ -1,0 +1,53 @@
+"""The CLI loads only what a command needs: a JSON report imports no plotting, export or
+statistics library, and `--help` imports no stage of the engine at all."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("plotly", "scipy", "pptx", "xlsxwriter", "openpyxl", "streamlit", "sqlalchemy", "kpi.exports", "kpi.store")
+PROBE = """
+import contextlib, io, json, sys
+from kpi.__main__ import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    try:
+        code = main(sys.argv[1:])
+    except SystemExit as exit:
+        code = exit.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def modules_loaded(*args: str) -> tuple[int, set[str]]:
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer["code"], set(answer["modules"])
+
+
+def heavy(modules: set[str]) -> set[str]:
+    return {m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)}
+
+
+def test_a_json_report_loads_no_plotting_export_or_statistics_module():
+    code, modules = modules_loaded("report", "data/demo/stripe_subscriptions.csv", "data/demo/nps_survey.csv",
+                                   "--format", "json")
+    assert code == 0
+    assert "kpi.report.build" in modules and "kpi.metrics.revenue" in modules  # it did compute a report
+    assert not heavy(modules), sorted(heavy(modules))
+
+
+def test_help_loads_no_stage_of_the_engine():
+    code, modules = modules_loaded("--help")
+    assert code == 0
+    assert not {m for m in modules if m.startswith(("kpi.ingest", "kpi.metrics", "kpi.report", "pandas"))}
+
+
+def test_a_deck_loads_the_pptx_exporter_only_when_asked(tmp_path):
+    code, modules = modules_loaded("report", "data/demo/stripe_subscriptions.csv", "--format", "pptx",
+                                   "--out", str(tmp_path / "u.pptx"))
+    assert code == 0 and "kpi.exports.pptx" in modules and "kpi.exports.xlsx" not in modules
