@@ -1,4 +1,5 @@
-"""Shared test setup: remembered layouts never touch the real home directory."""
+"""Shared test setup: remembered layouts never touch the real home directory, and the longest
+tests start first."""
 
 import pytest
 
@@ -7,3 +8,21 @@ import pytest
 def workbench_home(tmp_path, monkeypatch):
     monkeypatch.setenv("KPI_WORKBENCH_HOME", str(tmp_path / "home"))
     return tmp_path / "home"
+
+
+# The suite runs on several workers (pytest-xdist): the longest modules start first, so that no
+# worker is left alone with one of them at the end. Measured on a 2-core machine; the order of
+# everything else is kept.
+LONGEST_FIRST = (
+    "tests/e2e/test_load_sessions.py",
+    "tests/kpi/test_store_faults.py",
+    "tests/kpi/test_online_retail_ingest.py",
+    "tests/e2e/test_oidc_browser.py",
+    "tests/e2e/test_demo_through_the_ui_browser.py",
+    "tests/e2e/test_workspace_persists_browser.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {path: position for position, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(LONGEST_FIRST)))

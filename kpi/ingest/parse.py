@@ -5,7 +5,7 @@ and returns a `Parsed`: the typed values and, for each row that could not be rea
 Columns are parsed on their distinct values (`pd.factorize`) and broadcast back, because
 exports repeat the same dates, plans and amounts thousands of times.
 
-Conventions (KPI_DEFINITIONS.md §1, §2):
+Conventions (docs/definitions.md):
 - dates keep their calendar date and time *as written*: a time-zone suffix is dropped, never
   applied, so `2024-09-30 02:36+02:00` is 30 September;
 - `dd/mm/yyyy` or `mm/dd/yyyy` is decided per column from the values (a day above 12 settles

@@ -1,4 +1,4 @@
-"""The canonical schema (KPI_DEFINITIONS.md §1): the tables every input is mapped to.
+"""The canonical schema (docs/definitions.md): the tables every input is mapped to.
 
 Each table lists its fields with a kind that says how a raw column is parsed
 (`kpi.ingest.parse`) and whether the field is required. A mapping (`kpi.ingest.mapping`) names, for one

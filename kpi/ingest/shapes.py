@@ -21,7 +21,7 @@ from kpi.ingest.profile import Profile
 from kpi.ingest.vocabulary import cost_category
 
 TOTAL_WORDS = {"total", "totaux", "sum", "somme", "ensemble"}
-# Words of plan metrics (KPI_DEFINITIONS §10), English and French, accent-free
+# Words of plan metrics (docs/definitions.md), English and French, accent-free
 METRIC_WORDS = re.compile(
     r"\b(?:mrr|arr|arpa|nrr|grr|churn|attrition|clients?|customers?|cash|tresorerie|burn|revenue|revenus?|chiffre"
     r"|ca|new|nouveaux?|expansion|contraction|costs?|couts?|charges?|depenses?|marketing|salaires?|payroll|ebitda"

@@ -1,6 +1,6 @@
 """Successive rows or concurrent subscriptions: how a customer's several subscription rows are read.
 
-By default (KPI_DEFINITIONS.md §2) several rows of one customer in one month add up: a customer
+By default (docs/definitions.md) several rows of one customer in one month add up: a customer
 with two products pays both. Some exports write a plan change as a new row and leave the old one
 open (no end date, or an end date after the new row's start): added up, that customer would pay
 both plans. `overlaps` counts how often a customer's rows overlap — a row starts before an earlier

@@ -1,4 +1,4 @@
-"""Why customers left (KPI_DEFINITIONS.md §12): churned customers and churned MRR by reason.
+"""Why customers left (docs/definitions.md): churned customers and churned MRR by reason.
 
 The churns come from the customer × month MRR matrix (a churn movement: MRR p > 0 last month,
 0 this month, amount p); the reasons from the `churn_reasons` table (cancellation surveys, churn

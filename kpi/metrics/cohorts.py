@@ -1,6 +1,6 @@
 """Cohort retention: who of each starting cohort is still active, and how much they bring, k periods on.
 
-Everything here follows KPI_DEFINITIONS.md §4. The input is a customer × month matrix — the MRR
+Everything here follows docs/definitions.md. The input is a customer × month matrix — the MRR
 matrix of `kpi.metrics.revenue` (basis "revenue"), or an activity matrix built from orders or events by
 `activity_from_orders` / `activity_from_events` (basis "orders" / "events"). A customer's cohort
 is the month of its first activity (first positive MRR, first order line of positive amount,
@@ -130,7 +130,7 @@ def _order_amounts(orders: pd.DataFrame) -> pd.Series:
 
 
 def activity_from_orders(orders: pd.DataFrame) -> Activity:
-    """Customer × month activity and amounts from canonical order lines (KPI_DEFINITIONS.md §4).
+    """Customer × month activity and amounts from canonical order lines (docs/definitions.md).
 
     active[c, M] = at least one line of c in M with amount > 0 (returns, cancellations and
     zero-price lines make no one active); amount[c, M] = Σ amounts of c's lines in M, negative
@@ -209,7 +209,7 @@ def build_cohorts(
     cohort_dates: pd.Series | None = None,
     segment: Iterable[str] | pd.Series | None = None,
 ) -> Cohorts:
-    """Cohort retention matrices from a customer × month activity matrix (KPI_DEFINITIONS.md §4).
+    """Cohort retention matrices from a customer × month activity matrix (docs/definitions.md).
 
     Members: customers of `segment` (all when None) active in some month ≤ as_of — a customer
     who never was active is in no cohort, whatever its signup date. A member's cohort is the
@@ -337,7 +337,7 @@ def order_cohorts(
     cohort_dates: pd.Series | None = None, segment: Iterable[str] | pd.Series | None = None,
 ) -> Cohorts:
     """Cohorts from canonical order lines: active = a line of positive amount in the month,
-    amount = Σ the month's order amounts, returns included (KPI_DEFINITIONS.md §4)."""
+    amount = Σ the month's order amounts, returns included (docs/definitions.md)."""
     activity = activity_from_orders(orders)
     return build_cohorts(activity.active, activity.amount, basis="orders", period=period, as_of=as_of,
                          cohort_dates=cohort_dates, segment=segment)
@@ -417,7 +417,7 @@ def period_over_period(matrix: pd.DataFrame) -> pd.DataFrame:
 
 def churn_rate_trend(series: pd.DataFrame, period: View = "month") -> pd.DataFrame:
     """Logo and gross MRR churn rates per month, quarter or year, from the monthly movements of
-    `kpi.metrics.revenue.movements` (KPI_DEFINITIONS.md §3, rolled up with `kpi.metrics.revenue.aggregate_series`).
+    `kpi.metrics.revenue.movements` (docs/definitions.md, rolled up with `kpi.metrics.revenue.aggregate_series`).
 
     For period P with S = the last month of the period before P:
         logo_churn_rate      = Σ customers churned in P's months ÷ paying customers at S

@@ -1,6 +1,6 @@
 """Unit economics: LTV, CAC, LTV:CAC, CAC payback, customer retention cost, gross margin.
 
-KPI_DEFINITIONS.md §5, ChartMogul's conventions. Inputs are the monthly MRR movements
+docs/definitions.md, ChartMogul's conventions. Inputs are the monthly MRR movements
 (`kpi.metrics.revenue.movements`: mrr, customers, new, new_customers, churned_customers…) and a costs
 table (month, amount, category) whose categories arrive as free text in English or French and
 are read by `cost_category`. Windows end with the as-of month: CAC, CAC payback and gross
@@ -189,7 +189,7 @@ def ltv_variants(economics: UnitEconomics, *, lifetime_months: float | None = No
 
 # ── Views for the Unit economics page: benchmark, workings, variants, costs ──────────────────
 
-LTV_CAC_BENCHMARK = 3.0  # KPI_DEFINITIONS.md §8: LTV:CAC > 3
+LTV_CAC_BENCHMARK = 3.0  # docs/definitions.md: LTV:CAC > 3
 
 
 @dataclass(frozen=True)

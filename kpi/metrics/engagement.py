@@ -1,6 +1,6 @@
 """Product engagement from an event log: DAU/MAU stickiness and time to first value (TTFV).
 
-KPI_DEFINITIONS.md §7. An events table has `user_id`, `timestamp` and optionally
+docs/definitions.md. An events table has `user_id`, `timestamp` and optionally
 `customer_id` and `event`. A user is active on a day when they have at least one event dated
 that day (the calendar date as written, no time-zone shift). DAU/MAU of a month averages the
 daily active users over the calendar days of the month that the event log covers (from its

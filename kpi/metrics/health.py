@@ -1,6 +1,6 @@
 """Customer health score: 0–100 per customer from weighted, capped components.
 
-KPI_DEFINITIONS.md §7. Four components, each normalised to 0–1 (1 = healthy) with a cap the
+docs/definitions.md. Four components, each normalised to 0–1 (1 = healthy) with a cap the
 user sets in `HealthWeights`:
 
 - usage      events of the customer in the last 30 days ÷ usage_cap, capped at 1;

@@ -1,7 +1,7 @@
 """Order analytics for non-recurring purchases (e-commerce, usage): repeat purchase rate and a
 purchase-based customer lifetime value.
 
-Input is the canonical `orders` table (KPI_DEFINITIONS.md §1): customer_id, date, amount (may
+Input is the canonical `orders` table (docs/definitions.md): customer_id, date, amount (may
 be negative: returns), optional order_id. An *order* is a distinct order_id of a customer when
 the line has one, else a distinct (customer, calendar day) pair; only lines of positive amount
 make an order (returns, cancellations and zero-price lines never do, §4). Periods are whole
@@ -95,7 +95,7 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 
 def orders_summary(orders: pd.DataFrame, start: pd.Period | str | None = None,
                    end: pd.Period | str | None = None) -> OrdersSummary:
-    """Repeat purchase rate (KPI_DEFINITIONS.md §7) over the months start … end.
+    """Repeat purchase rate (docs/definitions.md) over the months start … end.
 
     repeat_purchase_rate = customers with ≥ 2 orders ÷ customers with ≥ 1 order (null when none).
     The report uses the whole data up to the as-of month (start None, end = as_of); pass a

@@ -1,6 +1,6 @@
 """Recurring revenue: the customer × month MRR table, its movements and the revenue KPIs.
 
-Everything here follows KPI_DEFINITIONS.md §2–§3. MRR is an end-of-month snapshot: a
+Everything here follows docs/definitions.md. MRR is an end-of-month snapshot: a
 subscription counts in month M when it has started by the last day of M and has not ended by
 then (`end_date` is exclusive). Months are `pd.Period("YYYY-MM")`; internally, integer month
 numbers (year × 12 + month − 1) keep everything vectorised.
@@ -81,7 +81,7 @@ def last_data_month(subscriptions: pd.DataFrame) -> int | None:
 
 
 def mrr_from_subscriptions(subscriptions: pd.DataFrame, last_month: int | None = None) -> pd.DataFrame:
-    """Customer × month MRR matrix from subscription rows (KPI_DEFINITIONS.md §2).
+    """Customer × month MRR matrix from subscription rows (docs/definitions.md).
 
     A row counts in month M when start ≤ last day of M < end, i.e. in the months
     [month(start), month(end)); with `trial_end` it starts counting from the trial's end; rows
@@ -156,7 +156,7 @@ def invoice_periods(invoices: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def mrr_from_invoices(invoices: pd.DataFrame, last_month: int | None = None) -> pd.DataFrame:
-    """Customer × month MRR matrix from invoices (KPI_DEFINITIONS.md §2).
+    """Customer × month MRR matrix from invoices (docs/definitions.md).
 
     An invoice covers [start, end) (`invoice_periods`). Its length in months is days ÷ 30.4375,
     rounded to a whole number when the period is 28 days or longer (28–31 → 1, 89–92 → 3,
@@ -297,7 +297,7 @@ def _ratio(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarra
 
 
 def revenue_kpis(mrr: pd.DataFrame, series: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every revenue KPI of KPI_DEFINITIONS.md §3, for every month of the matrix at once.
+    """Every revenue KPI of docs/definitions.md, for every month of the matrix at once.
 
     With previous month's MRR `prev`:
     arpa = MRR ÷ customers; mrr_growth_mom = MRR ÷ prev − 1;

@@ -1,4 +1,4 @@
-"""Customer lists without dates (KPI_DEFINITIONS.md §13): the point-in-time KPIs of a snapshot.
+"""Customer lists without dates (docs/definitions.md): the point-in-time KPIs of a snapshot.
 
 A CRM export or a churn study gives one row per customer with the current monthly amount (`mrr`)
 and a churn flag (`churned`: yes / no) or a `status` (active, churned, cancelled…), but no date:

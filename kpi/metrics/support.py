@@ -1,6 +1,6 @@
 """Support KPIs from a ticket export: first-contact resolution, resolution time, ticket load.
 
-KPI_DEFINITIONS.md §6. A tickets table has `ticket_id` and optionally `customer_id`,
+docs/definitions.md. A tickets table has `ticket_id` and optionally `customer_id`,
 `created_at`, `resolved_at`, `first_contact_resolved` (boolean) and `contacts` (agent replies).
 Tickets are picked by their `created_at`: by default the tickets created in the as-of month
 (`window="month"`), or in the last N days up to its end (`window=N`), or all to date

@@ -1,6 +1,6 @@
 """Survey KPIs: NPS (and eNPS), CSAT and CES, with the responses behind every number.
 
-KPI_DEFINITIONS.md §6. A survey table has `score` and optionally `customer_id`, `date`,
+docs/definitions.md. A survey table has `score` and optionally `customer_id`, `date`,
 `comment` and segment columns. Which responses count for a month is decided once, in
 `counted_responses`, by three settings:
 
@@ -495,7 +495,7 @@ def ces_by_month(responses: pd.DataFrame, *, as_of: pd.Period | str | None = Non
 
 # ── views of the survey page: margin, shares, distribution, breakdowns, verbatims ────────
 
-SAAS_AVERAGE_NPS = 41.0  # KPI_DEFINITIONS.md §8: the seeds' average NPS of SaaS companies
+SAAS_AVERAGE_NPS = 41.0  # docs/definitions.md: the seeds' average NPS of SaaS companies
 _RESPONDENT_COLUMNS = ("score", "customer_id", "date", "comment", "category")
 
 

@@ -28,7 +28,7 @@ from kpi.metrics import snapshot as snapshot_analysis
 
 @dataclass(frozen=True)
 class Settings:
-    """Conventions a user may change (each default is the one of KPI_DEFINITIONS.md)."""
+    """Conventions a user may change (each default is the one of docs/definitions.md)."""
 
     cohort_by: str = "first_payment"  # or "signup": cohorts by the customers table's signup_date
     cohort_period: str = "month"  # "month", "quarter" or "year"
@@ -267,7 +267,7 @@ def default_as_of(tables: Tables, revenue_part: Revenue | None, today: pd.Timest
 
 def build_cohorts(tables: Tables, revenue_part: Revenue | None, as_of: pd.Period,
                   settings: Settings) -> cohort_analysis.Cohorts | None:
-    """Cohorts from revenue when given, else from orders, else from events (CLI.md)."""
+    """Cohorts from revenue when given, else from orders, else from events (docs/cli.md)."""
     cohort_dates = None
     customers = tables.get("customers")
     if settings.cohort_by == "signup" and customers is not None and "signup_date" in customers:

@@ -1,6 +1,6 @@
 """'How is this computed?': each headline KPI's definition, with this month's inputs filled in.
 
-`explain(report, key)` returns the definition quoted from KPI_DEFINITIONS.md and the same
+`explain(report, key)` returns the definition quoted from docs/definitions.md and the same
 formula written with the numbers of the as-of month, so an investor's question has an answer
 ("NRR = (58.8k − 1.31k − 1.08k + 1.67k) ÷ 58.8k = 98.8 %"). The app's popovers and the exports
 show these texts; the numbers come from the report, never recomputed differently.

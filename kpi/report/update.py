@@ -19,7 +19,7 @@ period ("previous") or by twelve months ("last_year"), which is `Report.metric(k
 
 Rules for highlights and lowlights (each list at most `MAX_OBSERVATIONS`, in this order, then
 by size):
-1. a KPI crossing its target (when `targets` are given) or a benchmark of KPI_DEFINITIONS.md §8
+1. a KPI crossing its target (when `targets` are given) or a benchmark of docs/definitions.md
    — NRR ≥ 100 %, LTV:CAC > 3, NPS ≥ 41, logo churn bands 0.58 % / 3 % / 8 % a month —
    between the comparison and the period: a highlight when it crossed the right way;
 2. where a KPI stands against its target;

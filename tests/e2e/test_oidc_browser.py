@@ -30,7 +30,8 @@ import pytest
 from kpi.store.workspaces import Store
 from tests.e2e.conftest import OUTPUT, ROOT, download, free_port, wait_for_app_run, wait_healthy
 
-pytestmark = pytest.mark.e2e
+# one worker runs the whole module: its identity provider and hosted server are module fixtures
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("oidc")]
 
 FRENCH = ROOT / "tests" / "fixtures" / "app" / "abonnements_fr.csv"
 ALICE, BOB, CAROL = "alice@acme.io", "bob@acme.io", "carol@elsewhere.example"
@@ -299,6 +300,7 @@ def test_a_guest_who_duplicates_a_shared_workspace_gets_a_copy_he_can_open(hoste
         bob.get_by_text("“Pricing study (copy)”").wait_for(timeout=WAIT)
         assert sidebar_workspace(bob) == "Pricing study (copy)"
         wait_for_app_run(bob)
+        bob.get_by_label("Share with (e-mail)").wait_for(timeout=WAIT)  # drawn once the copy's page has run
         assert bob.get_by_role("button", name="Delete…").is_enabled()  # his copy is his
         assert bob.get_by_label("Share with (e-mail)").count() == 1
     finally:

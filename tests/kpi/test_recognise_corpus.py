@@ -29,10 +29,16 @@ def sheet(key: str) -> Sheet:
     return _sheets(key.split(":")[0])[key]
 
 
+@cache
+def proposal_of(key: str):
+    """Recognised once per sheet (recognition is deterministic), read by both tests of the sheet."""
+    return recognise(sheet(key))
+
+
 @pytest.mark.parametrize("key", sorted(EXPECTED))
 def test_export_is_recognised_as_its_table_with_its_fields(key):
     expected = EXPECTED[key]
-    proposal = recognise(sheet(key))
+    proposal = proposal_of(key)
     assert proposal.table == expected["table"], proposal.reason
     mapped = {name: proposal.columns.get(name) for name in expected["columns"]}
     assert mapped == expected["columns"], proposal.field_reasons
@@ -42,7 +48,7 @@ def test_export_is_recognised_as_its_table_with_its_fields(key):
 
 @pytest.mark.parametrize("key", NOT_A_TABLE)
 def test_a_notes_sheet_is_no_table(key):
-    proposal = recognise(sheet(key))
+    proposal = proposal_of(key)
     assert proposal.table is None
     assert proposal.reason.startswith("no table fits")
 
@@ -59,7 +65,7 @@ def test_recognised_export_parses_without_rejections_for_its_format(key):
     """The values then read as written (AM/PM times, YYYYMMDD, `$48,000.00`, decimal commas): no row is
     rejected for how it is written; only rows blank where a required field is are left out."""
     current = sheet(key)
-    result = apply_mapping(current, recognise(current).mapping())
+    result = apply_mapping(current, proposal_of(key).mapping())
     rejected = result.quality.rejected
     assert not (rejected["reason"] != "is empty (required)").any(), rejected.head()
     assert result.quality.rows_used >= 1
