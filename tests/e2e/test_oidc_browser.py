@@ -30,8 +30,7 @@ import pytest
 from kpi.store.workspaces import Store
 from tests.e2e.conftest import OUTPUT, ROOT, download, free_port, wait_for_app_run, wait_healthy
 
-# one worker runs the whole module: its identity provider and hosted server are module fixtures
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("oidc")]
+pytestmark = pytest.mark.e2e
 
 FRENCH = ROOT / "tests" / "fixtures" / "app" / "abonnements_fr.csv"
 ALICE, BOB, CAROL = "alice@acme.io", "bob@acme.io", "carol@elsewhere.example"

@@ -1,4 +1,5 @@
-"""End to end: a workspace made of a ticket export alone reports its own month on the Support page."""
+"""End to end: a workspace of one table alone reports on its own — a ticket export on Support, a
+customer list without dates on Customers & health."""
 
 import pytest
 
@@ -17,17 +18,21 @@ T5,cus_2,2025-02-14 09:00:00,2025-02-14 10:00:00,1,Yes
 """
 
 
-def test_a_tickets_only_workspace_shows_its_support_numbers(server, page, tmp_path):
-    tickets = tmp_path / "helpdesk_export.csv"
-    tickets.write_text(TICKETS, encoding="utf-8")
+def open_as_workspace(page, server: str, path, name: str) -> None:
+    """Upload one file as a new workspace called `name`, as a founder would, and wait for Map columns."""
     page.goto(f"{server}/upload")
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(tickets)])
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(path)])
     page.get_by_text("Read 1 of 1 file(s).").wait_for(timeout=60_000)
-    page.get_by_label("Workspace name").fill("Tickets only (e2e)")
+    page.get_by_label("Workspace name").fill(name)
     page.get_by_role("button", name="Open these files as my workspace").click()
     page.get_by_role("heading", name="Map columns").wait_for(timeout=60_000)
     wait_for_app_run(page)
 
+
+def test_a_tickets_only_workspace_shows_its_support_numbers(server, page, tmp_path):
+    tickets = tmp_path / "helpdesk_export.csv"
+    tickets.write_text(TICKETS, encoding="utf-8")
+    open_as_workspace(page, server, tickets, "Tickets only (e2e)")
     page.get_by_role("link", name="Support").click()
     page.get_by_text("Tickets created in March 2025").wait_for(timeout=60_000)
     wait_for_app_run(page)
@@ -57,14 +62,7 @@ C6,Male,15,One year,30.00,450.00,No
 def test_a_customer_list_without_dates_shows_its_snapshot(server, page, tmp_path):
     churn = tmp_path / "churn_study.csv"
     churn.write_text(CHURN_LIST, encoding="utf-8")
-    page.goto(f"{server}/upload")
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(churn)])
-    page.get_by_text("Read 1 of 1 file(s).").wait_for(timeout=60_000)
-    page.get_by_label("Workspace name").fill("Churn study (e2e)")
-    page.get_by_role("button", name="Open these files as my workspace").click()
-    page.get_by_role("heading", name="Map columns").wait_for(timeout=60_000)
-    wait_for_app_run(page)
-
+    open_as_workspace(page, server, churn, "Churn study (e2e)")
     page.get_by_role("link", name="Customers & health").click()
     page.get_by_text("Customer list snapshot").wait_for(timeout=60_000)
     wait_for_app_run(page)

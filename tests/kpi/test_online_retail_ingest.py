@@ -25,8 +25,6 @@ from tests.datasets import ONLINE_RETAIL
 
 ROOT = Path(__file__).resolve().parents[2]
 RETAIL = ONLINE_RETAIL
-# one worker runs the whole module, so each file is written and read once (module fixtures)
-pytestmark = pytest.mark.xdist_group("online_retail")
 LINES = 541_909
 COHORT_SIZES = [885, 417, 380, 452, 300, 284, 242, 188, 169, 299, 358, 323, 41]
 FIRST_COHORT_ACTIVE = [885, 324, 286, 340, 321, 352, 321, 309, 313, 350, 331, 445, 235]
@@ -50,13 +48,22 @@ def retail() -> pd.DataFrame:
     return pd.read_parquet(RETAIL)
 
 
+_INGESTED: dict[str, tuple] = {}  # once per process: a worker that runs out of queued tests tears module fixtures down
+
+
 @pytest.fixture(scope="module", params=["csv", "xlsx"])
 def ingested(request, retail, tmp_path_factory) -> tuple[Sheet, Proposal, CanonicalTable, dict[str, float]]:
     """(sheet, recognised proposal, mapped table, seconds per stage) for one file format."""
+    if request.param not in _INGESTED:
+        _INGESTED[request.param] = _ingest(request.param, retail, tmp_path_factory)
+    return _INGESTED[request.param]
+
+
+def _ingest(file_format: str, retail: pd.DataFrame, tmp_path_factory) -> tuple:
     folder = tmp_path_factory.mktemp("online_retail")
     timings = {}
     start = time.perf_counter()
-    if request.param == "csv":
+    if file_format == "csv":
         path = folder / "online_retail.csv"
         retail.to_csv(path, index=False)  # InvoiceDate as written in the data, CustomerID as 17850.0
     else:
@@ -73,7 +80,7 @@ def ingested(request, retail, tmp_path_factory) -> tuple[Sheet, Proposal, Canoni
     start = time.perf_counter()
     table = apply_mapping(sheets[0], proposal.mapping())
     timings["map"] = time.perf_counter() - start
-    print(f"\nOnline Retail {request.param}: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    print(f"\nOnline Retail {file_format}: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     return sheets[0], proposal, table, timings
 
 

@@ -714,8 +714,17 @@ def browse(url: str, workspace_id: int) -> tuple[dict, list[str]]:
     return found, requested
 
 
+_BROWSED: dict[str, tuple] = {}  # once per process: a worker that runs out of queued tests tears module fixtures down
+
+
 @pytest.fixture(scope="module")
 def hostile_pages(tmp_path_factory):
+    if "pages" not in _BROWSED:
+        _BROWSED["pages"] = _browse_hostile_workspace(tmp_path_factory)
+    return _BROWSED["pages"]
+
+
+def _browse_hostile_workspace(tmp_path_factory) -> tuple:
     """The real server with the hostile workspace saved in its database, and what Chromium
     finds on each page that shows user strings: images, scripts run, links to our marker.
 
