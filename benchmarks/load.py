@@ -339,8 +339,11 @@ async def one_session(browser, url: str, k: int, folder: Path, timeout_ms: int) 
         caption = page.get_by_text(f"{name} · month-end snapshot of March 2024")
         await _navigate(page, "Overview", caption, folder, result, timeout_ms)
         result.caption = (await caption.inner_text()).strip()
-        metric = page.get_by_test_id("stMetric").first
-        await metric.wait_for()
+        # the card labelled exactly "MRR" (not "MRR growth"), once drawn: under load a page may still
+        # be streaming its cards when the caption arrives
+        label = page.get_by_test_id("stMetricLabel").get_by_text("MRR", exact=True)
+        metric = page.get_by_test_id("stMetric").filter(has=label).first
+        await metric.get_by_test_id("stMetricValue").wait_for()
         result.mrr_shown = (await metric.get_by_test_id("stMetricValue").inner_text()).strip()
         result.foreign |= _foreign(await page.locator("body").inner_text(), k)
         step("overview")
