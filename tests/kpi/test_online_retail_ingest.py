@@ -25,6 +25,7 @@ from tests.datasets import ONLINE_RETAIL
 
 ROOT = Path(__file__).resolve().parents[2]
 RETAIL = ONLINE_RETAIL
+pytestmark = pytest.mark.slow
 LINES = 541_909
 COHORT_SIZES = [885, 417, 380, 452, 300, 284, 242, 188, 169, 299, 358, 323, 41]
 FIRST_COHORT_ACTIVE = [885, 324, 286, 340, 321, 352, 321, 309, 313, 350, 331, 445, 235]

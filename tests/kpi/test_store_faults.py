@@ -24,6 +24,7 @@ from kpi.store.model import Conflict
 from kpi.store.workspaces import Store
 from tests.kpi.conftest_store import store_url as store_url  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.slow
 KILLED_SAVES = 50
 CONCURRENT_SAVES = 200
 BIG_FILE_BYTES = 4_000_000
