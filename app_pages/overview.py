@@ -1,9 +1,9 @@
 """Overview: the month's headline KPIs with their trend, benchmark and computation, and the MRR trend."""
 
-import pandas as pd
 import streamlit as st
 
 from kpi.metrics.revenue import aggregate_series
+from kpi.report.periods import view
 from kpi.text import escape_markdown
 from ui import cards, charts, data, empty, state
 
@@ -14,10 +14,14 @@ if current.as_of is None:
     st.stop()
 
 report = data.report(current)
-month = pd.Period(current.as_of, freq="M")
-compared = cards.PERIOD_NAMES[current.granularity]
-st.caption(f"{escape_markdown(current.workspace.name)} · month-end snapshot of {month.strftime('%B %Y')}, compared with the "
-           f"{compared}" + (f" · filtered: {escape_markdown(current.filter_text())}" if current.filters else ""))
+shown = view(report, current.granularity)
+st.caption(f"{escape_markdown(current.workspace.name)} · {escape_markdown(shown.label)}, compared with "
+           f"{escape_markdown(shown.comparison_label)}"
+           + (f" · filtered: {escape_markdown(current.filter_text())}" if current.filters else ""))
+if shown.partial:
+    st.info(f"{shown.label} is a partial {current.granularity}: {shown.window.months} of its months so far. Rates and "
+            f"movements cover those months only and are compared with the same months of the {current.granularity} "
+            "before; balances (MRR, customers) are read at its last month.", icon=":material/date_range:")
 
 if report.revenue is None:
     empty.missing(("subscriptions", "invoices", "mrr"), "MRR, churn and the revenue KPIs")

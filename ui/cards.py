@@ -10,7 +10,8 @@ import streamlit as st
 
 from kpi import formatting as fmt
 from kpi.report.build import Metric, Report
-from kpi.report.explain import explain
+from kpi.metrics.periods import PERIOD_KEYS
+from kpi.report.periods import period_explanation, period_metric, view
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,14 @@ CARDS: dict[str, Card] = {
 }
 OVERVIEW = ("mrr", "arr", "customers", "arpa", "quick_ratio", "logo_churn_rate", "gross_mrr_churn_rate",
             "net_mrr_churn_rate", "nrr_monthly", "grr_monthly", "ltv_cac", "nps", "csat", "fcr")
-PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-PERIOD_NAMES = {"month": "previous month", "quarter": "same month last quarter", "year": "same month last year"}
+
+
+def label(key: str, granularity: str) -> str:
+    """The card's label; a rate over a quarter or a year says so ("NRR · quarter", not "NRR (monthly)")."""
+    text = CARDS[key].label
+    if granularity == "month" or key not in PERIOD_KEYS:
+        return text
+    return f"{text.replace(' (monthly)', '')} · {granularity}"
 
 
 def delta(card: Card, metric: Metric) -> str | None:
@@ -63,38 +70,40 @@ def delta(card: Card, metric: Metric) -> str | None:
     return fmt.relative_change(metric.value, metric.previous)
 
 
-def card(report: Report, key: str, back: int = 1, compared: str = "previous month") -> None:
-    """One bordered card: value, delta against `back` months earlier, sparkline, benchmark, popover."""
+def card(report: Report, key: str, granularity: str = "month") -> None:
+    """One bordered card over the as-of month, quarter or year (kpi.report.periods): value, delta
+    against the period before (the same months of it, for a period to date), sparkline of one
+    value per period, benchmark, popover."""
     spec = CARDS[key]
-    metric = report.metric(key, back)
-    explanation = explain(report, key)
+    metric = period_metric(report, key, granularity)
+    explanation = period_explanation(report, key, granularity)
+    shown = view(report, granularity)
     history = metric.history.dropna().tail(12)
     with st.container(border=True):
         st.metric(
-            spec.label, spec.show(metric.value, report.currency), delta=delta(spec, metric),
+            label(key, granularity), spec.show(metric.value, report.currency), delta=delta(spec, metric),
             delta_color="inverse" if spec.lower_is_better else "normal",
-            help=f"Change against the {compared}.",
+            help=f"{shown.label}, compared with {shown.comparison_label}.",
             chart_data=history.to_list() if len(history) > 1 else None, chart_type="line",
         )
         st.caption(explanation.benchmark or "\u00a0")  # keeps the cards of a row aligned
         with st.popover("Formula", icon=":material/function:", width="stretch"):
-            st.markdown(f"**{spec.label}** = {explanation.definition}")
+            st.markdown(f"**{label(key, granularity)}** = {explanation.definition}")
             if explanation.computation:
-                st.text(f"{report.as_of.strftime('%B %Y')}: {explanation.computation}")
+                st.text(explanation.computation)
             else:
-                st.text("Not available this month: the data it needs is missing or its denominator is 0.")
+                st.text(f"Not available for {shown.label}: the data it needs is missing or its denominator is 0.")
             if explanation.benchmark_note:
                 st.caption(f"Benchmark: {explanation.benchmark_note}")
 
 
 def grid(report: Report, keys: tuple[str, ...], granularity: str = "month", per_row: int = 5) -> None:
-    """Cards in rows of `per_row`, compared with the previous period of the granularity."""
-    back, compared = PERIOD_MONTHS[granularity], PERIOD_NAMES[granularity]
+    """Cards in rows of `per_row`, over the as-of period of the granularity."""
     for start in range(0, len(keys), per_row):
         columns = st.columns(per_row)
         for column, key in zip(columns, keys[start:start + per_row]):
             with column:
-                card(report, key, back, compared)
+                card(report, key, granularity)
 
 
 def row(metrics: list[Metric], currency: str | None) -> None:

@@ -23,6 +23,7 @@ from kpi.metrics import churn_reasons as churn_reason_analysis
 from kpi.metrics import cohorts as cohort_analysis
 from kpi.metrics import economics, engagement, health, revenue, support, surveys
 from kpi.metrics import orders as order_analysis
+from kpi.metrics import periods
 from kpi.metrics import snapshot as snapshot_analysis
 
 
@@ -115,6 +116,20 @@ class Report:
         earlier = self.as_of - back if self.as_of is not None else None
         previous = _number(history.get(earlier)) if value is not None and earlier in history.index else None
         return Metric(key, value, previous, history)
+
+    @cached_property
+    def _period_tables(self) -> dict[str, pd.DataFrame]:
+        return {}
+
+    def period_table(self, granularity: str) -> pd.DataFrame:
+        """`kpi.metrics.periods.period_kpis` of the revenue up to as_of (one row per month, quarter
+        or year; the last one partial when its period goes on), computed once per granularity."""
+        if self.revenue is None or self.as_of is None:
+            return pd.DataFrame(columns=periods.PERIOD_KPIS)
+        if granularity not in self._period_tables:
+            self._period_tables[granularity] = periods.period_kpis(self.revenue.mrr, self.revenue.series,
+                                                                   granularity, self.as_of)
+        return self._period_tables[granularity]
 
     @cached_property
     def histories(self) -> dict[str, pd.Series]:
