@@ -1,12 +1,14 @@
 """Investor update: the period's headline KPIs, highlights and lowlights, an editable narrative,
 the founder's commentary, and the deck, workbook, report and email in one click each."""
 
+import pandas as pd
 import streamlit as st
 
 from kpi.errors import InputError
 from kpi.exports.html import to_email_html, to_html, to_markdown
 from kpi.exports.pptx import to_pptx
 from kpi.exports.xlsx import to_xlsx
+from kpi.metrics.periods import last_complete, window_of
 from kpi.report.update import investor_update
 from kpi.text import escape_markdown
 from ui import data, empty, state
@@ -20,9 +22,27 @@ if report is None or report.revenue is None:
     st.stop()
 
 ws = current.workspace
-left, middle, right = st.columns(3)
-period = left.segmented_control("Period", ["month", "quarter"], default="month", required=True, key="update_period",
-                                format_func=str.capitalize)
+as_of = pd.Period(current.as_of, freq="M")
+running = window_of(as_of, "quarter")  # the as-of month's quarter, whole or to date
+closed = last_complete(as_of, "quarter")  # an update is about the last whole quarter by default
+PERIODS = {"quarter": f"Q{closed.quarter} {closed.year}"}
+if running.partial:
+    PERIODS["quarter_to_date"] = f"Q{as_of.quarter} {as_of.year} to date"
+PERIODS["month"] = as_of.strftime("%B %Y")
+left, middle, right = st.columns([3, 2, 2])
+choice = left.segmented_control("Period", list(PERIODS), default="quarter", required=True, key="update_period",
+                                format_func=PERIODS.get)
+period = "month" if choice == "month" else "quarter"
+if choice == "quarter" and closed != as_of:
+    if str(closed) in data.report_months(ws):  # the last whole quarter's update is read at its last month
+        report = data.report(state.State(ws, str(closed), settings=current.settings))
+    else:
+        st.info(f"No whole quarter yet before {as_of.strftime('%B %Y')}: showing the quarter to date.",
+                icon=":material/date_range:")
+if period == "quarter" and window_of(report.as_of, "quarter").partial:
+    window = window_of(report.as_of, "quarter")
+    st.warning(f"{window.label()} is a partial quarter: {window.months} of its 3 months. Its movements and rates "
+               "cover those months only; say so before sending it.", icon=":material/date_range:")
 compare = middle.segmented_control("Compared with", ["previous", "last_year"], default="previous", required=True,
                                    key="update_compare",
                                    format_func={"previous": "Previous period", "last_year": "Same period last year"}.get)
@@ -65,7 +85,7 @@ with bad:
 # it loses focus, and a click on a download button would race it). The texts are kept with the
 # workspace, per period: a reload, a restart or a colleague finds them.
 LABELS = {"product": "Product news", "hires": "Hires", "asks": "Asks"}
-record = state.update_text(str(current.as_of), period)
+record = state.update_text(str(report.as_of), period)
 commentary = {name: record["commentary"].get(name, "") for name in LABELS}
 version = f"{compare}:{language}"  # the narrative is written for one comparison, in one language
 narrative = record["narratives"].get(version, update.generated_narrative)
@@ -83,7 +103,7 @@ def edit_text() -> None:
             narratives = {k: v for k, v in record["narratives"].items() if k != version}
             if text.strip() != update.generated_narrative.strip():  # unchanged: follows the numbers
                 narratives[version] = text
-            state.set_update_text(str(current.as_of), period, {"commentary": fields, "narratives": narratives})
+            state.set_update_text(str(report.as_of), period, {"commentary": fields, "narratives": narratives})
             st.rerun()
 
 
@@ -95,7 +115,7 @@ with st.container(horizontal=True):
     if st.button("Edit the narrative and commentary", icon=":material/edit:"):
         edit_text()
     if edited and st.button("Back to the generated narrative", icon=":material/restart_alt:"):
-        state.set_update_text(str(current.as_of), period, {
+        state.set_update_text(str(report.as_of), period, {
             "commentary": record["commentary"],
             "narratives": {k: v for k, v in record["narratives"].items() if k != version}})
         st.rerun()
@@ -142,9 +162,9 @@ if ws.id is None:
     st.info("Save this workspace to mark months as reported.")
     st.stop()
 store = state.store()
-if st.button(f"Mark {state.month_label(current.as_of)} as reported", icon=":material/verified:",
+if st.button(f"Mark {state.month_label(str(report.as_of))} as reported", icon=":material/verified:",
              help="Freezes the month's full report; later data that changes it is flagged on the Workspaces page."):
-    store.mark_reported(ws.id, current.as_of, report.to_json(), by=state.owner())
+    store.mark_reported(ws.id, str(report.as_of), report.to_json(), by=state.owner())
     st.rerun()
 snapshots = store.snapshots(ws.id)
 reported = {s.month for s in snapshots}

@@ -11,12 +11,29 @@ from kpi.report.update import investor_update
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start() -> AppTest:
+def start(period: str | None = "month") -> AppTest:
+    """The page on the demo (as of October 2026), switched to `period` (None: the default)."""
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     app.run()
     app.switch_page("app_pages/investor_update.py").run()
+    if period is not None:
+        app.segmented_control(key="update_period").set_value(period).run()
     assert not app.exception, app.exception
     return app
+
+
+def test_the_update_defaults_to_the_last_whole_quarter_and_says_when_a_quarter_is_partial():
+    app = start(None)
+    assert app.segmented_control(key="update_period").value == "quarter"
+    q3 = investor_update(build_report(load_demo(), "2026-09"), "quarter", "previous", "en",
+                         company="Plumeo (demo company)")
+    assert q3.period_label == "Q3 2026"
+    assert any(c.value.startswith("Q3 2026 compared with Q2 2026") for c in app.caption)
+    assert any(t.value == q3.generated_narrative for t in app.text)
+    assert not [w for w in app.warning if "partial" in w.value]  # a whole quarter: nothing to warn about
+    assert any(b.label == "Mark September 2026 as reported" for b in app.button)
+    app.segmented_control(key="update_period").set_value("quarter_to_date").run()
+    assert any("Q4 2026 to date (October) is a partial quarter: 1 of its 3 months" in w.value for w in app.warning)
 
 
 def test_headline_deltas_carry_a_sign_the_cards_read():

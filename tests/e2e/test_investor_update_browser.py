@@ -22,6 +22,9 @@ def test_edit_the_update_and_download_every_file(server, page, tmp_path):
     page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Investor update").click()
     page.get_by_role("heading", name="Investor update").wait_for(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"^Q3 2026 compared with Q2 2026"))).to_be_visible(timeout=60_000)
+    wait_for_app_run(page)  # an update is about the last whole quarter by default; this one is October's
+    page.get_by_role("radio", name="October 2026", exact=True).click()
     expect(page.get_by_text(re.compile(r"^In October 2026, MRR grew"))).to_be_visible(timeout=60_000)
     wait_for_app_run(page)
 
@@ -52,6 +55,8 @@ def test_edit_the_update_and_download_every_file(server, page, tmp_path):
     # the edits outlive a reload (they are kept with the workspace); back to the generated text in one click
     page.reload()
     page.get_by_role("heading", name="Investor update").wait_for(timeout=60_000)
+    wait_for_app_run(page)
+    page.get_by_role("radio", name="October 2026", exact=True).click()
     expect(page.get_by_text(re.compile(r"^Our best October yet\."))).to_be_visible(timeout=60_000)
     expect(page.get_by_text("- Intros to HR-tech buyers in Germany")).to_be_visible()
     page.get_by_role("button", name="Back to the generated narrative").click()
