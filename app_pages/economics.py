@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi.metrics import economics
-from ui import data, empty, state
+from ui import data, empty, filters, state
 from ui import ops_charts as ops
 
 KEYS = ("ltv", "cac", "ltv_cac", "payback_months", "crc", "gross_margin")
@@ -24,10 +24,14 @@ unit = report.unit_economics
 costs = report.tables.get("costs")
 st.caption(f"{month.strftime('%B %Y')}, compared with {ops.compared_month(current).strftime('%B %Y')}. CAC, payback "
            f"and gross margin use the last {current.settings.cac_months} months that have costs; LTV's churn the "
-           f"last {current.settings.ltv_churn_months} months (both set on Definitions & settings).")
+           f"last {current.settings.ltv_churn_months} months (both set on Definitions & settings)."
+           + filters.in_force(current))
+filters.show_allocation(report)
 cards = ops.metrics(current, KEYS)
 ops.card_row(cards, report.currency)
-if costs is None or costs.empty:
+if (costs is None or costs.empty) and report.allocation is not None:
+    st.caption("No cost is charged to the segment under this rule.")
+elif costs is None or costs.empty:
     empty.missing(("costs",), "CAC, LTV:CAC, payback, retention cost and the gross margin from COGS")
 else:
     hint = economics.ltv_cac_benchmark(unit.ltv_cac)

@@ -5,7 +5,7 @@ import streamlit as st
 from kpi.metrics.revenue import aggregate_series
 from kpi.report.periods import view
 from kpi.text import escape_markdown
-from ui import cards, charts, data, empty, state
+from ui import cards, charts, data, empty, filters, state
 
 current = state.current()
 st.title("Overview")
@@ -17,7 +17,7 @@ report = data.report(current)
 shown = view(report, current.granularity)
 st.caption(f"{escape_markdown(current.workspace.name)} · {escape_markdown(shown.label)}, compared with "
            f"{escape_markdown(shown.comparison_label)}"
-           + (f" · filtered: {escape_markdown(current.filter_text())}" if current.filters else ""))
+           + filters.in_force(current))
 if shown.partial:
     st.info(f"{shown.label} is a partial {current.granularity}: {shown.window.months} of its months so far. Rates and "
             f"movements cover those months only and are compared with the same months of the {current.granularity} "
@@ -29,6 +29,8 @@ if report.revenue is None:
     st.stop()
 
 cards.grid(report, cards.OVERVIEW, current.granularity)
+if report.allocation is not None:
+    st.caption(f":material/filter_alt: LTV : CAC under the segment filter: {escape_markdown(report.allocation.text(report.as_of))}.")
 
 st.subheader("MRR and its movements")
 series = aggregate_series(report.series_frame(), current.granularity)

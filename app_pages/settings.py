@@ -70,6 +70,15 @@ with st.form("settings"):
                                            int(settings.ltv_churn_months))
         cac_months = st.number_input("CAC, payback and gross margin: over the last … months", 1, 12,
                                      int(settings.cac_months))
+        allocations = {"mrr_share": "By its share of MRR", "new_customers_share": "Sales & marketing by its share "
+                       "of new customers", "none": "Not at all (n/a)"}
+        cost_allocation = st.radio(
+            "Under a segment filter, charge company-wide costs to the segment", list(allocations),
+            index=list(allocations).index(settings.cost_allocation) if settings.cost_allocation in allocations else 0,
+            format_func=allocations.get,
+            help="Costs have no customer. By MRR share, each month's costs × the segment's share of MRR (its gross "
+                 "margin is then the company's); by new customers, sales & marketing × its share of the month's new "
+                 "customers; not at all, CAC, LTV:CAC, payback and retention cost are n/a under a filter.")
         reporting_currency = st.text_input("Reporting currency (with a rates table)",
                                            settings.reporting_currency or "", max_chars=3,
                                            placeholder="EUR").strip().upper() or None
@@ -92,7 +101,7 @@ if saved:
                                    value_event=value_event, gross_margin=gross_margin / 100,
                                    ltv_churn_months=int(ltv_churn_months), cac_months=int(cac_months),
                                    reporting_currency=reporting_currency, rates=clean_rates,
-                                   subscription_rows=subscription_rows))
+                                   subscription_rows=subscription_rows, cost_allocation=cost_allocation))
         st.success("Settings applied.")
         st.rerun()
 if st.button("Back to the defaults", icon=":material/restart_alt:"):

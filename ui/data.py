@@ -61,7 +61,11 @@ def tables(ws: Workspace) -> Tables:
 
 @st.cache_resource(max_entries=32, ttl=3600, show_spinner="Computing KPIs…")
 def _report(key: str, as_of: str | None, filters: tuple, settings: Settings, _ws: Workspace) -> Report:
-    return build_report(filter_tables(tables(_ws), filters), as_of, settings)
+    if not filters:
+        return build_report(tables(_ws), as_of, settings)
+    company = _report(key, as_of, (), settings, _ws).revenue  # a segment's costs are its share of the company's
+    return build_report(filter_tables(tables(_ws), filters), as_of, settings,
+                        company=company.series if company is not None else None)
 
 
 def report(current: State | Workspace, as_of: str | None = None) -> Report:

@@ -19,6 +19,7 @@ from kpi.errors import InputError
 from kpi.ids import among
 from kpi.ingest.mapping import ENDED_STATUSES, TableQuality, Tables
 from kpi.ingest.subscription_rows import ROW_READINGS, newer_rows_replace_older
+from kpi.metrics import allocation as cost_allocation
 from kpi.metrics import churn_reasons as churn_reason_analysis
 from kpi.metrics import cohorts as cohort_analysis
 from kpi.metrics import economics, engagement, health, revenue, support, surveys
@@ -42,6 +43,7 @@ class Settings:
     reporting_currency: str | None = None  # with `rates`: convert every amount to this currency
     rates: tuple[tuple[str, float], ...] = ()  # (currency, value of one unit in the reporting currency)
     subscription_rows: str = "add"  # or "replace": a customer's newer subscription row replaces the older one
+    cost_allocation: str = "mrr_share"  # under a segment filter: "mrr_share", "new_customers_share" or "none"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class Report:
     snapshot: snapshot_analysis.Snapshot | None = None
     settings: Settings = Settings()
     tables: Tables | None = field(default=None, compare=False, repr=False)
+    allocation: cost_allocation.Allocation | None = field(default=None, compare=False, repr=False)  # segment reports
 
     @property
     def currency(self) -> str | None:
@@ -309,10 +312,16 @@ def _scale(tables: Tables, table: str, default: tuple[float, float]) -> tuple[fl
     return (float(scale[0]), float(scale[1])) if scale else default
 
 
-def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings: Settings = Settings()) -> Report:
+def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings: Settings = Settings(), *,
+                 company: pd.DataFrame | None = None) -> Report:
     """The report for `as_of` (default: `default_as_of`, the last month with observed activity);
-    a section is None when its table was not given."""
+    a section is None when its table was not given.
+
+    `company`: for the tables of a segment (`filter_tables`), the whole company's monthly
+    movements; the company-wide costs are then charged to the segment by
+    `settings.cost_allocation` (kpi.metrics.allocation) and `Report.allocation` says how."""
     revenue_part = build_revenue(tables, settings)
+    tables, allocated = _segment_costs(tables, revenue_part, company, settings)
     month = parse_as_of(as_of) if isinstance(as_of, str) else as_of
     if month is None:
         month = default_as_of(tables, revenue_part)
@@ -321,7 +330,7 @@ def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings:
         raise InputError(f"as-of month {month} is outside the revenue data ({months[0]} … {months[-1]})")
     if month is None:  # no date anywhere: a customer list without dates still has its snapshot (§13)
         return Report(None, None, dict(tables.quality), snapshot=build_snapshot(tables, revenue_part),
-                      settings=settings, tables=tables)
+                      settings=settings, tables=tables, allocation=allocated)
     survey = {"as_of": month, "window": settings.survey_window, "rule": settings.nps_rule}
     orders, nps_rows, csat_rows, ces_rows = (_given(tables, t) for t in ("orders", "nps", "csat", "ces"))
     tickets, events = _given(tables, "tickets"), _given(tables, "events")
@@ -349,7 +358,24 @@ def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings:
         churn_reasons=build_churn_reasons(tables, revenue_part, month),
         snapshot=build_snapshot(tables, revenue_part),
         settings=settings,
+        allocation=allocated,
     )
+
+
+def _segment_costs(tables: Tables, revenue_part: Revenue | None, company: pd.DataFrame | None,
+                   settings: Settings) -> tuple[Tables, cost_allocation.Allocation | None]:
+    """A segment's tables with its share of the company-wide costs (or none of them), and how."""
+    costs = _given(tables, "costs")
+    if company is None or revenue_part is None:
+        return tables, None
+    rule = settings.cost_allocation if settings.cost_allocation in cost_allocation.RULES else "mrr_share"
+    if costs is None:
+        return tables, cost_allocation.Allocation(rule, cost_allocation.shares(revenue_part.series, company))
+    allocated, how = cost_allocation.allocate(costs, revenue_part.series, company, rule)
+    frames = {name: frame for name, frame in tables.frames.items() if name != "costs"}
+    if allocated is not None:
+        frames["costs"] = allocated
+    return Tables(frames, tables.quality, tables.options), how
 
 
 def build_snapshot(tables: Tables, revenue_part: Revenue | None) -> snapshot_analysis.Snapshot | None:
@@ -426,7 +452,7 @@ def segment_attributes(tables: Tables, max_values: int = 60) -> dict[str, list[s
 def filter_tables(tables: Tables, filters: dict[str, list[str]] | tuple) -> Tables:
     """The tables restricted to the customers whose attributes match every filter
     ({attribute: accepted values}); rows without a customer are dropped, costs are kept whole
-    (they are company-wide, so CAC and CRC of a segment are read with care)."""
+    (they are company-wide: `build_report(..., company=...)` charges the segment its share)."""
     filters = dict(filters)
     customers = _given(tables, "customers")
     if not filters or customers is None:

@@ -12,6 +12,7 @@ import json
 import math
 from typing import Any
 
+from kpi.metrics.allocation import RULES
 from kpi.report.build import Settings
 
 # ── Settings as JSON ───────────────────────────────────────────────────────────────────────
@@ -32,6 +33,8 @@ def settings_from_json(text: str) -> Settings:
         if spec.name in data:
             value = data[spec.name]
             values[spec.name] = _tuples(value) if isinstance(getattr(defaults, spec.name), tuple) else value
+    if values.get("cost_allocation") not in (None, *RULES):  # an unknown rule falls back to the default
+        del values["cost_allocation"]
     return dataclasses.replace(defaults, **values)
 
 

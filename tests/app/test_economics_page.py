@@ -161,3 +161,26 @@ def test_the_page_answers_in_a_blink():
     elapsed = time.perf_counter() - started
     assert not app.exception
     assert elapsed < 2.0, f"a rerun of the Unit economics page took {elapsed:.2f} s"
+
+
+def test_a_segment_filter_charges_the_segment_its_share_of_the_costs_and_says_so(demo):
+    tables, company = demo
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.session_state["filter::segment"] = ["SMB"]
+    app.run()
+    assert not app.exception, app.exception
+    from kpi.report.build import filter_tables
+    smb = build_report(filter_tables(tables, (("segment", ("SMB",)),)), company=company.revenue.series)
+    shown = cards(app)
+    assert shown["LTV : CAC"][0] == fmt.ratio(smb.unit_economics.ltv_cac)
+    assert shown["Gross margin"][0] == fmt.percent(company.unit_economics.gross_margin)  # COGS follow revenue
+    assert app.caption[0].value.endswith("filtered: segment\\: SMB")
+    notes = [i.value.replace("\\", "") for i in app.info]  # markdown-escaped
+    note = next(n for n in notes if n.startswith("Segment filter:"))
+    assert "allocated to the segment by its share of MRR (October 2026:" in note
+
+    app.session_state["kpi_settings"] = Settings(cost_allocation="none")
+    app.run()
+    shown = cards(app)
+    assert shown["CAC"][0] == "n/a" and shown["LTV : CAC"][0] == "n/a"
+    assert any("not charged to a segment" in i.value.replace("\\", "") for i in app.info)

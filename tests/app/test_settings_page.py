@@ -91,6 +91,7 @@ def test_a_target_is_saved_with_the_workspace_and_named_in_the_investor_update(w
     assert settings_from_json(saved.settings_json) == Settings()  # the conventions are untouched
 
     app.switch_page("app_pages/investor_update.py").run()
+    app.segmented_control(key="update_period").set_value("month").run()  # October: MRR €61.9k
     assert not app.exception, app.exception
     highlights = [s.value for s in app.success]
     assert any(text.startswith("MRR hit its target of €60") for text in highlights), highlights
