@@ -67,3 +67,23 @@ def test_data_quality_page_lists_every_demo_source(demo_tables):
     summary = app.dataframe[0].value
     assert set(summary["Source"]) == set(demo_tables.quality)
     assert (summary["Rows used"] <= summary["Rows read"]).all()
+
+
+@pytest.mark.parametrize("as_of, label", [("2026-10", "Q4 2026 to date (October)"), ("2026-09", "Q3 2026")])
+def test_overview_by_quarter_shows_the_quarters_figures_and_says_when_it_is_partial(demo_tables, as_of, label):
+    from kpi.report.periods import period_metric
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.query_params.update({"granularity": "quarter", "as_of": as_of})
+    app.run()
+    assert not app.exception, app.exception
+    report = build_report(demo_tables, as_of)
+    expected = {cards.label(key, "quarter"): cards.CARDS[key].show(period_metric(report, key, "quarter").value,
+                                                                   report.currency) for key in cards.OVERVIEW}
+    assert shown_cards(app) == expected
+    assert "Logo churn · quarter" in expected and "NRR · quarter" in expected
+    caption = app.caption[0].value.replace("\\", "")
+    assert f"· {label}, compared with" in caption
+    partial = [i.value for i in app.info if "is a partial quarter" in i.value]
+    assert bool(partial) == (as_of == "2026-10")
+    if as_of == "2026-09":  # a whole quarter's logo churn is over its three months, not September's alone
+        assert period_metric(report, "logo_churn_rate", "quarter").value != report.metric("logo_churn_rate").value
