@@ -15,7 +15,8 @@ if current.as_of is None:
 
 report = data.report(current)
 shown = view(report, current.granularity)
-st.caption(f"{escape_markdown(current.workspace.name)} · {escape_markdown(shown.label)}, compared with "
+described = f"month-end snapshot of {shown.label}" if current.granularity == "month" else shown.label
+st.caption(f"{escape_markdown(current.workspace.name)} · {escape_markdown(described)}, compared with "
            f"{escape_markdown(shown.comparison_label)}"
            + filters.in_force(current))
 if shown.partial:
@@ -28,6 +29,9 @@ if report.revenue is None:
     cards.grid(report, ("nps", "csat", "fcr"), current.granularity)
     st.stop()
 
+if current.granularity != "month":
+    st.caption(f"Churn, NRR, GRR and the quick ratio are over the {current.granularity}'s months; MRR, customers "
+               f"and ARPA at its last month; NPS, CSAT, LTV : CAC at its last month over their own windows.")
 cards.grid(report, cards.OVERVIEW, current.granularity)
 if report.allocation is not None:
     st.caption(f":material/filter_alt: LTV : CAC under the segment filter: {escape_markdown(report.allocation.text(report.as_of))}.")

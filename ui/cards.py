@@ -53,11 +53,10 @@ OVERVIEW = ("mrr", "arr", "customers", "arpa", "quick_ratio", "logo_churn_rate",
 
 
 def label(key: str, granularity: str) -> str:
-    """The card's label; a rate over a quarter or a year says so ("NRR · quarter", not "NRR (monthly)")."""
+    """The card's label: a rate over a quarter or a year drops "(monthly)" (the page says which
+    months the rates cover)."""
     text = CARDS[key].label
-    if granularity == "month" or key not in PERIOD_KEYS:
-        return text
-    return f"{text.replace(' (monthly)', '')} · {granularity}"
+    return text if granularity == "month" or key not in PERIOD_KEYS else text.replace(" (monthly)", "")
 
 
 def delta(card: Card, metric: Metric) -> str | None:
