@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from kpi.ingest.io import Sheet
 from kpi.ingest.layouts import layout_signature
-from kpi.ingest.mapping import Mapping
+from kpi.ingest.mapping import Mapping, TableMapping
 
 SAME_NAME, SAME_LAYOUT, NEW_FILE = "same name", "same layout", "new file"
 
@@ -63,28 +63,85 @@ def match_files(uploads: MappingABC[str, frozenset[str]], stored: MappingABC[str
 
 
 def carried_mapping(matches: Sequence[FileMatch], stored_mapping: Mapping, stored_sheets: Sequence[Sheet],
-                    uploaded_sheets: Sequence[Sheet]) -> Mapping:
-    """The mapping entries of replaced files kept for the uploaded sheets, keyed by the new sheet
-    keys. An uploaded sheet follows the sheet of the file it replaces with the same sheet name,
-    else the only one with the same layout signature; it keeps that sheet's mapping when every
-    column the mapping names is among its headers (else it gets none here, to be recognised
-    afresh). Sheets of new files get none."""
+                    uploaded_sheets: Sequence[Sheet]) -> dict[str, TableMapping | None]:
+    """What the sheets of replacing files keep, by new sheet key. An uploaded sheet follows the
+    sheet of the file it replaces with the same sheet name, else the only one with the same
+    layout signature. It keeps that sheet's mapping entry when every column the entry names is
+    among its headers, or None when that sheet was left unmapped. A sheet that follows none,
+    or whose columns are gone, is not in the result (it is recognised afresh), nor are the sheets
+    of new files."""
     replaced = {m.upload: m.replaces for m in matches if m.replaces is not None}
-    carried: Mapping = {}
+    carried: dict[str, TableMapping | None] = {}
     for sheet in uploaded_sheets:
-        old_file = replaced.get(sheet.file)
-        if old_file is None:
+        if sheet.file not in replaced:
             continue
-        olds = [old for old in stored_sheets if old.file == old_file and old.key in stored_mapping]
+        olds = [old for old in stored_sheets if old.file == replaced[sheet.file]]
         same_sheet = [old for old in olds if old.sheet == sheet.sheet]
         same_layout = [old for old in olds if layout_signature(old) == layout_signature(sheet)]
         source = same_sheet[0] if same_sheet else same_layout[0] if len(same_layout) == 1 else None
         if source is None:
             continue
-        mapping = stored_mapping[source.key]
-        if set(mapping.columns.values()) <= set(map(str, sheet.frame.columns)):
+        mapping = stored_mapping.get(source.key)
+        if mapping is None or set(mapping.columns.values()) <= set(map(str, sheet.frame.columns)):
             carried[sheet.key] = mapping
     return carried
+
+
+def _rows(sheets: Iterable[Sheet]) -> dict[str, int]:
+    """Data rows per file."""
+    counts: dict[str, int] = {}
+    for sheet in sheets:
+        counts[sheet.file] = counts.get(sheet.file, 0) + len(sheet.frame)
+    return counts
+
+
+def _of_file(key: str, names: Iterable[str]) -> bool:
+    return any(key == name or key.startswith(f"{name}:") for name in names)
+
+
+@dataclass(frozen=True)
+class Update:
+    """Next month's files as one change to a workspace: `lines` says, per uploaded file, what
+    happens to it (`change_text`); `put` holds the files whose bytes change, `remove` the stored
+    files replaced under another name (old name → new name), `mapping` the whole new mapping."""
+
+    matches: tuple[FileMatch, ...]
+    lines: tuple[str, ...]
+    put: dict[str, bytes]
+    remove: dict[str, str]
+    mapping: Mapping
+
+    @property
+    def changes_files(self) -> bool:
+        return bool(self.put or self.remove)
+
+
+def plan_update(stored_files: MappingABC[str, bytes], stored_sheets: Sequence[Sheet], stored_mapping: Mapping,
+                uploads: MappingABC[str, bytes], uploaded_sheets: Sequence[Sheet], fresh: Mapping) -> Update:
+    """The Update that puts `uploads` (name → bytes, read as `uploaded_sheets`) into a workspace
+    holding `stored_files` (read as `stored_sheets`) mapped by `stored_mapping`. `fresh` is the
+    mapping the upload page proposes for the uploaded sheets (remembered or recognised).
+
+    mapping = stored entries of the files not replaced (in their order)
+            + for each uploaded sheet, what `carried_mapping` keeps, else its `fresh` entry."""
+    layouts = {name: file_layout(s for s in uploaded_sheets if s.file == name) for name in uploads}
+    stored_layouts = {name: file_layout(s for s in stored_sheets if s.file == name) for name in stored_files}
+    matches = match_files(layouts, stored_layouts)
+    stored_rows, upload_rows = _rows(stored_sheets), _rows(uploaded_sheets)
+    lines = tuple(change_text(m, stored_rows.get(m.replaces, 0) if m.replaces else None, upload_rows.get(m.upload, 0),
+                              same_content=m.replaces is not None and stored_files[m.replaces] == uploads[m.upload])
+                  for m in matches)
+    replaced = [m.replaces for m in matches if m.replaces is not None]
+    carried = carried_mapping(matches, stored_mapping, stored_sheets, uploaded_sheets)
+    mapping = {key: entry for key, entry in stored_mapping.items() if not _of_file(key, replaced)}
+    for sheet in uploaded_sheets:
+        entry = carried[sheet.key] if sheet.key in carried else fresh.get(sheet.key)
+        if entry is not None:
+            mapping[sheet.key] = entry
+    put = {m.upload: uploads[m.upload] for m in matches
+           if m.replaces is None or stored_files[m.replaces] != uploads[m.upload] or m.replaces != m.upload}
+    remove = {m.replaces: m.upload for m in matches if m.replaces is not None and m.replaces != m.upload}
+    return Update(tuple(matches), lines, put, remove, mapping)
 
 
 def change_text(match: FileMatch, rows_before: int | None, rows_now: int, *, same_content: bool = False) -> str:

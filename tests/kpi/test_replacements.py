@@ -14,6 +14,7 @@ from kpi.ingest.replacements import (
     change_text,
     file_layout,
     match_files,
+    plan_update,
 )
 
 SUBS = frozenset({"subs-layout"})
@@ -100,11 +101,11 @@ def test_a_mapping_whose_column_is_gone_is_not_carried():
     assert carried_mapping(matches, {"billing.csv": SUBS_MAPPING}, old, new) == {}
 
 
-def test_new_files_and_unmapped_sheets_carry_nothing():
+def test_a_sheet_left_unmapped_stays_unmapped_and_new_files_carry_nothing():
     old = [sheet("billing.csv", ["Client", "Montant"])]
     new = [sheet("billing.csv", ["Client", "Montant"]), sheet("crm.csv", ["Client", "Montant"])]
     matches = [FileMatch("billing.csv", "billing.csv", SAME_NAME), FileMatch("crm.csv", None, NEW_FILE)]
-    assert carried_mapping(matches, {}, old, new) == {}
+    assert carried_mapping(matches, {}, old, new) == {"billing.csv": None}
     assert carried_mapping(matches, {"billing.csv": SUBS_MAPPING}, old, new) == {"billing.csv": SUBS_MAPPING}
 
 
@@ -116,3 +117,36 @@ def test_the_change_list_says_each_files_fate_in_words():
     assert change_text(FileMatch("tickets.csv", None, NEW_FILE), None, 12) == "new file: 12 rows"
     assert change_text(FileMatch("billing.csv", "billing.csv", SAME_NAME), 3, 3, same_content=True) == \
         "unchanged (same content as billing.csv)"
+
+
+def test_an_update_replaces_renames_adds_and_keeps_the_mapping_of_each_sheet():
+    stored_files = {"oct.csv": b"oct", "crm.csv": b"crm", "notes.csv": b"notes"}
+    stored_sheets = [sheet("oct.csv", ["Client", "Montant"], rows=2), sheet("crm.csv", ["Client", "Pays"], rows=4),
+                     sheet("notes.csv", ["Texte"], rows=1)]
+    crm_mapping = TableMapping("customers", {"customer_id": "Client", "country": "Pays"})
+    stored_mapping = {"oct.csv": SUBS_MAPPING, "crm.csv": crm_mapping}
+    uploads = {"nov.csv": b"nov", "crm.csv": b"crm", "tickets.csv": b"tickets"}
+    uploaded_sheets = [sheet("nov.csv", ["Client", "Montant"], rows=3), sheet("crm.csv", ["Client", "Pays"], rows=4),
+                       sheet("tickets.csv", ["Ticket", "Client"], rows=5)]
+    tickets_mapping = TableMapping("tickets", {"ticket_id": "Ticket", "customer_id": "Client"})
+    fresh = {"nov.csv": TableMapping("invoices", {"customer_id": "Client", "amount": "Montant"}),
+             "crm.csv": TableMapping("customers", {"customer_id": "Client"}), "tickets.csv": tickets_mapping}
+
+    update = plan_update(stored_files, stored_sheets, stored_mapping, uploads, uploaded_sheets, fresh)
+
+    assert update.matches == (FileMatch("nov.csv", "oct.csv", SAME_LAYOUT), FileMatch("crm.csv", "crm.csv", SAME_NAME),
+                              FileMatch("tickets.csv", None, NEW_FILE))
+    assert update.lines == ("replaces oct.csv (same layout): 2 → 3 rows", "unchanged (same content as crm.csv)",
+                            "new file: 5 rows")
+    assert update.put == {"nov.csv": b"nov", "tickets.csv": b"tickets"}
+    assert update.remove == {"oct.csv": "nov.csv"}
+    assert update.mapping == {"nov.csv": SUBS_MAPPING, "crm.csv": crm_mapping, "tickets.csv": tickets_mapping}
+    assert list(update.mapping) == ["nov.csv", "crm.csv", "tickets.csv"] and update.changes_files
+
+
+def test_uploading_the_same_files_again_changes_nothing():
+    files = {"oct.csv": b"oct"}
+    sheets = [sheet("oct.csv", ["Client", "Montant"], rows=2)]
+    update = plan_update(files, sheets, {"oct.csv": SUBS_MAPPING}, files, sheets, {})
+    assert (update.put, update.remove, update.mapping) == ({}, {}, {"oct.csv": SUBS_MAPPING})
+    assert update.lines == ("unchanged (same content as oct.csv)",) and not update.changes_files
