@@ -32,3 +32,20 @@ def show(found: list[Restatement]) -> None:
                    f"{len(restatement.changes)} figure(s):", icon=":material/history:")
         st.dataframe(pd.DataFrame([{"KPI": c.key, "Reported": c.reported, "Now": c.now, "Difference": c.difference}
                                    for c in restatement.changes]), hide_index=True, width="stretch")
+
+
+def after_update(ws: state.Workspace) -> list[Restatement]:
+    """Right after new files are saved into `ws`: the reported months they restate, with a link
+    to Workspaces, or that every reported month keeps its numbers."""
+    if ws.id is None or not (reported := state.store().snapshots(ws.id)):
+        return []
+    found = restatements(ws)
+    if found:
+        st.subheader("Restated months")
+        st.caption("These files change months you already reported; tell whoever received those figures.")
+        show(found)
+        st.page_link("app_pages/workspaces.py", label="Reported months on Workspaces", icon=":material/folder_open:")
+    else:
+        months = ", ".join(state.month_label(s.month) for s in reported)
+        st.success(f"The months already reported keep their numbers: {months}.", icon=":material/verified:")
+    return found
