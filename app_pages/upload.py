@@ -98,8 +98,8 @@ else:
     choice = new_workspace
 
 if choice == into:
-    st.dataframe(pd.DataFrame({"File": [m.upload for m in update.matches], "What changes": update.lines}),
-                 hide_index=True, width="stretch")
+    st.table(pd.DataFrame({"File": [m.upload for m in update.matches], "What changes": update.lines}),
+             hide_index=True)
     st.caption("A file replaces the one of the same name, else the one with the same columns; any other is added. "
                "A replaced sheet keeps its mapping; settings, targets, investor-update texts and reported months "
                "stay.")

@@ -56,7 +56,7 @@ def test_the_demos_next_subscriptions_file_goes_into_the_demo_and_shows_the_rest
     choice = app.radio(key="upload_into")
     assert choice.options == [f"Add to / update “{NAME}”", "Create a new workspace"]
     assert choice.value == f"Add to / update “{NAME}”"
-    changes = app.dataframe[1].value
+    changes = app.table[0].value
     assert changes.to_dict("records") == [{"File": SUBSCRIPTIONS, "What changes":
                                            f"replaces {SUBSCRIPTIONS} (same name): 1,433 → 1,433 rows"}]
     app.button[[b.label for b in app.button].index(f"Update “{NAME}”")].click().run()
@@ -64,7 +64,8 @@ def test_the_demos_next_subscriptions_file_goes_into_the_demo_and_shows_the_rest
 
     assert app.success[0].value == f"Saved into “{NAME}”:\n- {escape_markdown(SUBSCRIPTIONS)}: " + escape_markdown(
         f"replaces {SUBSCRIPTIONS} (same name): 1,433 → 1,433 rows")
-    assert "2026-10 was reported on" in app.warning[0].value
+    app_warning = app.warning[0].value
+    assert app_warning.startswith("2026-10 was reported on ")
     restated = app.dataframe[0].value.set_index("KPI")
     assert restated.loc["revenue.mrr", "Difference"] == 20
     assert "Nothing uploaded yet" in app.info[0].value  # the uploader is empty again
@@ -74,6 +75,10 @@ def test_the_demos_next_subscriptions_file_goes_into_the_demo_and_shows_the_rest
     assert stored.mapping == demo_mapping()  # the replaced file's sheet kept its mapping
     assert [s.month for s in store().snapshots(demo.id)] == ["2026-10"]
     assert store().audit_log(demo.id, limit=1)[0].action == "update"
+
+    app.switch_page("app_pages/workspaces.py").run()  # the same restatement, drawn by the same helper
+    assert not app.exception, app.exception
+    assert [w.value for w in app.warning if "was reported on" in w.value] == [app_warning]
 
 
 def test_a_first_upload_of_other_files_on_the_demo_still_creates_a_workspace_by_default():
@@ -88,7 +93,7 @@ def test_a_first_upload_of_other_files_on_the_demo_still_creates_a_workspace_by_
 def test_choosing_to_add_a_new_file_to_the_demo_keeps_its_files_and_maps_the_new_one():
     app = upload(start(), (FRENCH.name, FRENCH.read_bytes()))
     app.radio(key="upload_into").set_value(f"Add to / update “{NAME}”").run()
-    assert app.dataframe[1].value["What changes"].tolist() == ["new file: 5 rows"]
+    assert app.table[0].value["What changes"].tolist() == ["new file: 5 rows"]
     app.button[[b.label for b in app.button].index(f"Update “{NAME}”")].click().run()
     assert not app.exception, app.exception
     demo = store().list_workspaces()[0]
@@ -100,7 +105,7 @@ def test_choosing_to_add_a_new_file_to_the_demo_keeps_its_files_and_maps_the_new
 
 def test_the_same_files_again_change_nothing_and_the_button_says_so():
     app = upload(start(), (SUBSCRIPTIONS, (DEMO / SUBSCRIPTIONS).read_bytes()))
-    assert app.dataframe[1].value["What changes"].tolist() == [f"unchanged (same content as {SUBSCRIPTIONS})"]
+    assert app.table[0].value["What changes"].tolist() == [f"unchanged (same content as {SUBSCRIPTIONS})"]
     assert app.button[[b.label for b in app.button].index(f"Update “{NAME}”")].disabled
 
 
