@@ -103,7 +103,8 @@ if choice == into:
     st.caption("A file replaces the one of the same name, else the one with the same columns; any other is added. "
                "A replaced sheet keeps its mapping; settings, targets, investor-update texts and reported months "
                "stay.")
-    if st.button(f"Update “{escape_markdown(ws.name)}”", type="primary", icon=":material/sync:", disabled=not update.changes_files,
+    if st.button(f"Update “{escape_markdown(ws.name)}”", type="primary", icon=":material/sync:",
+                 disabled=not update.changes_files,
                  help=None if update.changes_files else "These files are already in the workspace, byte for byte."):
         try:
             state.update_workspace(ws, update.put, update.remove, update.mapping)
@@ -115,7 +116,8 @@ if choice == into:
             st.error(escape_markdown(error.message))
         else:
             st.session_state["upload_saved"] = f"Saved into “{escape_markdown(ws.name)}”:\n" + "\n".join(
-                f"- {escape_markdown(m.upload)}: {escape_markdown(line)}" for m, line in zip(update.matches, update.lines))
+                f"- {escape_markdown(m.upload)}: {escape_markdown(line)}"
+                for m, line in zip(update.matches, update.lines, strict=True))
             st.session_state["upload_round"] = upload_round + 1
             st.rerun()
 else:
