@@ -97,6 +97,8 @@ if update is not None:
 else:
     choice = new_workspace
 
+if (conflict := st.session_state.pop("upload_conflict", None)) is not None:
+    st.error(conflict, icon=":material/sync_problem:")
 if choice == into:
     st.table(pd.DataFrame({"File": [m.upload for m in update.matches], "What changes": update.lines}),
              hide_index=True)
@@ -108,10 +110,12 @@ if choice == into:
                  help=None if update.changes_files else "These files are already in the workspace, byte for byte."):
         try:
             state.update_workspace(ws, update.put, update.remove, update.mapping)
-        except Conflict as conflict:
-            st.error(escape_markdown(f"Nothing was saved: {conflict.item} was changed in another session after you "
-                                     f"opened “{ws.name}”; open it again on Workspaces and drop your files again."),
-                     icon=":material/sync_problem:")
+        except Conflict as conflict:  # said once, over the workspace as it is now (reloaded), to check again
+            state.open_workspace(ws.id)
+            st.session_state["upload_conflict"] = escape_markdown(
+                f"Nothing was saved: {conflict.item} was changed in another session after you opened “{ws.name}”, "
+                "whose latest version is loaded now, so check the changes below and update again.")
+            st.rerun()
         except InputError as error:
             st.error(escape_markdown(error.message))
         else:

@@ -112,11 +112,18 @@ def test_the_same_files_again_change_nothing_and_the_button_says_so():
 def test_a_file_saved_meanwhile_by_another_session_is_a_one_sentence_conflict_and_nothing_is_saved():
     app = upload(start(), (SUBSCRIPTIONS, corrected_subscriptions()))
     demo = store().list_workspaces()[0]
-    store().add_file(demo.id, SUBSCRIPTIONS, b"id,Amount\nx,1\n", by="bob")  # another session, meanwhile
+    bobs = (DEMO / SUBSCRIPTIONS).read_bytes().replace(LINE + b"29.00,", LINE + b"39.00,")
+    store().add_file(demo.id, SUBSCRIPTIONS, bobs, by="bob")  # another session, meanwhile
     before = store().load(demo.id)
     app.button[[b.label for b in app.button].index(f"Update “{NAME}”")].click().run()
     assert not app.exception, app.exception
     assert [e.value for e in app.error] == [escape_markdown(
         f"Nothing was saved: the file '{SUBSCRIPTIONS}' was changed in another session after you opened "
-        f"“{DEMO_NAME}”; open it again on Workspaces and drop your files again.")]
+        f"“{DEMO_NAME}”, whose latest version is loaded now, so check the changes below and update again.")]
     assert store().load(demo.id) == before
+    # the session now holds bob's version; updating again replaces it, knowingly
+    assert app.session_state["workspace"].files[SUBSCRIPTIONS] == bobs
+    assert app.table[0].value["What changes"].tolist() == [f"replaces {SUBSCRIPTIONS} (same name): 1,433 → 1,433 rows"]
+    app.button[[b.label for b in app.button].index(f"Update “{NAME}”")].click().run()
+    assert not app.exception, app.exception
+    assert store().load(demo.id).files[SUBSCRIPTIONS] == corrected_subscriptions()
