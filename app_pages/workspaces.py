@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpi.errors import InputError
 from kpi.text import escape_markdown
-from ui import auth, data, state
+from ui import auth, data, restatements, state
 
 store = state.store()
 ws = state.workspace()
@@ -119,17 +119,10 @@ else:
     st.dataframe(pd.DataFrame([{"Month": s.month, "Reported at": s.reported_at, "By": s.reported_by or "",
                                 "MRR then": s.report.get("revenue", {}).get("mrr") if s.report.get("revenue") else None}
                                for s in snapshots]), hide_index=True, width="stretch")
-    months = data.report_months(ws)
-    now = {s.month: (data.report(state.State(ws, s.month)).to_json() if s.month in months else None)
-           for s in snapshots}
-    restated = store.restatements(ws.id, now)
+    restated = restatements.restatements(ws)
     if not restated:
         st.success("The current data gives the same numbers as every reported month.", icon=":material/check:")
-    for restatement in restated:
-        st.warning(f"{restatement.month} was reported on {restatement.reported_at:%Y-%m-%d}; the data now changes "
-                   f"{len(restatement.changes)} figure(s):", icon=":material/history:")
-        st.dataframe(pd.DataFrame([{"KPI": c.key, "Reported": c.reported, "Now": c.now, "Difference": c.difference}
-                                   for c in restatement.changes]), hide_index=True, width="stretch")
+    restatements.show(restated)
 
 st.subheader("Activity")
 st.caption("Who uploaded, mapped, exported and marked a month as reported, and when.")

@@ -113,6 +113,17 @@ def create_workspace(name: str, files: dict[str, bytes], mapping: Mapping) -> Wo
     return open_workspace(workspace_id)
 
 
+def update_workspace(ws: Workspace, files: dict[str, bytes], remove: dict[str, str], mapping: Mapping) -> Workspace:
+    """Next month's files into the saved workspace `ws`, in one write: `files` added or replacing
+    those of the same name, `remove` (old name → new name) dropped, `mapping` saved; its settings,
+    targets, investor-update texts and reported months stay. Reloaded and made current. Raises
+    store.Conflict when another session saved one of these items since `ws` was loaded (nothing
+    is saved then)."""
+    store().update_files(ws.id, files, remove=remove, mapping_json=mapping_to_json(mapping), base_version=ws.version,
+                         by=owner())
+    return open_workspace(ws.id)
+
+
 def layout_memory():
     """Remembered mappings per file layout, in the store."""
     return store().layout_memory(owner())

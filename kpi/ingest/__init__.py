@@ -13,8 +13,9 @@ Owns everything between the bytes of an upload and one DataFrame per schema tabl
 - `recognise` proposes, for each sheet, a table and a field → column map with a confidence and
   its reasons in words (`proposal`), from the words of the headers (`headers`), profiles of the
   values (`profile`) and the sheet's shape (`shapes`); `explain` is `python -m kpi recognise`;
-  `layouts` remembers a mapping confirmed once for the same headers; `templates` writes example
-  files;
+  `layouts` remembers a mapping confirmed once for the same headers; `replacements` says which
+  of next month's files replaces which stored one (same name, else same layout) and which
+  mapping each replacing sheet keeps; `templates` writes example files;
 - `mapping` applies a mapping: parsed, validated canonical tables plus a data-quality report
   with every rejected row; `ledgers` reads the money tables that are not revenue (bank exports →
   `cash`, budgets → `plan`); `subscription_rows` says whether a customer's subscription rows add

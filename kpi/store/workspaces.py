@@ -326,6 +326,14 @@ class Store:
         """Remove the file and its mapping entries (`name` and `name:sheet`)."""
         return self._save(workspace_id, put={}, drop={name}, base_version=base_version, by=by)
 
+    def update_files(self, workspace_id: int, files: dict[str, bytes], *, remove: dict[str, str] | None = None,
+                     mapping_json: str, base_version: int | None = None, by: str | None = None) -> int:
+        """Next month's files in one transaction: add or replace `files`, remove the files that
+        `remove` names (old name → the new file replacing it) and save `mapping_json`; other
+        files, settings and reported months stay. Audited as "update" (with `renamed`)."""
+        return self._save(workspace_id, put=files, drop=set(remove or {}), mapping_json=mapping_json,
+                          base_version=base_version, by=by, audit=("update", {"renamed": dict(remove or {})}))
+
     def save_mapping(self, workspace_id: int, mapping_json: str, *, base_version: int | None = None,
                      by: str | None = None) -> int:
         """Save the mapping (validated: a bad one is an InputError); stored as
@@ -341,7 +349,7 @@ class Store:
 
     def _save(self, workspace_id: int, *, put: dict[str, bytes], drop: set[str] | None,
               mapping_json: str | None = None, settings_json: str | None = None, base_version: int | None,
-              by: str | None) -> int:
+              by: str | None, audit: tuple[str, dict] = ("save", {})) -> int:
         """`put`: files to add or replace; `drop`: files to remove (None: every file not in `put`)."""
         for name in put:
             queries.check_file_name(name)
@@ -396,7 +404,7 @@ class Store:
                     conn.execute(insert(SETTINGS).values(workspace_id=workspace_id, **values))
                 else:
                     conn.execute(update(SETTINGS).where(SETTINGS.c.workspace_id == workspace_id).values(**values))
-            self._audit(conn, by, "save", workspace_id, version, {
+            self._audit(conn, by, audit[0], workspace_id, version, {**audit[1],
                 "files_added": sorted(set(to_put) - set(current)), "files_replaced": sorted(set(to_put) & set(current)),
                 "files_removed": sorted(to_drop), "mapping": mapping_text is not None,
                 "settings": settings_json is not None,

@@ -25,6 +25,8 @@ def test_upload_map_visit_and_drill(server, page):
     page.goto(f"{server}/upload")
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(p) for p in demo_files()])
     page.get_by_text(f"Read {len(demo_files())} of {len(demo_files())} file(s).").wait_for(timeout=120_000)
+    # the demo's own files on the demo would update it by default: this test makes a workspace of them
+    page.get_by_test_id("stRadio").get_by_text("Create a new workspace").click()
     page.get_by_role("button", name="Open these files as my workspace").click()
     page.get_by_role("heading", name="Map columns").wait_for(timeout=60_000)
     page.wait_for_function("document.querySelectorAll('[data-testid=stAlertContentSuccess]').length >= 8",

@@ -1,0 +1,51 @@
+"""Restatements of reported months, drawn where the user needs them: on Workspaces, and on
+Upload right after next month's files are saved.
+
+A reported month keeps the JSON report frozen when it was marked (`Store.mark_reported`); the
+current data's report of that month is computed here (unfiltered, as the Workspaces page
+marks it) and the store lists every KPI that differs (`Store.restatements`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from kpi.store.model import Restatement
+from ui import data, state
+
+
+def restatements(ws: state.Workspace) -> list[Restatement]:
+    """The reported months of `ws` whose KPIs the current data changes (a month with no data any
+    more counts as changed)."""
+    snapshots = state.store().snapshots(ws.id)
+    months = data.report_months(ws)
+    now = {s.month: (data.report(state.State(ws, s.month)).to_json()
+                     if s.month in months else None) for s in snapshots}
+    return state.store().restatements(ws.id, now)
+
+
+def show(found: list[Restatement]) -> None:
+    """One warning per restated month, then its table: KPI, reported, now, difference."""
+    for restatement in found:
+        st.warning(f"{restatement.month} was reported on {restatement.reported_at:%Y-%m-%d}; the data now changes "
+                   f"{len(restatement.changes)} figure(s):", icon=":material/history:")
+        st.dataframe(pd.DataFrame([{"KPI": c.key, "Reported": c.reported, "Now": c.now, "Difference": c.difference}
+                                   for c in restatement.changes]), hide_index=True, width="stretch")
+
+
+def after_update(ws: state.Workspace) -> list[Restatement]:
+    """Right after new files are saved into `ws`: the reported months they restate, with a link
+    to Workspaces, or that every reported month keeps its numbers."""
+    if ws.id is None or not (reported := state.store().snapshots(ws.id)):
+        return []
+    found = restatements(ws)
+    if found:
+        st.subheader("Restated months")
+        st.caption("These files change months you already reported; tell whoever received those figures.")
+        show(found)
+        st.page_link("app_pages/workspaces.py", label="Reported months on Workspaces", icon=":material/folder_open:")
+    else:
+        months = ", ".join(state.month_label(s.month) for s in reported)
+        st.success(f"The months already reported keep their numbers: {months}.", icon=":material/verified:")
+    return found
