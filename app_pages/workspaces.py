@@ -4,6 +4,7 @@ reported, and what changed in them since (restatements)."""
 import pandas as pd
 import streamlit as st
 
+from kpi import formatting as fmt
 from kpi.errors import InputError
 from kpi.text import escape_markdown
 from ui import auth, data, restatements, state
@@ -117,12 +118,13 @@ if not snapshots:
     st.text("No month reported yet.")
 else:
     st.dataframe(pd.DataFrame([{"Month": s.month, "Reported at": s.reported_at, "By": s.reported_by or "",
-                                "MRR then": s.report.get("revenue", {}).get("mrr") if s.report.get("revenue") else None}
+                                "MRR then": fmt.money((s.report.get("revenue") or {}).get("mrr"), s.report.get("currency"),
+                                                      compact=False)}
                                for s in snapshots]), hide_index=True, width="stretch")
     restated = restatements.restatements(ws)
     if not restated:
         st.success("The current data gives the same numbers as every reported month.", icon=":material/check:")
-    restatements.show(restated)
+    restatements.show(restated, ws)
 
 st.subheader("Activity")
 st.caption("Who uploaded, mapped, exported and marked a month as reported, and when.")

@@ -8,9 +8,9 @@ marks it) and the store lists every KPI that differs (`Store.restatements`).
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
+from kpi.report.restatements import headline_changes, other_changes
 from kpi.store.model import Restatement
 from ui import data, state
 
@@ -25,13 +25,21 @@ def restatements(ws: state.Workspace) -> list[Restatement]:
     return state.store().restatements(ws.id, now)
 
 
-def show(found: list[Restatement]) -> None:
-    """One warning per restated month, then its table: KPI, reported, now, difference."""
+def show(found: list[Restatement], ws: state.Workspace) -> None:
+    """One warning per restated month, then its changed KPIs as the cards write them (in the
+    workspace's currency), and every other changed figure of its report behind an expander."""
+    currency = data.report(ws).currency if found and data.report_months(ws) else None
     for restatement in found:
-        st.warning(f"{restatement.month} was reported on {restatement.reported_at:%Y-%m-%d}; the data now changes "
-                   f"{len(restatement.changes)} figure(s):", icon=":material/history:")
-        st.dataframe(pd.DataFrame([{"KPI": c.key, "Reported": c.reported, "Now": c.now, "Difference": c.difference}
-                                   for c in restatement.changes]), hide_index=True, width="stretch")
+        headline = headline_changes(restatement.changes, currency)
+        others = other_changes(restatement.changes)
+        st.warning(f"{state.month_label(restatement.month)} was reported on {restatement.reported_at:%Y-%m-%d}; the "
+                   f"data now changes {len(headline)} of its KPIs and {len(others)} other figure(s):",
+                   icon=":material/history:")
+        if len(headline):
+            st.table(headline.set_index("KPI"))
+        if len(others):
+            with st.expander(f"The {len(others)} other figure(s) of {state.month_label(restatement.month)}"):
+                st.dataframe(others, hide_index=True, width="stretch")
 
 
 def after_update(ws: state.Workspace) -> list[Restatement]:
@@ -43,7 +51,7 @@ def after_update(ws: state.Workspace) -> list[Restatement]:
     if found:
         st.subheader("Restated months")
         st.caption("These files change months you already reported; tell whoever received those figures.")
-        show(found)
+        show(found, ws)
         st.page_link("app_pages/workspaces.py", label="Reported months on Workspaces", icon=":material/folder_open:")
     else:
         months = ", ".join(state.month_label(s.month) for s in reported)

@@ -65,9 +65,12 @@ def test_the_demos_next_subscriptions_file_goes_into_the_demo_and_shows_the_rest
     assert app.success[0].value == f"Saved into “{NAME}”:\n- {escape_markdown(SUBSCRIPTIONS)}: " + escape_markdown(
         f"replaces {SUBSCRIPTIONS} (same name): 1,433 → 1,433 rows")
     app_warning = app.warning[0].value
-    assert app_warning.startswith("2026-10 was reported on ")
-    restated = app.dataframe[0].value.set_index("KPI")
-    assert restated.loc["revenue.mrr", "Difference"] == 20
+    assert app_warning.startswith("October 2026 was reported on ")
+    restated = app.table[0].value  # the cards' KPIs, written as the cards write them
+    assert restated.loc["MRR"].to_dict() == {"Reported": "€61,871", "Now": "€61,891", "Difference": "+€20.00"}
+    assert restated.loc["ARR", "Difference"] == "+€240"
+    others = app.dataframe[0].value  # every other figure of the JSON report, in plain words
+    assert "Monthly history · October 2026 · mrr" in set(others["Figure"])
     assert "Nothing uploaded yet" in app.info[0].value  # the uploader is empty again
     stored = store().load(demo.id)
     assert stored.files[SUBSCRIPTIONS] == corrected_subscriptions()

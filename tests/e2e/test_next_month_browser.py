@@ -56,10 +56,11 @@ def test_next_months_file_into_the_demo_shows_the_restatement_at_once(own_server
 
     page.get_by_role("button", name=f"Update “{DEMO_NAME}”").click()
     page.get_by_role("heading", name="Restated months").wait_for(timeout=120_000)
-    warning = page.get_by_test_id("stAlertContentWarning").filter(has_text="2026-10 was reported on")
+    warning = page.get_by_test_id("stAlertContentWarning").filter(has_text="October 2026 was reported on")
     warning.wait_for(timeout=60_000)
     assert "the data now changes" in warning.inner_text()
-    page.get_by_test_id("stDataFrame").first.wait_for()  # KPI by KPI: reported, now, difference
+    restated = page.get_by_test_id("stTable").filter(has_text="Difference")  # KPI by KPI, as the cards write them
+    restated.get_by_text("+€20.00", exact=True).wait_for(timeout=60_000)
     page.get_by_role("link", name="Reported months on Workspaces").wait_for()
     shot(page, "next_month_restatement.png")
 
@@ -67,7 +68,7 @@ def test_next_months_file_into_the_demo_shows_the_restatement_at_once(own_server
     # the workspace keeps its other files and its reported month: on Workspaces, and in its database
     page.get_by_role("link", name="Reported months on Workspaces").click()
     page.get_by_role("heading", name="Reported months").wait_for(timeout=60_000)
-    page.get_by_test_id("stAlertContentWarning").filter(has_text="2026-10 was reported on").wait_for(timeout=120_000)
+    page.get_by_test_id("stAlertContentWarning").filter(has_text="October 2026 was reported on").wait_for(timeout=120_000)
     shot(page, "next_month_workspaces.png")
     monkeypatch.setenv("KPI_WORKBENCH_HOME", str(own_server.home))  # the server's database
     with Store(database_url({})) as store:
