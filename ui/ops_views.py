@@ -65,7 +65,8 @@ class OpsCard:
 CARDS: dict[str, OpsCard] = {
     "fcr": OpsCard("First-contact resolution", lambda v, c: fmt.percent(v), "points", False,
                    "Tickets created this month and resolved at first contact ÷ those whose outcome is known "
-                   "(open tickets not yet flagged are left out, like Zendesk's one-touch rate)."),
+                   "(tickets with outcome unknown — still open, or resolved without the flag — are left out, "
+                   "like Zendesk's one-touch rate)."),
     "tickets": OpsCard("Tickets", lambda v, c: fmt.count(v), "relative", True,
                        "Tickets created this month, open ones included.", neutral=True),
     "median_resolution_hours": OpsCard("Median resolution time", lambda v, c: hours(v), "relative", True,
@@ -93,6 +94,19 @@ PERIOD_BACK = {"month": 1, "quarter": 3, "year": 12}  # the sidebar's "Trends by
 def compared_month(current: State) -> pd.Period:
     """The month the cards compare with: one month, a quarter or a year before as_of."""
     return pd.Period(current.as_of, freq="M") - PERIOD_BACK.get(current.granularity, 1)
+
+
+def fcr_note(headline: support.Support) -> str | None:
+    """What FCR leaves out, in words: the tickets with outcome unknown, split into those still
+    open (not resolved) and those resolved without a first-contact flag; None when every outcome is known."""
+    if not headline.unknown:
+        return None
+    resolved = headline.unknown_resolved
+    still_open = headline.unknown - resolved
+    parts = ([f"{fmt.count(still_open)} still open"] if still_open else []) + (
+        [f"{fmt.count(resolved)} resolved without a first-contact flag"] if resolved else [])
+    return (f"FCR counts the {fmt.count(headline.fcr_known)} tickets whose outcome is known; "
+            f"{fmt.count(headline.unknown)} with outcome unknown are left out ({' and '.join(parts)}).")
 
 
 def change_text(card: OpsCard, metric: Metric) -> str | None:

@@ -31,7 +31,7 @@ DEFINITIONS = {
     "csat": "Share of responses in the top two boxes of the scale (4–5 on 1–5).",
     "fcr": "Tickets resolved at first contact ÷ tickets whose outcome is known.",
 }
-BENCHMARKS = {  # (short hint for the card, the seeds' longer statement for the popover)
+BENCHMARKS = {  # (short hint for the card, the longer statement for the popover: plain sources only)
     "logo_churn_rate": ("Typical SMB SaaS: 3–8 %/mo", "3–8 % a month is typical for small-business SaaS; "
                         "established SaaS loses 5–7 % a year (0.42–0.58 % a month)."),
     "gross_mrr_churn_rate": ("Lower is better", "Established SaaS keeps gross MRR churn under 1 % a month."),
@@ -39,8 +39,8 @@ BENCHMARKS = {  # (short hint for the card, the seeds' longer statement for the 
     "nrr_monthly": ("≥ 100 % is excellent", "NRR ≥ 100 % is excellent; the best reach 155–158 % a year."),
     "grr_monthly": ("At most 100 %", "GRR can only be ≤ 100 %: the closer, the stickier the revenue."),
     "quick_ratio": ("Above 4: efficient growth", "A quick ratio above 4 is efficient growth; below 1 the base shrinks."),
-    "ltv_cac": ("Healthy above 3×", "LTV:CAC above 3 is healthy (seeds 000, 001)."),
-    "nps": ("SaaS average: +41", "The SaaS average NPS is 41 (seed 000)."),
+    "ltv_cac": ("Healthy above 3×", "LTV:CAC above 3 is healthy: a common SaaS benchmark."),
+    "nps": ("SaaS average: +41", "The SaaS average NPS is 41, a common industry benchmark."),
 }
 
 
@@ -111,5 +111,5 @@ def _computation(report: Report, key: str) -> str | None:
     if key == "fcr" and report.support is not None:
         s = report.support
         return (f"{s.first_contact} ÷ {s.fcr_known} tickets with a known outcome = {fmt.percent(s.fcr)} "
-                f"({s.unknown} still open, not counted)")
+                f"({s.unknown} with outcome unknown, not counted)")
     return None
