@@ -17,7 +17,8 @@ import streamlit as st
 
 from kpi import formatting as fmt
 from kpi.metrics import health, support
-from kpi.report.build import Metric
+from kpi.report.build import Metric, Report
+from kpi.report.explain import DEFINITIONS, explain
 from ui import data
 from ui.choices import State
 
@@ -33,6 +34,11 @@ def hours(value: float | None) -> str:
     if value < 48:
         return f"{value:.1f} h"
     return f"{value / 24:.1f} days"
+
+
+def days(value: float | None) -> str:
+    """'5.0 days'; 'n/a' when missing."""
+    return fmt.NOT_AVAILABLE if fmt.missing(value) else f"{value:.1f} day{'' if value == 1 else 's'}"
 
 
 def months(value: float | None) -> str:
@@ -87,6 +93,13 @@ CARDS: dict[str, OpsCard] = {
     "gross_margin": OpsCard("Gross margin", lambda v, c: fmt.percent(v), "points", False,
                             "1 − COGS ÷ MRR over the last months with costs when COGS are mapped, "
                             "else the setting."),
+    "dau_mau": OpsCard("DAU / MAU", lambda v, c: fmt.percent(v), "points", False,
+                       "Stickiness: average daily active users of the month ÷ users active in the month."),
+    "ttfv_median_days": OpsCard("Time to first value", lambda v, c: days(v), "relative", True,
+                                "Median days from a customer's start to its first value event, over the "
+                                "customers who reached it."),
+    "ttfv_share_reached": OpsCard("Reached first value", lambda v, c: fmt.percent(v), "points", False,
+                                  "Customers who reached the value event ÷ customers who started by this month."),
 }
 PERIOD_BACK = {"month": 1, "quarter": 3, "year": 12}  # the sidebar's "Trends by": compare with this many months back
 
@@ -129,8 +142,22 @@ def metric_from_history(key: str, history: pd.Series, as_of: str | pd.Period, ba
     return Metric(key, value, previous, history)
 
 
-def card_row(metrics: list[Metric], currency: str | None, *, per_row: int = 3) -> None:
-    """KPI cards in rows of equal columns: value, change, 12-month sparkline; the definition on hover."""
+def formula_popover(report: Report, key: str, label: str) -> None:
+    """The card's "Formula" popover: the definition, this month's computation and the benchmark
+    (`kpi.report.explain`), as the Overview's cards show them."""
+    explanation = explain(report, key)
+    with st.popover("Formula", icon=":material/function:", width="stretch"):
+        st.markdown(f"**{label}** = {explanation.definition}")
+        st.text(f"{report.as_of.strftime('%B %Y')}: {explanation.computation}" if explanation.computation else
+                "Not available this month: the data it needs is missing or its denominator is 0.")
+        if explanation.benchmark_note:
+            st.caption(f"Benchmark: {explanation.benchmark_note}")
+
+
+def card_row(metrics: list[Metric], currency: str | None, *, per_row: int = 3,
+             report: Report | None = None) -> None:
+    """KPI cards in rows of equal columns: value, change, 12-month sparkline; the definition on hover.
+    With `report`, a card whose KPI `kpi.report.explain` defines gets its "Formula" popover."""
     for start in range(0, len(metrics), per_row):
         for column, metric in zip(st.columns(per_row), metrics[start:start + per_row], strict=False):
             card = CARDS[metric.key]
@@ -141,6 +168,9 @@ def card_row(metrics: list[Metric], currency: str | None, *, per_row: int = 3) -
                 help=card.definition, border=True, height="stretch",
                 chart_data=history.to_list() if len(history) > 1 else None, chart_type="line",
             )
+            if report is not None and metric.key in DEFINITIONS:
+                with column:
+                    formula_popover(report, metric.key, card.label)
 
 
 # ── cached views ─────────────────────────────────────────────────────────────────────────────
