@@ -213,12 +213,9 @@ def heaviest_accounts(frame: pd.DataFrame) -> None:
     order = ["name", "customer_id", "tickets", "open", "fcr", "median_resolution_hours"]
     if frame["name"].isna().all():
         order.remove("name")
-    shown = frame.assign(  # written out, so a customer with no known outcome reads n/a, not None
-        fcr=frame["fcr"].map(lambda v: fmt.percent(v, 0)),
-        median_resolution_hours=frame["median_resolution_hours"].map(hours),
-        name=frame["name"].fillna("(not in the customer list)"))
-    st.dataframe(
-        shown, hide_index=True, width="stretch", height="content",
+    st.dataframe(  # a customer with no known outcome or resolved ticket reads n/a, not None
+        frame.assign(fcr=frame["fcr"] * 100), hide_index=True, width="stretch", height="content",
+        placeholder=fmt.NOT_AVAILABLE,
         column_order=order,
         column_config={
             "name": st.column_config.TextColumn("Customer"),
@@ -226,8 +223,8 @@ def heaviest_accounts(frame: pd.DataFrame) -> None:
             "tickets": st.column_config.ProgressColumn("Tickets", min_value=0,
                                                        max_value=max(int(frame["tickets"].max()), 1), format="%d"),
             "open": st.column_config.NumberColumn("Still open", format="%d"),
-            "fcr": st.column_config.TextColumn("FCR"),
-            "median_resolution_hours": st.column_config.TextColumn("Median resolution"),
+            "fcr": st.column_config.NumberColumn("FCR", format="%.0f %%"),
+            "median_resolution_hours": st.column_config.NumberColumn("Median resolution (h)", format="%.1f"),
         },
     )
 

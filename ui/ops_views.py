@@ -76,7 +76,8 @@ CARDS: dict[str, OpsCard] = {
     "tickets": OpsCard("Tickets", lambda v, c: fmt.count(v), "relative", True,
                        "Tickets created this month, open ones included.", neutral=True),
     "median_resolution_hours": OpsCard("Median resolution time", lambda v, c: hours(v), "relative", True,
-                                       "Median of resolved_at − created_at over this month's resolved tickets."),
+                                       "Median time from a ticket's creation to its resolution, over this month's "
+                                       "resolved tickets."),
     "ltv": OpsCard("LTV", lambda v, c: money(v, c), "relative", False,
                    "Lifetime value: ARPA × gross margin ÷ mean monthly logo churn of the last months "
                    "(6 by default; ChartMogul)."),
@@ -270,6 +271,19 @@ def customer_directory(current: State) -> pd.DataFrame:
     return _directory(_key(current), current)
 
 
+FIELD_WORDS = {"customer_id": "Customer ID", "signup_date": "Signup date", "mrr": "MRR"}
+
+
+def record_in_words(record: pd.DataFrame) -> pd.DataFrame:
+    """A customer record (field, value) with each field name as words: `customer_id` → "Customer ID",
+    `acquisition_channel` → "Acquisition channel"."""
+    def words(name: object) -> str:
+        text = str(name).replace("_", " ")
+        return FIELD_WORDS.get(str(name), text[:1].upper() + text[1:])
+
+    return record.assign(field=record["field"].map(words))
+
+
 @dataclass(frozen=True)
 class CustomerView:
     """One customer's story up to as_of."""
@@ -294,7 +308,7 @@ def _customer_view(key: tuple, customer_id: str, _current: State) -> CustomerVie
     nps, tickets = _frame(_current, "nps"), _frame(_current, "tickets")
     return CustomerView(
         customer_id=customer_id,
-        record=health.customer_record(_frame(_current, "customers"), customer_id),
+        record=record_in_words(health.customer_record(_frame(_current, "customers"), customer_id)),
         mrr=health.customer_mrr(mrr, customer_id, as_of) if mrr is not None else pd.Series(dtype=float),
         movements=(health.customer_movements(mrr, customer_id, as_of) if mrr is not None
                    else pd.DataFrame(columns=["month", "movement", "previous", "current", "change"])),
