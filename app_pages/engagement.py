@@ -36,9 +36,12 @@ st.caption(f"{fmt.count(shown.reached)} customers reached “{escape_markdown(sh
            "of the median.")
 st.plotly_chart(engagement_view.ttfv_histogram(shown.distribution), width="stretch")
 
-st.subheader("By segment")
+st.subheader("Segments compared")
 if not shown.segments:
     st.caption("Add a customers file with attributes such as segment or plan to compare them here.")
+else:
+    st.caption(f"DAU / MAU of {month.strftime('%B %Y')} and time to first value of the customers started by then, "
+               "for each value of the customer attributes.")
 for attribute, table in shown.segments.items():
-    st.markdown(f"**By {escape_markdown(attribute)}**")
+    st.markdown(f"**By {escape_markdown(attribute.replace('_', ' '))}**")
     st.dataframe(table, hide_index=True, width="stretch", height="content")

@@ -118,7 +118,8 @@ def ttfv_histogram(distribution: pd.DataFrame) -> go.Figure:
     """Customers who reached the value event, per band of days to reach it (share on the bars)."""
     figure = go.Figure(go.Bar(
         x=distribution["band"], y=distribution["customers"], marker_color=COLORS["mrr"],
-        text=[fmt.percent(v, 0) if v else "" for v in distribution["share"].fillna(0)], textposition="outside",
+        text=[("< 1 %" if v < 0.005 else fmt.percent(v, 0)) if v else "" for v in distribution["share"].fillna(0)],
+        textposition="outside",
         hovertemplate="%{x}: %{y} customers<extra></extra>",
     ))
     top = int(distribution["customers"].max()) if len(distribution) else 0
