@@ -6,8 +6,8 @@ Markdown, the CLI's `md` and `text` output). What is read on a page: titles, hea
 captions, alerts, plain text, metric labels / values / deltas / help, widget labels, help,
 placeholders and options, download-button labels, expander, popover and tab labels (a popover's
 content is rendered by the script like any other element, so it is read too), dataframes' shown
-column labels (from their column configuration) and cell values. Plotly figures are left out: their
-text is built from the same numbers and labels, and their JSON is a format, not a text.
+column labels (from their column configuration) and cell values, and charts' words (trace names,
+bar labels, string categories, titles, annotations; not their JSON, hover templates or numbers).
 
 The scan fails on:
 - the word "seed" or "seeds" (our internal source articles: a user reads a plain source or none);
@@ -42,7 +42,7 @@ import pytest
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
-from kpi.demo import DEMO_DIR, load_demo
+from kpi.demo import DEMO_DIR, demo_mapping, load_demo
 from kpi.exports import markdown as render
 from kpi.exports.html import to_email_html, to_html, to_markdown
 from kpi.exports.pptx import to_pptx
@@ -50,6 +50,7 @@ from kpi.exports.xlsx import to_xlsx
 from kpi.ingest.io import read_path
 from kpi.report.build import build_report
 from kpi.report.update import investor_update
+from ui.state import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = re.findall(r'st\.Page\("(app_pages/[a-z_]+\.py)"', (ROOT / "app.py").read_text())
@@ -135,6 +136,24 @@ def _cells(element) -> list[tuple[str, object]]:
     return out
 
 
+def _figure_texts(figure: dict) -> list[tuple[str, object]]:
+    """A chart's words: trace names, bar and marker labels, string categories, axis, legend and
+    figure titles and annotations (hover templates and numbers are left out)."""
+    out: list[tuple[str, object]] = []
+    for trace in figure.get("data", []):
+        out.append(("chart trace name", trace.get("name")))
+        for axis in ("x", "y", "text"):
+            values = trace.get(axis)
+            if isinstance(values, list):
+                out += [(f"chart {axis} label", v) for v in values if isinstance(v, str)]
+    layout = figure.get("layout", {})
+    for key, value in layout.items():
+        if isinstance(value, dict) and isinstance(value.get("title"), dict):
+            out.append((f"chart {key} title", value["title"].get("text")))
+    out += [("chart annotation", a.get("text")) for a in layout.get("annotations", [])]
+    return [(where, text) for where, text in out if text]
+
+
 def _texts(node, where: str) -> list[tuple[str, object]]:
     """Every text a person reads in this element or block, with where it was found."""
     out: list[tuple[str, object]] = []
@@ -152,6 +171,8 @@ def _texts(node, where: str) -> list[tuple[str, object]]:
         return out
     if kind == "dataframe":
         return out + _cells(node)
+    if kind == "plotly_chart":
+        return out + _figure_texts(json.loads(proto.spec))
     if kind in TEXT_TYPES:
         out.append((kind, node.value))
     if kind == "metric":
@@ -173,19 +194,36 @@ def allowed() -> set[str]:
     return demo_vocabulary()
 
 
-@pytest.fixture(scope="module")
-def pages() -> dict[str, list[tuple[str, object]]]:
-    """Every page of the demo rendered once: page → [(where, text)]."""
+def render_every_page(workspace: Workspace | None = None) -> dict[str, list[tuple[str, object]]]:
+    """Every page rendered once (on the demo without a workspace): page → [(where, text)]."""
     shown = {}
     for page in PAGES:
         app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+        if workspace is not None:
+            app.session_state["workspace"] = workspace
         app.run()
         app.switch_page(page).run()
-        if page == "app_pages/workspaces.py":  # a reported month fills the activity log and its table
-            next(b for b in app.button if b.label.startswith("Mark ")).click().run()
+        mark = [b for b in app.button if b.label.startswith("Mark ")]
+        if page == "app_pages/workspaces.py" and mark:  # a reported month fills the activity log and its table
+            mark[0].click().run()
         assert not app.exception, f"{page}: {app.exception[0].message if app.exception else ''}"
         shown[page] = _texts(app._tree, page)
     return shown
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, list[tuple[str, object]]]:
+    """Every page of the demo, rendered once."""
+    return render_every_page()
+
+
+@pytest.fixture(scope="module")
+def tickets_only_pages() -> dict[str, list[tuple[str, object]]]:
+    """Every page of a workspace with the demo's tickets alone: the empty states, with the
+    templates each page offers (subscriptions, invoices, MRR…), rendered once."""
+    mapping = {key: value for key, value in demo_mapping().items() if key == "helpdesk_tickets.csv"}
+    return render_every_page(Workspace("Tickets only", {"helpdesk_tickets.csv":
+                                                        (DEMO_DIR / "helpdesk_tickets.csv").read_bytes()}, mapping))
 
 
 # Found by this scan in files other engineers own (app_pages/mapping.py, app_pages/revenue.py,
@@ -217,6 +255,17 @@ def test_page_speaks_plain_words(page, pages, allowed):
     assert not found, f"{page}:\n" + "\n".join(found)
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_page_speaks_plain_words_with_tickets_alone(page, tickets_only_pages, allowed):
+    found = findings(page, tickets_only_pages[page], allowed)
+    assert not found, f"{page}:\n" + "\n".join(found)
+
+
+def test_templates_offered_by_empty_pages_keep_acronyms(tickets_only_pages):
+    labels = {t for page in tickets_only_pages.values() for w, t in page if w == "download_button label"}
+    assert "MRR template (CSV)" in labels and "Subscriptions template (CSV)" in labels, labels
+
+
 def test_findings_owned_elsewhere_are_still_there(pages, allowed):
     for page, where, start in OWNED_ELSEWHERE:
         assert any(w == where and str(t).startswith(start) and problems(t, allowed) for w, t in pages[page]), \
@@ -229,6 +278,8 @@ def test_the_scan_reads_popovers_tables_and_cards(pages):
     support = dict(pages["app_pages/support.py"])
     assert "Customer ID" in [t for w, t in pages["app_pages/support.py"] if w == "column label"]
     assert support.get("placeholder of missing cells") == "n/a"
+    assert support.get("chart trace name") and "First-contact resolution" in [
+        t for w, t in pages["app_pages/support.py"] if w == "chart trace name"]
     activity = [t for w, t in pages["app_pages/workspaces.py"] if w == "cell"]
     assert any(str(t).startswith("marked ") and str(t).endswith(" as reported") for t in activity), activity
 
