@@ -37,7 +37,6 @@ import re
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
