@@ -26,7 +26,7 @@ st.markdown(
     "a 100 % discount makes MRR 0, which is churn (as in Baremetrics).\n"
     "- **Movements**: new (first MRR ever), reactivation (MRR again after a gap), expansion, contraction, churn; "
     "MRR(M) = MRR(M−1) + new + reactivation + expansion − contraction − churn.\n"
-    "- **Trials and non-paying statuses** (trialing, in_trial, incomplete, essai, future) are not MRR; a row counts "
+    "- **Trials and non-paying statuses** (`trialing`, `in_trial`, `incomplete`, `essai`, `future`) are not MRR; a row counts "
     "from its trial end. A row whose status says it ended (cancelled, deleted…) but that has no end date still "
     "counts, and Map columns and Data quality name those rows.\n"
     "- **Amounts in cents** (Chargebee's and other billing APIs' exports) are divided by 100 when the mapping says "

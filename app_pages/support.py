@@ -28,9 +28,8 @@ headline = report.support
 st.caption(f"Tickets created in {month.strftime('%B %Y')}, compared with "
            f"{ops.compared_month(current).strftime('%B %Y')}.")
 ops.card_row(ops.metrics(current, ("fcr", "tickets", "median_resolution_hours")), report.currency)
-if headline.unknown:
-    st.caption(f"FCR counts the {fmt.count(headline.fcr_known)} tickets whose outcome is known; "
-               f"{fmt.count(headline.unknown)} still open without one are left out until they are resolved.")
+if note := ops.fcr_note(headline):
+    st.caption(note)
 more_files.show(report, "support")
 
 st.subheader("First-contact resolution by month")

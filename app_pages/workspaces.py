@@ -7,7 +7,7 @@ import streamlit as st
 from kpi import formatting as fmt
 from kpi.errors import InputError
 from kpi.text import escape_markdown
-from ui import auth, data, restatements, state
+from ui import activity, auth, data, restatements, state
 
 store = state.store()
 ws = state.workspace()
@@ -129,5 +129,5 @@ else:
 st.subheader("Activity")
 st.caption("Who uploaded, mapped, exported and marked a month as reported, and when.")
 log = store.audit_log(ws.id, limit=50)
-st.dataframe(pd.DataFrame([{"When": e.at, "Who": e.who or "(local)", "What": e.action, "Detail": e.detail}
-                           for e in log]), hide_index=True, width="stretch")
+rows = activity.rows_per_file(list(ws.files), {source: q.rows_read for source, q in data.tables(ws).quality.items()})
+st.dataframe(activity.activity_table(log, rows), hide_index=True, width="stretch")

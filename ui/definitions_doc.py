@@ -1,7 +1,9 @@
 """The KPI definitions (docs/definitions.md) as the Definitions & settings page shows them.
 
 The same text a reader of the repository gets: split into its `##` sections, with links to other
-documentation files turned into plain words (they point nowhere inside the app).
+documentation files turned into plain words (they point nowhere inside the app); a link whose
+words are a file name (`cli.md`) reads as the guide it names ("the command-line guide"), never as
+a path.
 """
 
 from __future__ import annotations
@@ -13,12 +15,22 @@ import streamlit as st
 
 DEFINITIONS = Path(__file__).resolve().parents[1] / "docs" / "definitions.md"
 _LINK = re.compile(r"\[([^\]]+)\]\((?!https?://)[^)]*\)")  # [words](cli.md#x) → words; web links stay
+GUIDES = {"cli.md": "the command-line guide", "exports.md": "the exports guide", "README.md": "the README",
+          "architecture.md": "the architecture guide", "hosting.md": "the hosting guide",
+          "definitions.md": "these definitions"}
+
+
+def _words(link: re.Match) -> str:
+    """The link's words; a file name (`cli.md`, `../README.md`) becomes the guide's plain name."""
+    words = link.group(1)
+    name = words.rsplit("/", 1)[-1]
+    return GUIDES.get(name, "the documentation") if name.endswith(".md") else words
 
 
 def sections(markdown: str) -> list[tuple[str, str]]:
     """(title, body) for each `## ` section, in order; the table of contents is left out."""
     parts = re.split(r"^## (.+)$", markdown, flags=re.M)
-    pairs = [(title.strip(), _LINK.sub(r"\1", body).strip()) for title, body in zip(parts[1::2], parts[2::2],
+    pairs = [(title.strip(), _LINK.sub(_words, body).strip()) for title, body in zip(parts[1::2], parts[2::2],
                                                                                       strict=True)]
     return [(title, body) for title, body in pairs if title.lower() != "contents"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi.ingest.schema import TABLES
-from kpi.ingest.templates import template_csv
+from kpi.ingest.templates import template_csv, template_label
 
 
 def missing(tables: tuple[str, ...], unlocks: str) -> None:
@@ -17,7 +17,7 @@ def missing(tables: tuple[str, ...], unlocks: str) -> None:
     columns = st.columns(min(4, len(tables)))
     for column, table in zip(columns, tables):
         with column:
-            fields = ", ".join(f.name + ("*" if f.required else "") for f in TABLES[table].fields)
-            st.download_button(f"{table.capitalize()} template (CSV)", template_csv(table),
+            fields = ", ".join(f"`{f.name}`" + ("*" if f.required else "") for f in TABLES[table].fields)
+            st.download_button(template_label(table), template_csv(table),
                                file_name=f"{table}_template.csv", mime="text/csv", icon=":material/download:",
                                help=f"Columns: {fields} (* required).", key=f"template::{table}")

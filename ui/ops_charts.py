@@ -40,6 +40,7 @@ from ui.ops_views import (  # noqa: F401, E501
     compared_month,
     customer_directory,
     customer_view,
+    fcr_note,
     health_view,
     hours,
     metric_from_history,
@@ -212,8 +213,9 @@ def heaviest_accounts(frame: pd.DataFrame) -> None:
     order = ["name", "customer_id", "tickets", "open", "fcr", "median_resolution_hours"]
     if frame["name"].isna().all():
         order.remove("name")
-    st.dataframe(
+    st.dataframe(  # a customer with no known outcome or resolved ticket reads n/a, not None
         frame.assign(fcr=frame["fcr"] * 100), hide_index=True, width="stretch", height="content",
+        placeholder=fmt.NOT_AVAILABLE,
         column_order=order,
         column_config={
             "name": st.column_config.TextColumn("Customer"),

@@ -17,7 +17,8 @@ import streamlit as st
 
 from kpi import formatting as fmt
 from kpi.metrics import health, support
-from kpi.report.build import Metric
+from kpi.report.build import Metric, Report
+from kpi.report.explain import DEFINITIONS, explain
 from ui import data
 from ui.choices import State
 
@@ -33,6 +34,11 @@ def hours(value: float | None) -> str:
     if value < 48:
         return f"{value:.1f} h"
     return f"{value / 24:.1f} days"
+
+
+def days(value: float | None) -> str:
+    """'5.0 days'; 'n/a' when missing."""
+    return fmt.NOT_AVAILABLE if fmt.missing(value) else f"{value:.1f} day{'' if value == 1 else 's'}"
 
 
 def months(value: float | None) -> str:
@@ -65,11 +71,13 @@ class OpsCard:
 CARDS: dict[str, OpsCard] = {
     "fcr": OpsCard("First-contact resolution", lambda v, c: fmt.percent(v), "points", False,
                    "Tickets created this month and resolved at first contact ÷ those whose outcome is known "
-                   "(open tickets not yet flagged are left out, like Zendesk's one-touch rate)."),
+                   "(tickets with outcome unknown — still open, or resolved without the flag — are left out, "
+                   "like Zendesk's one-touch rate)."),
     "tickets": OpsCard("Tickets", lambda v, c: fmt.count(v), "relative", True,
                        "Tickets created this month, open ones included.", neutral=True),
     "median_resolution_hours": OpsCard("Median resolution time", lambda v, c: hours(v), "relative", True,
-                                       "Median of resolved_at − created_at over this month's resolved tickets."),
+                                       "Median time from a ticket's creation to its resolution, over this month's "
+                                       "resolved tickets."),
     "ltv": OpsCard("LTV", lambda v, c: money(v, c), "relative", False,
                    "Lifetime value: ARPA × gross margin ÷ mean monthly logo churn of the last months "
                    "(6 by default; ChartMogul)."),
@@ -86,6 +94,13 @@ CARDS: dict[str, OpsCard] = {
     "gross_margin": OpsCard("Gross margin", lambda v, c: fmt.percent(v), "points", False,
                             "1 − COGS ÷ MRR over the last months with costs when COGS are mapped, "
                             "else the setting."),
+    "dau_mau": OpsCard("DAU / MAU", lambda v, c: fmt.percent(v), "points", False,
+                       "Stickiness: average daily active users of the month ÷ users active in the month."),
+    "ttfv_median_days": OpsCard("Time to first value", lambda v, c: days(v), "relative", True,
+                                "Median days from a customer's start to its first value event, over the "
+                                "customers who reached it."),
+    "ttfv_share_reached": OpsCard("Reached first value", lambda v, c: fmt.percent(v), "points", False,
+                                  "Customers who reached the value event ÷ customers who started by this month."),
 }
 PERIOD_BACK = {"month": 1, "quarter": 3, "year": 12}  # the sidebar's "Trends by": compare with this many months back
 
@@ -93,6 +108,19 @@ PERIOD_BACK = {"month": 1, "quarter": 3, "year": 12}  # the sidebar's "Trends by
 def compared_month(current: State) -> pd.Period:
     """The month the cards compare with: one month, a quarter or a year before as_of."""
     return pd.Period(current.as_of, freq="M") - PERIOD_BACK.get(current.granularity, 1)
+
+
+def fcr_note(headline: support.Support) -> str | None:
+    """What FCR leaves out, in words: the tickets with outcome unknown, split into those still
+    open (not resolved) and those resolved without a first-contact flag; None when every outcome is known."""
+    if not headline.unknown:
+        return None
+    resolved = headline.unknown_resolved
+    still_open = headline.unknown - resolved
+    parts = ([f"{fmt.count(still_open)} still open"] if still_open else []) + (
+        [f"{fmt.count(resolved)} resolved without a first-contact flag"] if resolved else [])
+    return (f"FCR counts the {fmt.count(headline.fcr_known)} tickets whose outcome is known; "
+            f"{fmt.count(headline.unknown)} with outcome unknown are left out ({' and '.join(parts)}).")
 
 
 def change_text(card: OpsCard, metric: Metric) -> str | None:
@@ -115,8 +143,22 @@ def metric_from_history(key: str, history: pd.Series, as_of: str | pd.Period, ba
     return Metric(key, value, previous, history)
 
 
-def card_row(metrics: list[Metric], currency: str | None, *, per_row: int = 3) -> None:
-    """KPI cards in rows of equal columns: value, change, 12-month sparkline; the definition on hover."""
+def formula_popover(report: Report, key: str, label: str) -> None:
+    """The card's "Formula" popover: the definition, this month's computation and the benchmark
+    (`kpi.report.explain`), as the Overview's cards show them."""
+    explanation = explain(report, key)
+    with st.popover("Formula", icon=":material/function:", width="stretch"):
+        st.markdown(f"**{label}** = {explanation.definition}")
+        st.text(f"{report.as_of.strftime('%B %Y')}: {explanation.computation}" if explanation.computation else
+                "Not available this month: the data it needs is missing or its denominator is 0.")
+        if explanation.benchmark_note:
+            st.caption(f"Benchmark: {explanation.benchmark_note}")
+
+
+def card_row(metrics: list[Metric], currency: str | None, *, per_row: int = 3,
+             report: Report | None = None) -> None:
+    """KPI cards in rows of equal columns: value, change, 12-month sparkline; the definition on hover.
+    With `report`, a card whose KPI `kpi.report.explain` defines gets its "Formula" popover."""
     for start in range(0, len(metrics), per_row):
         for column, metric in zip(st.columns(per_row), metrics[start:start + per_row], strict=False):
             card = CARDS[metric.key]
@@ -127,6 +169,9 @@ def card_row(metrics: list[Metric], currency: str | None, *, per_row: int = 3) -
                 help=card.definition, border=True, height="stretch",
                 chart_data=history.to_list() if len(history) > 1 else None, chart_type="line",
             )
+            if report is not None and metric.key in DEFINITIONS:
+                with column:
+                    formula_popover(report, metric.key, card.label)
 
 
 # ── cached views ─────────────────────────────────────────────────────────────────────────────
@@ -226,6 +271,19 @@ def customer_directory(current: State) -> pd.DataFrame:
     return _directory(_key(current), current)
 
 
+FIELD_WORDS = {"customer_id": "Customer ID", "signup_date": "Signup date", "mrr": "MRR"}
+
+
+def record_in_words(record: pd.DataFrame) -> pd.DataFrame:
+    """A customer record (field, value) with each field name as words: `customer_id` → "Customer ID",
+    `acquisition_channel` → "Acquisition channel"."""
+    def words(name: object) -> str:
+        text = str(name).replace("_", " ")
+        return FIELD_WORDS.get(str(name), text[:1].upper() + text[1:])
+
+    return record.assign(field=record["field"].map(words))
+
+
 @dataclass(frozen=True)
 class CustomerView:
     """One customer's story up to as_of."""
@@ -250,7 +308,7 @@ def _customer_view(key: tuple, customer_id: str, _current: State) -> CustomerVie
     nps, tickets = _frame(_current, "nps"), _frame(_current, "tickets")
     return CustomerView(
         customer_id=customer_id,
-        record=health.customer_record(_frame(_current, "customers"), customer_id),
+        record=record_in_words(health.customer_record(_frame(_current, "customers"), customer_id)),
         mrr=health.customer_mrr(mrr, customer_id, as_of) if mrr is not None else pd.Series(dtype=float),
         movements=(health.customer_movements(mrr, customer_id, as_of) if mrr is not None
                    else pd.DataFrame(columns=["month", "movement", "previous", "current", "change"])),

@@ -87,6 +87,18 @@ EXAMPLES: dict[str, list[dict[str, str]]] = {
 }
 
 
+LABELS = {"mrr": "MRR", "nps": "NPS", "csat": "CSAT", "ces": "CES", "churn_reasons": "Churn reasons"}
+
+
+def template_label(table: str) -> str:
+    """The download button's words for a table's template: "MRR template (CSV)", "Customers template (CSV)".
+
+    Acronyms keep their capitals (MRR, NPS, CSAT, CES); other names are the table's name, first
+    letter up, underscores as spaces.
+    """
+    return f"{LABELS.get(table, table.replace('_', ' ').capitalize())} template (CSV)"
+
+
 def template_csv(table: str) -> bytes:
     """A CSV with the table's columns (schema names) and two example rows."""
     fields = [f.name for f in TABLES[table].fields]

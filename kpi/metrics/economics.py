@@ -267,12 +267,12 @@ def unit_economics_workings(economics: UnitEconomics, currency: str | None = Non
 
 
 def ltv_variants_table(variants: LtvVariants, currency: str | None = None) -> pd.DataFrame:
-    """The seeds' LTV formulas side by side: variant, formula, value (formatted) and amount (number)."""
+    """The common LTV formulas side by side: variant, formula, value (formatted) and amount (number)."""
     duration = _months_text(variants.lifetime_months)
     rows = [
         ("ChartMogul (headline)", "ARPA × gross margin ÷ monthly logo churn", variants.chartmogul),
-        ("Without margin (seed 000)", "ARPA ÷ monthly logo churn", variants.without_margin),
-        ("Contract duration (seed 000)", f"ARPA × gross margin × contract duration ({duration})",
+        ("Without margin", "ARPA ÷ monthly logo churn", variants.without_margin),
+        ("Contract duration", f"ARPA × gross margin × contract duration ({duration})",
          variants.contract_duration),
     ]
     return pd.DataFrame({

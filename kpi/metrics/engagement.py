@@ -180,3 +180,120 @@ def engagement(events: pd.DataFrame, customers: pd.DataFrame | None = None, *,
         ttfv=value if value.reached or value.not_reached else None,
         by_month=series,
     )
+
+
+# ── Views for the Engagement page: history, distribution and segments ────────────────────────
+
+UNKNOWN_SEGMENT = "(not in the customer list)"
+TTFV_BANDS: tuple[tuple[str, float], ...] = (
+    ("Same day", 1.0), ("1–3 days", 3.0), ("3–7 days", 7.0), ("1–2 weeks", 14.0), ("2–4 weeks", 28.0),
+    ("1–2 months", 60.0), ("2–3 months", 90.0), ("3 months +", np.inf),
+)  # (label, upper bound in days)
+
+
+def ttfv_history(rows: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
+    """TTFV as each month's report would give it, from one `time_to_value` frame of a later as-of.
+
+    For month M (end E = first day of M+1): started = customers with start < E; reached = those
+    whose first value event is before E; median_days = median of their days (NaN when none);
+    share_reached = reached ÷ started (NaN when none started). A customer's first value event
+    is the same whatever later month the frame was computed for, so one frame serves every month.
+    Columns: started, reached, median_days, share_reached; one row per month of `months`.
+    """
+    start = pd.to_datetime(rows["start"]).to_numpy()
+    value_at = pd.to_datetime(rows["value_at"]).to_numpy()
+    days = rows["days"].to_numpy(dtype=float)
+    out = []
+    for month in months:  # a loop over months (tens), each step vectorised over customers
+        end = np.datetime64((month + 1).start_time)
+        started = start < end
+        reached = started & ~np.isnat(value_at) & (value_at < end)
+        out.append({"started": int(started.sum()), "reached": int(reached.sum()),
+                    "median_days": float(np.median(days[reached])) if reached.any() else np.nan})
+    frame = pd.DataFrame(out, index=pd.PeriodIndex(months, freq="M", name="month"),
+                         columns=["started", "reached", "median_days"])
+    frame["share_reached"] = frame["reached"] / frame["started"].where(frame["started"] > 0)
+    return frame
+
+
+def ttfv_distribution(rows: pd.DataFrame) -> pd.DataFrame:
+    """Customers who reached the value event, per band of days to reach it.
+
+    A customer falls in the band with lower ≤ days < upper: same day (< 1), 1–3 days, 3–7 days,
+    1–2 weeks, 2–4 weeks (< 28), 1–2 months (< 60), 2–3 months (< 90), 3 months +;
+    share = customers of the band ÷ customers who reached it (NaN when nobody did).
+    Every band is listed, empty ones with 0. Columns: band, customers, share.
+    """
+    days = rows["days"].dropna().to_numpy(dtype=float)
+    upper = np.array([bound for _, bound in TTFV_BANDS])
+    counts = np.bincount(np.searchsorted(upper, days, side="right"), minlength=len(upper))[: len(upper)]
+    reached = int(counts.sum())
+    return pd.DataFrame({"band": [label for label, _ in TTFV_BANDS], "customers": counts.astype(np.int64),
+                         "share": counts / reached if reached else np.nan})
+
+
+def _segment_of(customer_ids: pd.Series, customers: pd.DataFrame | None, attribute: str) -> pd.Series:
+    """Each customer id's value of `attribute` in the customers table; UNKNOWN_SEGMENT when the
+    table does not list the customer or has no value for it."""
+    if customers is None or attribute not in customers or "customer_id" not in customers:
+        return pd.Series(UNKNOWN_SEGMENT, index=customer_ids.index, dtype="string")
+    listed = customers.dropna(subset=["customer_id"]).drop_duplicates("customer_id")
+    values = pd.Series(listed[attribute].astype("string").to_numpy(), index=listed["customer_id"].astype(str))
+    return customer_ids.astype(str).map(values).astype("string").fillna(UNKNOWN_SEGMENT)
+
+
+def ttfv_by_segment(rows: pd.DataFrame, customers: pd.DataFrame | None, attribute: str) -> pd.DataFrame:
+    """TTFV per value of a customers-table attribute (segment, plan…), from a `time_to_value` frame.
+
+    For each value: customers = customers who started by as_of; reached = those with a value
+    event; share_reached = reached ÷ customers; median_days = median days over those who
+    reached it (NaN when none did). Customers the table does not list fall in
+    "(not in the customer list)". Columns: segment, customers, reached, share_reached,
+    median_days; most customers first.
+    """
+    columns = ["segment", "customers", "reached", "share_reached", "median_days"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    segment = _segment_of(rows["customer_id"], customers, attribute).rename("segment")
+    frame = pd.DataFrame({"customers": 1, "reached": rows["days"].notna().astype(int), "days": rows["days"]})
+    grouped = frame.groupby(segment.to_numpy())
+    out = grouped[["customers", "reached"]].sum()
+    out["median_days"] = grouped["days"].median()
+    out["share_reached"] = out["reached"] / out["customers"]
+    out = out.rename_axis("segment").reset_index()
+    out = out.sort_values(["customers", "segment"], ascending=[False, True], kind="mergesort")
+    return out[columns].reset_index(drop=True)
+
+
+def dau_mau_by_segment(events: pd.DataFrame, customers: pd.DataFrame | None, attribute: str, *,
+                       as_of: pd.Period | str | None = None,
+                       active_events: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """DAU/MAU of the as-of month (default: the log's last month) per value of a customers-table
+    attribute, each event's segment being its `customer_id`'s.
+
+    days    = the month's calendar days inside the whole log's span (as in `dau_mau_by_month`)
+    dau     = distinct user-days of the segment in the month ÷ days
+    mau     = distinct users of the segment active in the month
+    dau_mau = dau ÷ mau
+    Events without a customer_id are left out; customers the table does not list fall in
+    "(not in the customer list)". Columns: segment, dau, mau, dau_mau; most active users first.
+    """
+    columns = ["segment", "dau", "mau", "dau_mau"]
+    overall = dau_mau_by_month(events, as_of=as_of, active_events=active_events)
+    if overall.empty or "customer_id" not in events:
+        return pd.DataFrame(columns=columns)
+    month = _month(as_of) or overall.index[-1]
+    days = int(overall.at[month, "days"]) if month in overall.index else 0
+    rows = _active(events, (month + 1).start_time, active_events)
+    rows = rows[(rows["timestamp"] >= month.start_time) & rows["customer_id"].notna()]
+    if rows.empty or days == 0:
+        return pd.DataFrame(columns=columns)
+    segment = _segment_of(rows["customer_id"], customers, attribute)
+    user_days = pd.DataFrame({"segment": segment.to_numpy(), "user_id": rows["user_id"].to_numpy(),
+                              "day": rows["timestamp"].dt.normalize().to_numpy()}).drop_duplicates()
+    grouped = user_days.groupby("segment")
+    out = pd.DataFrame({"dau": grouped.size() / days, "mau": grouped["user_id"].nunique().astype(np.int64)})
+    out["dau_mau"] = out["dau"] / out["mau"]
+    out = out.rename_axis("segment").reset_index()
+    out = out.sort_values(["mau", "segment"], ascending=[False, True], kind="mergesort")
+    return out[columns].reset_index(drop=True)

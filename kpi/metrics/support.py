@@ -50,12 +50,13 @@ def first_contact(tickets: pd.DataFrame) -> pd.Series:
 
     `first_contact_resolved` when given; when it is empty or not mapped, a resolved ticket with
     `contacts` = 1 is True and with any other count False; an unresolved ticket without a flag
-    is unknown (it may still be solved in one touch). Without `resolved_at`, contacts = 1 alone
-    decides.
+    is unknown (it may still be solved in one touch), and so is a resolved ticket with neither a
+    flag nor a contact count ("outcome unknown", not open). Without `resolved_at`, contacts = 1
+    alone decides.
     """
     known = pd.Series(pd.NA, index=tickets.index, dtype="boolean")
     if "contacts" in tickets:
-        by_contacts = (tickets["contacts"] == 1).astype("boolean")
+        by_contacts = (tickets["contacts"] == 1).astype("boolean").where(tickets["contacts"].notna(), pd.NA)
         if "resolved_at" in tickets:
             by_contacts = by_contacts.where(tickets["resolved_at"].notna(), pd.NA)
         known = by_contacts
@@ -86,11 +87,13 @@ class Support:
     median_resolution_hours: float | None  # over resolved tickets
     first_contact: int
     fcr_known: int  # tickets whose first-contact outcome is known: FCR's denominator
-    unknown: int  # open tickets without an outcome yet, left out of FCR
+    unknown: int  # tickets without a first-contact outcome ("outcome unknown"), left out of FCR
     resolved: int
     customers: int  # distinct customers who opened a ticket
     tickets_per_customer: float | None  # tickets with a customer ÷ customers
     rows: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
+    open: int | None = None  # tickets not resolved (None: the export has no resolved_at)
+    unknown_resolved: int = 0  # resolved tickets without a first-contact outcome: unknown, not open
 
     def to_json(self) -> dict:
         return {"fcr": self.fcr, "tickets": self.tickets, "median_resolution_hours": self.median_resolution_hours}
@@ -106,7 +109,10 @@ def support(tickets: pd.DataFrame, *, as_of: pd.Period | str | None = None,
     """FCR, ticket count and median resolution time of the tickets created in the period.
 
     fcr = tickets resolved at first contact ÷ tickets whose first-contact outcome is known
-          (open tickets not yet flagged are left out of both, like Zendesk's one-touch rate);
+          (tickets without an outcome — open, or resolved without the flag — are left out of
+          both, like Zendesk's one-touch rate);
+    unknown = tickets without an outcome; unknown_resolved = those of them that are resolved;
+    open = tickets without resolved_at (None when the export has no resolved_at column);
     median_resolution_hours = median of resolved_at − created_at over resolved tickets;
     tickets_per_customer = tickets with a customer_id ÷ distinct customers among them.
     """
@@ -126,6 +132,8 @@ def support(tickets: pd.DataFrame, *, as_of: pd.Period | str | None = None,
         customers=customers,
         tickets_per_customer=_ratio(len(with_customer), customers),
         rows=rows,
+        open=int(rows["resolved_at"].isna().sum()) if "resolved_at" in rows else None,
+        unknown_resolved=int((outcome.isna() & rows["resolved_at"].notna()).sum()) if "resolved_at" in rows else 0,
     )
 
 

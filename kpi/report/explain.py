@@ -30,8 +30,13 @@ DEFINITIONS = {
     "nps": "100 × (promoters − detractors) ÷ responses; promoters score 9–10, passives 7–8, detractors 0–6.",
     "csat": "Share of responses in the top two boxes of the scale (4–5 on 1–5).",
     "fcr": "Tickets resolved at first contact ÷ tickets whose outcome is known.",
+    "dau_mau": "Average daily active users of the month ÷ users active in the month "
+               "(distinct user-days ÷ days of the month in the event log, ÷ distinct users).",
+    "ttfv_median_days": "Median days from a customer's start (signup, else first payment) to its first value "
+                        "event, over the customers who reached it.",
+    "ttfv_share_reached": "Customers who reached the value event ÷ customers who started by the end of the month.",
 }
-BENCHMARKS = {  # (short hint for the card, the seeds' longer statement for the popover)
+BENCHMARKS = {  # (short hint for the card, the longer statement for the popover: plain sources only)
     "logo_churn_rate": ("Typical SMB SaaS: 3–8 %/mo", "3–8 % a month is typical for small-business SaaS; "
                         "established SaaS loses 5–7 % a year (0.42–0.58 % a month)."),
     "gross_mrr_churn_rate": ("Lower is better", "Established SaaS keeps gross MRR churn under 1 % a month."),
@@ -39,8 +44,10 @@ BENCHMARKS = {  # (short hint for the card, the seeds' longer statement for the 
     "nrr_monthly": ("≥ 100 % is excellent", "NRR ≥ 100 % is excellent; the best reach 155–158 % a year."),
     "grr_monthly": ("At most 100 %", "GRR can only be ≤ 100 %: the closer, the stickier the revenue."),
     "quick_ratio": ("Above 4: efficient growth", "A quick ratio above 4 is efficient growth; below 1 the base shrinks."),
-    "ltv_cac": ("Healthy above 3×", "LTV:CAC above 3 is healthy (seeds 000, 001)."),
-    "nps": ("SaaS average: +41", "The SaaS average NPS is 41 (seed 000)."),
+    "ltv_cac": ("Healthy above 3×", "LTV:CAC above 3 is healthy: a common SaaS benchmark."),
+    "dau_mau": ("20 % is good, 50 % exceptional", "A DAU/MAU of 20 % is good for business software and 50 % "
+                "is exceptional: a common SaaS benchmark."),
+    "nps": ("SaaS average: +41", "The SaaS average NPS is 41, a common industry benchmark."),
 }
 
 
@@ -63,7 +70,30 @@ def explain(report: Report, key: str) -> Explanation:
     return Explanation(key, DEFINITIONS.get(key, ""), _computation(report, key), hint, note)
 
 
+def _engagement(report: Report, key: str) -> str | None:
+    """DAU/MAU and TTFV with this month's numbers (None without events or a value)."""
+    engaged = report.engagement
+    if engaged is None:
+        return None
+    if key == "dau_mau" and engaged.dau_mau is not None and engaged.by_month is not None:
+        days = int(engaged.by_month.at[engaged.month, "days"])
+        return (f"{fmt.count(engaged.dau * days)} user-days ÷ {days} days = {engaged.dau:.1f} daily users; "
+                f"{engaged.dau:.1f} ÷ {fmt.count(engaged.mau)} monthly users = {fmt.percent(engaged.dau_mau)}")
+    value = engaged.ttfv
+    if key == "ttfv_median_days" and value is not None and value.median_days is not None:
+        return (f"median over the {fmt.count(value.reached)} customers who reached “{value.value_event}” = "
+                f"{value.median_days:.1f} days ({fmt.count(value.not_reached)} started but not there yet, "
+                "not counted)")
+    if key == "ttfv_share_reached" and value is not None and value.reached + value.not_reached:
+        started = value.reached + value.not_reached
+        return (f"{fmt.count(value.reached)} reached “{value.value_event}” ÷ {fmt.count(started)} started = "
+                f"{fmt.percent(value.reached / started)}")
+    return None
+
+
 def _computation(report: Report, key: str) -> str | None:
+    if key in ("dau_mau", "ttfv_median_days", "ttfv_share_reached"):
+        return _engagement(report, key)
     metric = report.metric(key)
     if metric.value is None and key not in ("quick_ratio",):
         return None
@@ -111,5 +141,5 @@ def _computation(report: Report, key: str) -> str | None:
     if key == "fcr" and report.support is not None:
         s = report.support
         return (f"{s.first_contact} ÷ {s.fcr_known} tickets with a known outcome = {fmt.percent(s.fcr)} "
-                f"({s.unknown} still open, not counted)")
+                f"({s.unknown} with outcome unknown, not counted)")
     return None

@@ -45,7 +45,8 @@ def test_the_definitions_themselves_are_on_the_page_and_searchable():
 def test_definition_sections_split_on_level_two_headings_and_unlink_other_files():
     from ui.definitions_doc import sections
     text = "# T\nintro\n## Contents\n1. [A](#a)\n## A\nsee [cli.md](cli.md#x) and [web](https://x.io)\n### sub\nz\n## B\nb"
-    assert sections(text) == [("A", "see cli.md and [web](https://x.io)\n### sub\nz"), ("B", "b")]
+    # a link whose words are a file name reads as the guide it names, not as a path
+    assert sections(text) == [("A", "see the command-line guide and [web](https://x.io)\n### sub\nz"), ("B", "b")]
 
 
 def test_latest_answer_rule_changes_the_nps_everywhere():

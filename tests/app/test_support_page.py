@@ -64,7 +64,10 @@ def test_cards_show_the_engines_fcr_tickets_and_median_resolution_of_the_month(d
     assert shown["Tickets"][0] == fmt.count(report.support.tickets)
     assert shown["Median resolution time"] == (ops.hours(report.support.median_resolution_hours),
                                                fmt.relative_change(hours.value, hours.previous))
-    assert f"{fmt.count(report.support.unknown)} still open" in app.caption[1].value
+    # tickets without an FCR outcome are "outcome unknown"; only the unresolved ones are "still open"
+    note = app.caption[1].value
+    assert note == ops.fcr_note(report.support) and f"{fmt.count(report.support.unknown)} with outcome unknown" in note
+    assert f"{fmt.count(report.support.unknown - report.support.unknown_resolved)} still open" in note
 
 
 def test_tickets_card_compares_with_last_months_ticket_count(demo):

@@ -41,6 +41,17 @@ def test_fcr_leaves_open_tickets_without_an_outcome_out_of_the_denominator():
     assert result.to_json() == {"fcr": pytest.approx(2 / 3), "tickets": 4, "median_resolution_hours": 6.0}
 
 
+def test_a_resolved_ticket_without_any_outcome_is_unknown_not_open():
+    rows = tickets([
+        ("1", "A", "2024-03-01 09:00", "2024-03-01 10:00", True, None),
+        ("2", "A", "2024-03-02 09:00", "2024-03-02 15:00", None, None),  # resolved, no flag, no count: unknown
+        ("3", "B", "2024-03-03 09:00", None, None, None),  # not resolved: open, and unknown
+    ])
+    result = support.support(rows, as_of="2024-03")
+    assert (result.fcr_known, result.unknown, result.unknown_resolved, result.open, result.resolved) == (1, 2, 1, 1, 2)
+    assert result.fcr == 1.0
+
+
 def test_without_the_flag_one_contact_on_a_resolved_ticket_means_first_contact():
     rows = tickets([
         ("1", "A", "2024-03-01", "2024-03-01 02:00", 1),
