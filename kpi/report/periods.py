@@ -3,7 +3,8 @@
 `period_metric(report, key, granularity)` is `Report.metric` for a period:
 - flows and rates over the period (logo churn, gross and net MRR churn, NRR, GRR, quick ratio,
   MRR growth) come from `kpi.metrics.periods` over the whole period's months;
-- FCR is counted over the tickets created in the period's months;
+- FCR, the ticket count and the median resolution time are counted over the tickets created in
+  the period's months;
 - stocks (MRR, ARR, customers, ARPA) and measures that already look back over a window of their
   own (NPS and CSAT over the survey window, LTV:CAC, payback) are read at the period's end.
 A partial period (Q4 to date in November) is compared with the same months one period earlier;
@@ -34,6 +35,8 @@ PERIOD_DEFINITIONS = {
                    "their MRR at its start.",
     "quick_ratio": "(new + expansion + reactivation) ÷ (churn + contraction), each summed over the period's months.",
     "fcr": "Tickets created in the period and resolved at first contact ÷ those whose outcome is known.",
+    "tickets": "Tickets created in the period.",
+    "median_resolution_hours": "Median hours from creation to resolution of the period's resolved tickets.",
 }
 AT_PERIOD_END = "Read at the last month of the period."
 
@@ -87,26 +90,46 @@ def period_metric(report: Report, key: str, granularity: str) -> Metric:
         pair = periods.window_kpis(report.revenue.mrr, report.revenue.series, [shown.comparison, shown.window])
         history = report.period_table(granularity)[column].astype(float)
         return Metric(key, _number(pair[column].iloc[1]), _number(pair[column].iloc[0]), history)
-    if key == "fcr" and shown is not None and (counts := _ticket_months(report)) is not None:
-        value, previous = (_fcr(counts, window) for window in (shown.window, shown.comparison))
-        history = pd.Series({window.period: _fcr(counts, window) for window in periods.windows(
-            counts.index, granularity, report.as_of)}, dtype=float)
+    if key in TICKET_KEYS and shown is not None and (rows := _tickets(report)) is not None:
+        value, previous = (_ticket_figure(rows, key, window) for window in (shown.window, shown.comparison))
+        months = pd.PeriodIndex(rows["month"].unique(), freq="M").sort_values()
+        history = pd.Series({window.period: _ticket_figure(rows, key, window)
+                             for window in periods.windows(months, granularity, report.as_of)}, dtype=float)
         return Metric(key, value, previous, history)
     metric = report.metric(key, back)
     return Metric(key, metric.value, metric.previous, _at_period_ends(metric.history, granularity))
 
 
-def _ticket_months(report: Report) -> pd.DataFrame | None:
-    tickets = report.tables.get("tickets") if report.tables is not None else None
-    if tickets is None or tickets.empty:
-        return None
-    return support.support_by_month(tickets, as_of=report.as_of)
+TICKET_KEYS = ("fcr", "tickets", "median_resolution_hours")
 
 
-def _fcr(counts: pd.DataFrame, window: periods.Window) -> float | None:
-    rows = counts[(counts.index > window.start) & (counts.index <= window.end)]
-    known = int(rows["fcr_known"].sum())
-    return int(rows["first_contact"].sum()) / known if known else None
+def _tickets(report: Report) -> pd.DataFrame | None:
+    """The report's dated tickets as month of creation, first_contact and resolution_hours (once per report)."""
+    cache = report._period_tables  # noqa: SLF001  (the report's own cache of period figures)
+    if "tickets" not in cache:
+        tickets = report.tables.get("tickets") if report.tables is not None else None
+        if tickets is None or tickets.empty or "created_at" not in tickets:
+            cache["tickets"] = None
+        else:
+            rows = support.with_outcomes(tickets)
+            rows = rows[rows["created_at"].notna()]
+            cache["tickets"] = pd.DataFrame({"month": rows["created_at"].dt.to_period("M"),
+                                             "first_contact": rows["first_contact"],
+                                             "resolution_hours": rows["resolution_hours"]})
+    return cache["tickets"]
+
+
+def _ticket_figure(rows: pd.DataFrame, key: str, window: periods.Window) -> float | None:
+    """Over the tickets created in the window's months: their count, FCR (first contact ÷ known
+    outcome) or median resolution hours (over the resolved ones); None when there is none to count."""
+    chosen = rows[(rows["month"] > window.start) & (rows["month"] <= window.end)]
+    if key == "tickets":
+        return float(len(chosen))
+    if key == "fcr":
+        known = chosen["first_contact"].dropna()
+        return float(known.astype(bool).mean()) if len(known) else None
+    hours = chosen["resolution_hours"].dropna()
+    return float(hours.median()) if len(hours) else None
 
 
 def period_explanation(report: Report, key: str, granularity: str) -> Explanation:
@@ -132,10 +155,11 @@ def _period_computation(report: Report, key: str, shown: PeriodView) -> str | No
     if metric.value is None and key != "quick_ratio":
         return None
     if key == "fcr":
-        counts = _ticket_months(report)
-        rows = counts[(counts.index > shown.window.start) & (counts.index <= shown.window.end)]
-        return (f"{shown.label}: {int(rows['first_contact'].sum())} ÷ {int(rows['fcr_known'].sum())} tickets with "
-                f"a known outcome = {fmt.percent(metric.value)}")
+        rows = _tickets(report)
+        chosen = rows[(rows["month"] > shown.window.start) & (rows["month"] <= shown.window.end)]
+        known = chosen["first_contact"].dropna().astype(bool)
+        return (f"{shown.label}: {int(known.sum())} ÷ {len(known)} tickets with a known outcome = "
+                f"{fmt.percent(metric.value)}")
     row = periods.window_details(report.revenue.mrr, report.revenue.series, shown.window)
     m = lambda v: fmt.money(v, report.currency)  # noqa: E731
     texts = {
