@@ -1,5 +1,9 @@
 """KPI cards: the value, its change against the previous period, a sparkline, the benchmark,
-and a "How is this computed?" popover with this month's numbers (from kpi.report.explain)."""
+the workspace's target when one is set, and a "How is this computed?" popover with this month's
+numbers (from kpi.report.explain).
+
+A change is green or red only when it is significant (kpi.report.significance): zero as
+displayed, or an NPS / CSAT / FCR change inside its 95 % margin, is grey — delta and sparkline."""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ import streamlit as st
 from kpi import formatting as fmt
 from kpi.report.build import Metric, Report
 from kpi.report.explain import explain
+from kpi.report.significance import change_margin, is_significant, shown_as_zero, significant_change
+from ui import state
 
 
 @dataclass(frozen=True)
@@ -70,13 +76,17 @@ def card(report: Report, key: str, back: int = 1, compared: str = "previous mont
     explanation = explain(report, key)
     history = metric.history.dropna().tail(12)
     with st.container(border=True):
+        shown = delta(spec, metric)
+        colour, note = delta_colour(report, key, metric, shown, back)
         st.metric(
-            spec.label, spec.show(metric.value, report.currency), delta=delta(spec, metric),
-            delta_color="inverse" if spec.lower_is_better else "normal",
-            help=f"Change against the {compared}.",
+            spec.label, spec.show(metric.value, report.currency), delta=shown,
+            delta_color=colour, delta_description=note,
+            help=f"Change against the {compared}. Grey: no change as shown, or a change within the survey's "
+                 "margin of error.",
             chart_data=history.to_list() if len(history) > 1 else None, chart_type="line",
         )
         st.caption(explanation.benchmark or "\u00a0")  # keeps the cards of a row aligned
+        target_line(key, metric.value, report.currency)
         with st.popover("Formula", icon=":material/function:", width="stretch"):
             st.markdown(f"**{spec.label}** = {explanation.definition}")
             if explanation.computation:
@@ -103,6 +113,64 @@ def row(metrics: list[Metric], currency: str | None) -> None:
         for metric in metrics:
             spec = CARDS[metric.key]
             history = metric.history.dropna().tail(12)
-            st.metric(spec.label, spec.show(metric.value, currency), delta=delta(spec, metric),
-                      delta_color="inverse" if spec.lower_is_better else "normal", border=True,
+            shown = delta(spec, metric)
+            colour = _direction(spec) if is_significant(metric.key, metric.value, metric.previous, shown=shown) \
+                else "off"
+            st.metric(spec.label, spec.show(metric.value, currency), delta=shown, delta_color=colour, border=True,
                       chart_data=history.to_list() if len(history) > 1 else None, chart_type="line")
+
+
+# ── delta colour: significant changes only ───────────────────────────────────────────────────
+
+
+def _direction(spec: Card) -> str:
+    return "inverse" if spec.lower_is_better else "normal"
+
+
+def _margin_text(key: str, margin: float) -> str:
+    return f"within ±{margin:.1f} pts" if key == "nps" else f"within ±{margin * 100:.1f} pp"
+
+
+def delta_colour(report: Report, key: str, metric: Metric, shown: str | None, back: int = 1) -> tuple[str, str | None]:
+    """st.metric's delta_color for a card ("normal", "inverse", or "off" = grey for a change that is not
+    significant, kpi.report.significance) and a note for a survey change inside its margin ("within ±9.4 pts")."""
+    if significant_change(report, key, metric.value, metric.previous, back=back, shown=shown):
+        return _direction(CARDS[key]), None
+    margin = change_margin(report, key, back) if metric.change and not shown_as_zero(shown) else None
+    return "off", None if margin is None else _margin_text(key, margin)
+
+
+# ── targets: the goal and the progress towards it ───────────────────────────────────────────
+
+
+def target_text(key: str, value: float | None, target: float, currency: str | None) -> str:
+    """'Target €60k · 94 %' (amounts, counts, ratios: value ÷ target while short), 'Target ≥ +45 · 3.1 pts
+    short', 'Target ≤ 2.0 % · 0.6 pp above', and '· met' once reached (at or under for lower-is-better KPIs)."""
+    spec = CARDS[key]
+    goal = spec.show(target, currency)
+    if fmt.missing(value):
+        return f"Target {goal}"
+    if spec.lower_is_better:
+        if value <= target:
+            return f"Target ≤ {goal} · met"
+        return f"Target ≤ {goal} · {_gap(spec, value - target)} above"
+    if value >= target:
+        return f"Target {goal} · met" if not (spec.rate or spec.points) else f"Target ≥ {goal} · met"
+    if spec.rate or spec.points:
+        return f"Target ≥ {goal} · {_gap(spec, target - value)} short"
+    return f"Target {goal} · {value / target * 100:.0f} %" if target > 0 else f"Target {goal}"
+
+
+def _gap(spec: Card, difference: float) -> str:
+    """A distance to a target in the KPI's unit of change: pp for rates, pts for NPS."""
+    return f"{difference:.1f} pts" if spec.points else f"{difference * 100:.1f} pp"
+
+
+def target_line(key: str, value: float | None, currency: str | None) -> None:
+    """The card's target caption (ui.state.targets(), set on Definitions & settings); a blank line when
+    this KPI has none but others do, so the cards of a row stay aligned."""
+    targets = state.targets()
+    if key in targets:
+        st.caption(target_text(key, value, targets[key], currency))
+    elif targets:
+        st.caption("\u00a0")
