@@ -28,4 +28,4 @@ cards.grid(report, cards.OVERVIEW, current.granularity)
 
 st.subheader("MRR and its movements")
 series = aggregate_series(report.series_frame(), current.granularity)
-st.plotly_chart(charts.mrr_trend(series, report.currency), width="stretch")
+st.plotly_chart(charts.mrr_trend(series, report.currency, target=state.targets().get("mrr")), width="stretch")
