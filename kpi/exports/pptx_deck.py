@@ -18,7 +18,8 @@ from pptx.util import Emu, Inches, Pt
 
 from kpi.report import narrative as words
 from kpi.report.build import Report
-from kpi.report.update import PALETTE, InvestorUpdate
+from kpi.report.significance import is_significant, samples_of
+from kpi.report.update import PALETTE, Headline, InvestorUpdate
 from kpi.text import clean_text
 
 FONT = "Arial"  # metric-compatible with Liberation Sans where Arial is missing: same line breaks
@@ -94,6 +95,17 @@ class Deck:
         props.created = props.modified = when
         props.revision = 1
         props.language = "fr-FR" if update.language == "fr" else "en-US"
+
+    def tone(self, h: Headline) -> bool | None:
+        """Whether a headline's change is good news (True, green), bad news (False, red) or neither (None,
+        grey): its own `better`, unless the change is not significant — zero as displayed, or an NPS /
+        CSAT change inside the 95 % margin of the difference between the two months' answers."""
+        if h.better is None:
+            return None
+        months = (self.update.months[-1], self.update.comparison_months[-1])
+        samples = samples_of(self.report, h.key, months)  # NPS and CSAT are read at each period's last month
+        significant = is_significant(h.key, h.value, h.comparison, shown=h.change_text, samples=samples)
+        return h.better if significant else None
 
     # ── primitives
     def text(self, slide, x: float, y: float, w: float, h: float, text: str, size: float = 14, *,
