@@ -81,8 +81,8 @@ def card(report: Report, key: str, back: int = 1, compared: str = "previous mont
         st.metric(
             spec.label, spec.show(metric.value, report.currency), delta=shown,
             delta_color=colour, delta_description=note,
-            help=f"Change against the {compared}. Grey: no change as shown, or a change within the survey's "
-                 "margin of error.",
+            help=f"Change against the {compared}. Grey: no change as shown"
+                 + (f", or a change within the margin of error of the answers ({note} at 95 %)." if note else "."),
             chart_data=history.to_list() if len(history) > 1 else None, chart_type="line",
         )
         st.caption(explanation.benchmark or "\u00a0")  # keeps the cards of a row aligned
@@ -128,12 +128,13 @@ def _direction(spec: Card) -> str:
 
 
 def _margin_text(key: str, margin: float) -> str:
-    return f"within ±{margin:.1f} pts" if key == "nps" else f"within ±{margin * 100:.1f} pp"
+    """The margin of a change as the card says it next to the delta: '±9.5 pts' (NPS), '±10.3 pp' (rates)."""
+    return f"±{margin:.1f} pts" if key == "nps" else f"±{margin * 100:.1f} pp"
 
 
 def delta_colour(report: Report, key: str, metric: Metric, shown: str | None, back: int = 1) -> tuple[str, str | None]:
     """st.metric's delta_color for a card ("normal", "inverse", or "off" = grey for a change that is not
-    significant, kpi.report.significance) and a note for a survey change inside its margin ("within ±9.4 pts")."""
+    significant, kpi.report.significance) and a note for a survey change inside its margin ("±9.5 pts", its 95 % margin)."""
     if significant_change(report, key, metric.value, metric.previous, back=back, shown=shown):
         return _direction(CARDS[key]), None
     margin = change_margin(report, key, back) if metric.change and not shown_as_zero(shown) else None

@@ -41,7 +41,8 @@ def test_an_nps_change_inside_its_margin_is_grey_and_says_so(report):
     nps = shown["NPS"]
     assert nps.delta == "-0.4 pts"
     assert nps.proto.color == GREY
-    assert nps.proto.delta_description == f"within ±{change_margin(report, 'nps'):.1f} pts"
+    assert nps.proto.delta_description == f"±{change_margin(report, 'nps'):.1f} pts"
+    assert "margin of error" in nps.proto.help
     assert shown["MRR"].proto.color == GREEN  # +5.3 % on every customer: coloured
     assert shown["Logo churn"].proto.color == GREEN  # −1.2 pp of churn is good news
 
