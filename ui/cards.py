@@ -134,7 +134,8 @@ def _margin_text(key: str, margin: float) -> str:
 
 def delta_colour(report: Report, key: str, metric: Metric, shown: str | None, back: int = 1) -> tuple[str, str | None]:
     """st.metric's delta_color for a card ("normal", "inverse", or "off" = grey for a change that is not
-    significant, kpi.report.significance) and a note for a survey change inside its margin ("±9.5 pts", its 95 % margin)."""
+    significant, kpi.report.significance) and, for a survey change inside its 95 % margin, that margin
+    ("±9.5 pts") to show next to the delta."""
     if significant_change(report, key, metric.value, metric.previous, back=back, shown=shown):
         return _direction(CARDS[key]), None
     margin = change_margin(report, key, back) if metric.change and not shown_as_zero(shown) else None

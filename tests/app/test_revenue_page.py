@@ -170,3 +170,31 @@ def test_explorer_amounts_are_signed_and_in_the_reports_currency(report):
     config = json.loads(table.proto.columns)
     assert config["change"]["type_config"]["format"] == "euro"
     assert config["customer"]["type_config"]["type"] == "link"
+
+
+def test_a_click_in_the_quarterly_view_lists_the_quarters_customers(report):
+    app = click(start(granularity="quarter"), "bridge_chart",
+                {"x": "Contraction", "curve_number": 0, "point_number": 4, "point_index": 4})
+    quarter = report.as_of.asfreq("Q")
+    assert app.session_state["revenue_period"] == str(quarter)
+    listed = dialog_of(app).dataframe[0].value
+    months = [m for m in report.months if m.asfreq("Q") == quarter]
+    expected = bridge(report.revenue.series, pd.PeriodIndex(months))
+    assert set(listed["movement"]) == {"contraction"}
+    assert listed["change"].sum() == pytest.approx(-expected["contraction"])
+
+
+def test_the_opening_and_closing_bars_open_nothing():
+    app = click(start(), "bridge_chart", {"x": "Closing MRR", "curve_number": 0, "point_number": 6, "point_index": 6})
+    assert dialog_of(app) is None
+    assert app.session_state["revenue_kinds"] == ["new", "expansion", "reactivation", "contraction", "churn"]
+
+
+def test_a_click_on_the_net_new_line_lists_every_movement_of_that_month(report):
+    month = report.as_of - 1
+    app = click(start(), "movements_chart", {"x": month.to_timestamp().strftime("%Y-%m-%d"), "y": 10.0,
+                                             "curve_number": 5, "point_number": 0, "point_index": 0})
+    listed = dialog_of(app).dataframe[0].value
+    assert set(listed["month"]) == {str(month)}
+    assert listed["change"].sum() == pytest.approx(report.revenue.series.loc[month, "mrr"]
+                                                   - report.revenue.series.loc[month - 1, "mrr"])

@@ -81,7 +81,8 @@ def test_clicking_the_churn_bar_lists_negative_amounts_with_links(drill_server, 
     cells = dialog.locator("[role=gridcell]")
     expect(cells.first).to_be_attached(timeout=WAIT)
     texts = [cells.nth(i).inner_text() for i in range(min(cells.count(), 7 * 5))]
-    rows = [texts[i:i + 7] for i in range(0, len(texts) - 6, 7)]  # month, customer, name, movement, change, before, after
+    # month, customer (its link), name, movement, change, MRR before, MRR after
+    rows = [texts[i:i + 7] for i in range(0, len(texts) - 6, 7)]
     assert rows and all(row[3] == "churn" and float(row[4]) < 0 for row in rows)
     assert float(rows[0][4]) == pytest.approx(-churned["amount"].iloc[0])
     links = [row[1] for row in rows]

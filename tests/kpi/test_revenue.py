@@ -280,7 +280,8 @@ def test_movement_details_list_customers_per_month():
 
 def test_movement_details_sign_each_change_as_the_bridge_draws_it():
     # X pays 100 then leaves, Y goes 50 → 20, Z goes 10 → 40, W arrives at 25: churn and contraction are negative
-    mrr = pd.DataFrame([[100.0, 0.0], [50.0, 20.0], [10.0, 40.0], [0.0, 25.0]], index=pd.Index(list("XYZW"), name="customer_id"),
+    mrr = pd.DataFrame([[100.0, 0.0], [50.0, 20.0], [10.0, 40.0], [0.0, 25.0]],
+                       index=pd.Index(list("XYZW"), name="customer_id"),
                        columns=pd.period_range("2024-01", periods=2, freq="M"))
     details = revenue.movement_details(mrr, pd.PeriodIndex([P("2024-02")]))
     signed = dict(zip(details["movement"], details["change"], strict=True))
