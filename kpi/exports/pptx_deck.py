@@ -19,7 +19,7 @@ from pptx.util import Emu, Inches, Pt
 from kpi.report import narrative as words
 from kpi.report.build import Report
 from kpi.report.significance import is_significant, samples_of
-from kpi.report.update import PALETTE, Headline, InvestorUpdate
+from kpi.report.update import PALETTE, Headline, InvestorUpdate, shift_of
 from kpi.text import clean_text
 
 FONT = "Arial"  # metric-compatible with Liberation Sans where Arial is missing: same line breaks
@@ -102,8 +102,9 @@ class Deck:
         CSAT change inside the 95 % margin of the difference between the two months' answers."""
         if h.better is None:
             return None
-        months = (self.update.months[-1], self.update.comparison_months[-1])
-        samples = samples_of(self.report, h.key, months)  # NPS and CSAT are read at each period's last month
+        as_of = self.report.as_of  # NPS and CSAT are read at as_of and `shift` months earlier (Report.metric)
+        months = (as_of, as_of - shift_of(self.update.period, self.update.compare))
+        samples = samples_of(self.report, h.key, months)
         significant = is_significant(h.key, h.value, h.comparison, shown=h.change_text, samples=samples)
         return h.better if significant else None
 

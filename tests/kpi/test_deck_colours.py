@@ -10,6 +10,7 @@ from kpi.demo import load_demo
 from kpi.exports.pptx import to_pptx
 from kpi.exports.pptx_deck import Deck
 from kpi.report.build import build_report
+from kpi.report.significance import change_margin
 from kpi.report.update import PALETTE, investor_update
 
 
@@ -46,3 +47,14 @@ def test_tone_keeps_a_significant_change_and_greys_the_others(demo):
     assert deck.tone(update.metric("mrr")) is True
     logo = update.metric("logo_churn_rate")
     assert deck.tone(logo) is logo.better  # churn counts every customer: only the zero rule applies
+
+
+def test_a_quarter_against_last_year_compares_the_answers_twelve_months_apart(demo):
+    _, report = demo
+    update = investor_update(report, period="quarter", compare="last_year", company="Plumeo")
+    nps = update.metric("nps")
+    margin = change_margin(report, "nps", back=12)
+    # October 2026 against October 2025: +9.4 pts (41.9 on 406 answers vs 32.5 on 200), margin ±12.0
+    assert nps.change == pytest.approx(9.37, abs=0.01) and margin == pytest.approx(11.97, abs=0.01)
+    assert nps.better is True
+    assert Deck(update, report).tone(nps) is None  # a rise, but inside the margin: grey, not green
