@@ -148,3 +148,24 @@ def test_a_target_set_on_settings_shows_on_the_cards_and_the_trend(drill_server,
     wait_for_app_run(page)
     expect(page.get_by_test_id("stPlotlyChart").nth(1).get_by_text("Target €66.0k")).to_be_visible(timeout=WAIT)
     shot(page, "revenue_target")
+
+
+def test_clicking_an_at_risk_row_opens_that_customer(drill_server, page):
+    page.goto(f"{drill_server}/customers")
+    page.get_by_role("heading", name="One customer").wait_for(timeout=WAIT)
+    wait_for_app_run(page)
+    grid = page.get_by_test_id("stDataFrame").first
+    cells = grid.locator("[role=gridcell]")
+    expect(cells.first).to_be_attached(timeout=WAIT)
+    texts = [cells.nth(i).inner_text() for i in range(min(cells.count(), 40))]
+    ids = [text for text in texts if text.startswith("cus_")]
+    chosen = ids[2]  # the third most at risk
+    expect(page.get_by_role("combobox", name="Customer")).not_to_have_value(re.compile(re.escape(chosen)))
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    row_height, header = 35, 35  # st.dataframe's default row and header heights
+    page.mouse.click(box["x"] + 16, box["y"] + header + row_height * 2.5)  # the row's selection box
+    expect(page.get_by_role("combobox", name="Customer")).to_have_value(re.compile(re.escape(chosen) + "$"),
+                                                                        timeout=WAIT)
+    wait_for_app_run(page)
+    shot(page, "at_risk_row")
