@@ -38,7 +38,8 @@ if view.table.empty:
 else:
     ops.band_cards(view.bands, report.currency)
     st.subheader("Health scores, most at risk first")
-    ops.health_table(view.table, report.currency)
+    st.caption("Click a row to open that customer below.")
+    ops.health_table(view.table, report.currency, key="health_rows")
 
 st.subheader("One customer")
 directory = more_files.scored_directory(ops.customer_directory(current), view.table)

@@ -38,4 +38,4 @@ if report.allocation is not None:
 
 st.subheader("MRR and its movements")
 series = aggregate_series(report.series_frame(), current.granularity)
-st.plotly_chart(charts.mrr_trend(series, report.currency), width="stretch")
+st.plotly_chart(charts.mrr_trend(series, report.currency, target=state.targets().get("mrr")), width="stretch")

@@ -1,13 +1,15 @@
-"""Revenue: the MRR bridge of the period, movements over time, MRR and ARR, and the customers behind each movement."""
+"""Revenue: the MRR bridge of the period, movements over time, MRR and ARR, and the customers behind each movement.
+
+A click on a bar (bridge or movements chart) opens its customers in a dialog, over the chart the user is looking
+at (ui.drill), and sets the explorer at the bottom of the page to the same period and movement."""
 
 import pandas as pd
 import streamlit as st
 
-from kpi import formatting as fmt
 from kpi.metrics.revenue import PERIOD_FREQ, aggregate_series, bridge, movement_details
 from kpi.report.build import customer_names, months_of_period
 from kpi.text import escape_markdown
-from ui import charts, data, empty, state
+from ui import charts, data, drill, empty, state
 
 current = state.current()
 st.title("Revenue")
@@ -17,63 +19,53 @@ if report is None or report.revenue is None:
     st.stop()
 
 granularity = current.granularity
+freq = PERIOD_FREQ[granularity]
 period_months = months_of_period(report, granularity)
-period = report.as_of.asfreq(PERIOD_FREQ[granularity])
+period = report.as_of.asfreq(freq)
 label = report.as_of.strftime("%B %Y") if granularity == "month" else f"{period} (to {report.as_of.strftime('%B %Y')})"
 st.caption(f"{escape_markdown(current.workspace.name)} · {label}"
            + (f" · filtered: {escape_markdown(current.filter_text())}" if current.filters else ""))
 
+series = aggregate_series(report.series_frame(), granularity)
 left, right = st.columns([3, 2])
 with left:
-    bridge_event = st.plotly_chart(charts.mrr_bridge(bridge(report.revenue.series, period_months), report.currency,
-                                                     f"MRR bridge · {label}"), width="stretch",
-                                   on_select="rerun", selection_mode="points", key="bridge_chart")
-MOVEMENT_KINDS = ["new", "expansion", "reactivation", "contraction", "churn"]
-clicked_bars = [str(p.get("x", "")).lower() for p in (bridge_event.selection.points
-                                                     if bridge_event and bridge_event.selection else [])]
-if clicked_bars and clicked_bars[-1] in MOVEMENT_KINDS:  # a bridge bar lists its customers below
-    st.session_state["revenue_period"] = str(period)
-    st.session_state["revenue_kinds"] = [clicked_bars[-1]]
+    st.plotly_chart(charts.mrr_bridge(bridge(report.revenue.series, period_months), report.currency,
+                                      f"MRR bridge · {label}"), width="stretch", key="bridge_chart",
+                    on_select=drill.on_click("bridge_chart", lambda points: drill.from_bridge(points, str(period))),
+                    selection_mode="points")
 with right:
-    st.plotly_chart(charts.mrr_arr(aggregate_series(report.series_frame(), granularity), report.currency),
-                    width="stretch")
+    st.plotly_chart(charts.mrr_arr(series, report.currency, target=state.targets().get("mrr")), width="stretch")
 
-series = aggregate_series(report.series_frame(), granularity)
 st.subheader(f"Movements by {granularity}")
-st.caption("Click a bar (here or in the bridge) to list the customers behind that period's movements.")
-event = st.plotly_chart(charts.movements_over_time(series, report.currency), width="stretch",
-                        on_select="rerun", selection_mode="points", key="movements_chart")
+st.caption("Click a bar, here or in the bridge, to list the customers behind it.")
+st.plotly_chart(charts.movements_over_time(series, report.currency), width="stretch", key="movements_chart",
+                on_select=drill.on_click("movements_chart", lambda points: drill.from_movements(points, freq)),
+                selection_mode="points")
 
 periods = [str(p) for p in series.index[::-1]]
-clicked = [pd.Timestamp(point["x"]).to_period("M").asfreq(PERIOD_FREQ[granularity]) for point in
-           (event.selection.points if event and event.selection else [])]
-if clicked and str(clicked[-1]) in periods:
-    st.session_state["revenue_period"] = str(clicked[-1])
-chosen = st.selectbox("Customers behind the movements of", periods, key="revenue_period")
-months = report.months[report.months.asfreq(PERIOD_FREQ[granularity]) == pd.Period(chosen, freq=PERIOD_FREQ[granularity])]
+chosen = st.selectbox("Customers behind the movements of", periods, key=drill.PERIOD_KEY)
+months = report.months[report.months.asfreq(freq) == pd.Period(chosen, freq=freq)]
 details = movement_details(report.revenue.mrr, months)
-names = customer_names(report.tables)
-details.insert(2, "name", details["customer_id"].map(names))
-if "revenue_kinds" not in st.session_state:
-    st.session_state["revenue_kinds"] = list(MOVEMENT_KINDS)
-kinds = st.multiselect("Movements", MOVEMENT_KINDS, key="revenue_kinds")
+details.insert(2, "name", details["customer_id"].map(customer_names(report.tables)))
+if drill.KINDS_KEY not in st.session_state:
+    st.session_state[drill.KINDS_KEY] = list(drill.MOVEMENT_KINDS)
+kinds = st.multiselect("Movements", drill.MOVEMENT_KINDS, key=drill.KINDS_KEY)
 shown = details[details["movement"].isin(kinds)]
-summary = shown.groupby("movement")["amount"].agg(["count", "sum"])
-st.text("   ".join(f"{kind}: {int(row['count'])} customers, {fmt.money(row['sum'], report.currency)}"
-                   for kind, row in summary.iterrows()) or "No movement in this period.")
-st.dataframe(shown.assign(month=shown["month"].astype(str)), hide_index=True, width="stretch",
-             column_config={"previous": st.column_config.NumberColumn("MRR before", format="%.2f"),
-                            "current": st.column_config.NumberColumn("MRR after", format="%.2f"),
-                            "amount": st.column_config.NumberColumn("Movement", format="%.2f")})
+links = dict(st.query_params.to_dict())
+st.text(drill.summary(shown, report.currency))
+drill.customers_table(shown, report.currency, links)
+if st.session_state.pop(drill.OPEN_KEY, False):  # set by a click on a bar, once per click
+    when = pd.Period(chosen, freq=freq).strftime("%B %Y") if granularity == "month" else chosen
+    drill.dialog(shown, f"{', '.join(k.capitalize() for k in kinds)} · {when}", report.currency, links)
 
 st.subheader("Movements table")
 table = series.copy()
 table.index = table.index.astype(str)
-money = st.column_config.NumberColumn(format="%.2f")
+money = st.column_config.NumberColumn(format=drill.money_format(report.currency))
 st.dataframe(table.iloc[::-1].rename(columns=lambda c: c.replace("_", " ").capitalize()), width="stretch",
-             column_config={c.capitalize(): money for c in ("mrr", "new", "expansion", "contraction", "churn",
-                                                            "reactivation")} | {"Mrr": st.column_config.NumberColumn(
-                 "MRR", format="%.2f")})
+             column_config={c.capitalize(): money for c in ("new", "expansion", "contraction", "churn",
+                                                            "reactivation")}
+             | {"Mrr": st.column_config.NumberColumn("MRR", format=drill.money_format(report.currency))})
 
 st.download_button("Download MRR per customer and month (CSV)", data.mrr_csv_of(current, report),  # cached: made once per report
                    file_name=f"mrr_by_customer_{report.as_of}.csv", mime="text/csv", icon=":material/download:",

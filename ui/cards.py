@@ -1,5 +1,9 @@
 """KPI cards: the value, its change against the previous period, a sparkline, the benchmark,
-and a "How is this computed?" popover with this month's numbers (from kpi.report.explain)."""
+the workspace's target when one is set, and a "How is this computed?" popover with this month's
+numbers (from kpi.report.explain).
+
+A change is green or red only when it is significant (kpi.report.significance): zero as
+displayed, or an NPS / CSAT / FCR change inside its 95 % margin, is grey — delta and sparkline."""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ import streamlit as st
 
 from kpi import formatting as fmt
 from kpi.report.build import Metric, Report
-from kpi.metrics.periods import PERIOD_KEYS
-from kpi.report.periods import period_explanation, period_metric, view
+from kpi.metrics.periods import PERIOD_KEYS, PERIOD_MONTHS
+from kpi.report.periods import TICKET_KEYS, PeriodView, period_explanation, period_metric, view
+from kpi.report.significance import change_margin, is_significant, shown_as_zero, significant_change
+from ui import state
 
 
 @dataclass(frozen=True)
@@ -76,22 +82,26 @@ def card(report: Report, key: str, granularity: str = "month") -> None:
     spec = CARDS[key]
     metric = period_metric(report, key, granularity)
     explanation = period_explanation(report, key, granularity)
-    shown = view(report, granularity)
+    period = view(report, granularity)
     history = metric.history.dropna().tail(12)
     with st.container(border=True):
+        shown = delta(spec, metric)
+        colour, note = delta_colour(report, key, metric, shown, period)
         st.metric(
-            label(key, granularity), spec.show(metric.value, report.currency), delta=delta(spec, metric),
-            delta_color="inverse" if spec.lower_is_better else "normal",
-            help=f"{shown.label}, compared with {shown.comparison_label}.",
+            label(key, granularity), spec.show(metric.value, report.currency), delta=shown,
+            delta_color=colour, delta_description=note,
+            help=f"{period.label}, compared with {period.comparison_label}. Grey: no change as shown"
+                 + (f", or a change within the margin of error of the answers ({note} at 95 %)." if note else "."),
             chart_data=history.to_list() if len(history) > 1 else None, chart_type="line",
         )
         st.caption(explanation.benchmark or "\u00a0")  # keeps the cards of a row aligned
+        target_line(key, metric.value, report.currency)
         with st.popover("Formula", icon=":material/function:", width="stretch"):
             st.markdown(f"**{label(key, granularity)}** = {explanation.definition}")
             if explanation.computation:
                 st.text(explanation.computation)
             else:
-                st.text(f"Not available for {shown.label}: the data it needs is missing or its denominator is 0.")
+                st.text(f"Not available for {period.label}: the data it needs is missing or its denominator is 0.")
             if explanation.benchmark_note:
                 st.caption(f"Benchmark: {explanation.benchmark_note}")
 
@@ -111,6 +121,71 @@ def row(metrics: list[Metric], currency: str | None) -> None:
         for metric in metrics:
             spec = CARDS[metric.key]
             history = metric.history.dropna().tail(12)
-            st.metric(spec.label, spec.show(metric.value, currency), delta=delta(spec, metric),
-                      delta_color="inverse" if spec.lower_is_better else "normal", border=True,
+            shown = delta(spec, metric)
+            colour = _direction(spec) if is_significant(metric.key, metric.value, metric.previous, shown=shown) \
+                else "off"
+            st.metric(spec.label, spec.show(metric.value, currency), delta=shown, delta_color=colour, border=True,
                       chart_data=history.to_list() if len(history) > 1 else None, chart_type="line")
+
+
+# ── delta colour: significant changes only ───────────────────────────────────────────────────
+
+
+def _direction(spec: Card) -> str:
+    return "inverse" if spec.lower_is_better else "normal"
+
+
+def _margin_text(key: str, margin: float) -> str:
+    """The margin of a change as the card says it next to the delta: '±9.5 pts' (NPS), '±10.3 pp' (rates)."""
+    return f"±{margin:.1f} pts" if key == "nps" else f"±{margin * 100:.1f} pp"
+
+
+def delta_colour(report: Report, key: str, metric: Metric, shown: str | None,
+                 period: PeriodView | None = None) -> tuple[str, str | None]:
+    """st.metric's delta_color for a card ("normal", "inverse", or "off" = grey for a change that is not
+    significant, kpi.report.significance) and, for a survey change inside its 95 % margin, that margin
+    ("±9.5 pts") to show next to the delta. `period`: the card's period (None: the month); a ticket
+    figure over a quarter or a year is tested on the answers of the two periods' months."""
+    back = PERIOD_MONTHS[period.granularity] if period is not None else 1
+    spans = ((period.window.start, period.window.end), (period.comparison.start, period.comparison.end)) \
+        if period is not None and period.granularity != "month" and key in TICKET_KEYS else None
+    if significant_change(report, key, metric.value, metric.previous, back=back, shown=shown, spans=spans):
+        return _direction(CARDS[key]), None
+    margin = change_margin(report, key, back, spans) if metric.change and not shown_as_zero(shown) else None
+    return "off", None if margin is None else _margin_text(key, margin)
+
+
+# ── targets: the goal and the progress towards it ───────────────────────────────────────────
+
+
+def target_text(key: str, value: float | None, target: float, currency: str | None) -> str:
+    """'Target €60k · 94 %' (amounts, counts, ratios: value ÷ target while short), 'Target ≥ +45 · 3.1 pts
+    short', 'Target ≤ 2.0 % · 0.6 pp above', and '· met' once reached (at or under for lower-is-better KPIs)."""
+    spec = CARDS[key]
+    goal = spec.show(target, currency)
+    if fmt.missing(value):
+        return f"Target {goal}"
+    if spec.lower_is_better:
+        if value <= target:
+            return f"Target ≤ {goal} · met"
+        return f"Target ≤ {goal} · {_gap(spec, value - target)} above"
+    if value >= target:
+        return f"Target {goal} · met" if not (spec.rate or spec.points) else f"Target ≥ {goal} · met"
+    if spec.rate or spec.points:
+        return f"Target ≥ {goal} · {_gap(spec, target - value)} short"
+    return f"Target {goal} · {value / target * 100:.0f} %" if target > 0 else f"Target {goal}"
+
+
+def _gap(spec: Card, difference: float) -> str:
+    """A distance to a target in the KPI's unit of change: pp for rates, pts for NPS."""
+    return f"{difference:.1f} pts" if spec.points else f"{difference * 100:.1f} pp"
+
+
+def target_line(key: str, value: float | None, currency: str | None) -> None:
+    """The card's target caption (ui.state.targets(), set on Definitions & settings); a blank line when
+    this KPI has none but others do, so the cards of a row stay aligned."""
+    targets = state.targets()
+    if key in targets:
+        st.caption(target_text(key, value, targets[key], currency))
+    elif targets:
+        st.caption("\u00a0")

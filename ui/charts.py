@@ -14,8 +14,24 @@ GAINS = ("new", "expansion", "reactivation")
 LOSSES = ("contraction", "churn")
 
 
-def mrr_trend(series: pd.DataFrame, currency: str | None) -> go.Figure:
-    """MRR per month on top; below, the month's movements (gains up, losses down) and net new MRR."""
+def target_line(figure: go.Figure, target: float | None, currency: str | None, **where) -> None:
+    """A dashed horizontal goal line labelled "Target €60k" (nothing when there is no target)."""
+    if target is None:
+        return
+    figure.add_hline(y=target, line={"dash": "dash", "color": "#e8590c", "width": 2},
+                     annotation={"text": f"Target {fmt.money(target, currency)}", "font": {"color": "#e8590c"}},
+                     annotation_position="top left", **where)
+
+
+def _top(series: pd.DataFrame, target: float) -> float:
+    """The top of an MRR axis that shows both every month's MRR and the target, with 8 % headroom."""
+    peak = series["mrr"].max() if len(series) else 0.0
+    return max(0.0 if pd.isna(peak) else float(peak), target) * 1.08
+
+
+def mrr_trend(series: pd.DataFrame, currency: str | None, target: float | None = None) -> go.Figure:
+    """MRR per month on top, with the MRR target as a dashed line when one is set; below, the
+    month's movements (gains up, losses down) and net new MRR."""
     months = series.index.to_timestamp(how="end").normalize() if series.index.freqstr != "M" \
         else series.index.to_timestamp()
     symbol = fmt.CURRENCY_SYMBOLS.get((currency or "").upper(), "")
@@ -38,6 +54,9 @@ def mrr_trend(series: pd.DataFrame, currency: str | None) -> go.Figure:
     figure.update_yaxes(title_text=f"MRR ({currency or 'amount'})", tickprefix=symbol, rangemode="tozero", row=1, col=1)
     figure.update_yaxes(title_text="Movements", tickprefix=symbol, zeroline=True, zerolinecolor="#adb5bd", row=2, col=1)
     figure.update_xaxes(tickformat="%b %Y", row=2, col=1)
+    target_line(figure, target, currency, row=1, col=1)
+    if target is not None:  # the goal stays in view even above every month's MRR
+        figure.update_yaxes(range=[0, _top(series, target)], row=1, col=1)
     return figure
 
 
@@ -47,19 +66,28 @@ def _x(series: pd.DataFrame) -> pd.DatetimeIndex:
     return index.to_timestamp() if index.freqstr == "M" else index.asfreq("M", how="end").to_timestamp()
 
 
+def bar_label(amount: float, measure: str, currency: str | None) -> str:
+    """A bridge bar's text: the MRR for the opening and closing bars (€58.8k), the signed movement for
+    the others (+€3.66k, −€1.31k)."""
+    text = fmt.money(amount, currency)
+    return f"+{text}" if measure == "relative" and amount > 0 else text
+
+
 def mrr_bridge(bridge: dict[str, float], currency: str | None, title: str) -> go.Figure:
-    """Waterfall from the opening MRR through each movement to the closing MRR."""
+    """Waterfall from the opening MRR through each movement to the closing MRR; each bar's text and
+    hover say its own amount (signed for movements)."""
     symbol = fmt.CURRENCY_SYMBOLS.get((currency or "").upper(), "")
     steps = [("Opening MRR", bridge["start"], "absolute"), ("New", bridge["new"], "relative"),
              ("Expansion", bridge["expansion"], "relative"), ("Reactivation", bridge["reactivation"], "relative"),
              ("Contraction", -bridge["contraction"], "relative"), ("Churn", -bridge["churn"], "relative"),
              ("Closing MRR", bridge["end"], "total")]
+    labels = [bar_label(amount, measure, currency) for _, amount, measure in steps]
     figure = go.Figure(go.Waterfall(
         x=[s[0] for s in steps], y=[s[1] for s in steps], measure=[s[2] for s in steps],
-        text=[fmt.money(s[1], currency) for s in steps], textposition="outside",
+        text=labels, textposition="outside", customdata=labels,
         increasing={"marker": {"color": COLORS["new"]}}, decreasing={"marker": {"color": COLORS["churn"]}},
         totals={"marker": {"color": COLORS["mrr"]}}, connector={"line": {"color": "#adb5bd"}},
-        hovertemplate=f"%{{x}}: {symbol}%{{y:,.0f}}<extra></extra>",
+        hovertemplate="%{x}: %{customdata}<extra></extra>",  # the movement itself, not the running total
     ))
     low = min(bridge["start"], bridge["end"]) * 0.9
     figure.update_layout(title=title, height=420, margin={"l": 10, "r": 10, "t": 50, "b": 10}, showlegend=False)
@@ -86,8 +114,8 @@ def movements_over_time(series: pd.DataFrame, currency: str | None) -> go.Figure
     return figure
 
 
-def mrr_arr(series: pd.DataFrame, currency: str | None) -> go.Figure:
-    """MRR (left axis) and ARR (right axis) per period."""
+def mrr_arr(series: pd.DataFrame, currency: str | None, target: float | None = None) -> go.Figure:
+    """MRR (left axis) and ARR (right axis) per period, with the MRR target as a dashed line when set."""
     symbol = fmt.CURRENCY_SYMBOLS.get((currency or "").upper(), "")
     x = _x(series)
     figure = make_subplots(specs=[[{"secondary_y": True}]])
@@ -99,4 +127,9 @@ def mrr_arr(series: pd.DataFrame, currency: str | None) -> go.Figure:
                          legend={"orientation": "h", "y": 1.1, "x": 0})
     figure.update_yaxes(title_text="MRR", tickprefix=symbol, rangemode="tozero", secondary_y=False)
     figure.update_yaxes(title_text="ARR", tickprefix=symbol, rangemode="tozero", secondary_y=True, showgrid=False)
+    target_line(figure, target, currency, secondary_y=False)
+    if target is not None:  # the goal in view, and ARR's axis still reading 12 × MRR's
+        top = _top(series, target)
+        figure.update_yaxes(range=[0, top], secondary_y=False)
+        figure.update_yaxes(range=[0, 12 * top], secondary_y=True)
     return figure

@@ -169,9 +169,16 @@ COMPONENT_SOURCES = {"usage_events_30d": "usage (events)", "nps_latest": "NPS (s
 HEALTH_ROWS = 1000  # the table shows the most at-risk customers; all of them would be megabytes a rerun
 
 
-def health_table(table: pd.DataFrame, currency: str | None, *, height: int = 420) -> None:
+def _open_picked(key: str, customer_ids: list[str]) -> None:
+    """on_select of the health table: the clicked row's customer becomes the page's chosen customer."""
+    rows = st.session_state[key].selection.rows
+    if rows and rows[0] < len(customer_ids):
+        st.session_state[CUSTOMER_KEY] = customer_ids[rows[0]]
+
+
+def health_table(table: pd.DataFrame, currency: str | None, *, height: int = 420, key: str | None = None) -> None:
     """The health table, most at risk first (the first HEALTH_ROWS); the band is a coloured pill with its
-    name written in it."""
+    name written in it. With `key`, a click on a row opens that customer in the picker below."""
     if len(table) > HEALTH_ROWS:
         st.caption(f"The {fmt.count(HEALTH_ROWS)} most at risk of {fmt.count(len(table))} scored customers.")
         table = table.head(HEALTH_ROWS)
@@ -185,8 +192,10 @@ def health_table(table: pd.DataFrame, currency: str | None, *, height: int = 420
     if missing:
         st.caption(f"No data for {', '.join(missing)}: scores use the other components. Map those tables on "
                    "**Map columns** to score them too.")
+    ids = shown["customer_id"].astype(str).tolist()
     st.dataframe(
-        shown, hide_index=True, width="stretch", height=height, column_order=order, placeholder="—",
+        shown, hide_index=True, width="stretch", height=height, column_order=order, placeholder="—", key=key,
+        on_select=(lambda: _open_picked(key, ids)) if key else "ignore", selection_mode="single-row",
         column_config={
             "band": st.column_config.MultiselectColumn(
                 "Band", options=list(BANDS), color=[BAND_COLORS[b] for b in BANDS], format_func=BAND_LABELS.get,

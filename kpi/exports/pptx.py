@@ -79,7 +79,8 @@ def _title_slide(deck: Deck) -> None:
         deck.text(slide, x + 0.25, 4.7, 3.7, 0.4, h.label, 14, color="passive")
         deck.text(slide, x + 0.25, 5.1, 3.7, 0.7, h.value_text, 34, bold=True, color="FFFFFF")
         change = f"{h.change_text} {w['compared_with']} {u.comparison_label}" if h.change is not None else ""
-        colour = "86EFAC" if h.better else "FCA5A5" if h.better is False else "D1D5DB"
+        tone = deck.tone(h)  # grey when the change is not significant (kpi.report.significance)
+        colour = "86EFAC" if tone else "FCA5A5" if tone is False else "D1D5DB"
         deck.text(slide, x + 0.25, 5.82, 3.7, 0.35, change, 12, color=colour)
 
 
@@ -114,7 +115,8 @@ def _kpi_slide(deck: Deck) -> None:
               align=PP_ALIGN.LEFT if col == 0 else PP_ALIGN.RIGHT)
     for r, h in enumerate(rows, start=1):
         fill = "FFFFFF" if r % 2 else "light"
-        change_colour = "good" if h.better else "bad" if h.better is False else "muted"
+        tone = deck.tone(h)
+        change_colour = "good" if tone else "bad" if tone is False else "muted"
         write_cell(table.cell(r, 0), h.label, size, fill=fill)
         write_cell(table.cell(r, 1), h.value_text, size, bold=True, fill=fill, align=PP_ALIGN.RIGHT)
         write_cell(table.cell(r, 2), h.comparison_text, size, color="muted", fill=fill, align=PP_ALIGN.RIGHT)
@@ -130,7 +132,8 @@ def _kpi_slide(deck: Deck) -> None:
         deck.text(slide, x + 0.25, y + 0.12, tile_w - 0.4, 0.3, h.label, 12, color="muted")
         deck.text(slide, x + 0.25, y + 0.4, tile_w - 0.4, 0.5, h.value_text, 26, bold=True, color="navy")
         if h.change is not None:
-            colour = "good" if h.better else "bad" if h.better is False else "muted"
+            tone = deck.tone(h)
+            colour = "good" if tone else "bad" if tone is False else "muted"
             deck.text(slide, x + 0.25, y + 0.88, tile_w - 0.4, 0.3,
                       f"{h.change_text} {w['compared_with']} {u.comparison_label}", 11, color=colour)
 

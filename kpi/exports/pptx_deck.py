@@ -18,7 +18,8 @@ from pptx.util import Emu, Inches, Pt
 
 from kpi.report import narrative as words
 from kpi.report.build import Report
-from kpi.report.update import PALETTE, InvestorUpdate
+from kpi.report.significance import is_significant, samples_of
+from kpi.report.update import PALETTE, Headline, InvestorUpdate, shift_of
 from kpi.text import clean_text
 
 FONT = "Arial"  # metric-compatible with Liberation Sans where Arial is missing: same line breaks
@@ -94,6 +95,18 @@ class Deck:
         props.created = props.modified = when
         props.revision = 1
         props.language = "fr-FR" if update.language == "fr" else "en-US"
+
+    def tone(self, h: Headline) -> bool | None:
+        """Whether a headline's change is good news (True, green), bad news (False, red) or neither (None,
+        grey): its own `better`, unless the change is not significant — zero as displayed, or an NPS /
+        CSAT change inside the 95 % margin of the difference between the two months' answers."""
+        if h.better is None:
+            return None
+        as_of = self.report.as_of  # NPS and CSAT are read at as_of and `shift` months earlier (Report.metric)
+        months = (as_of, as_of - shift_of(self.update.period, self.update.compare))
+        samples = samples_of(self.report, h.key, months)
+        significant = is_significant(h.key, h.value, h.comparison, shown=h.change_text, samples=samples)
+        return h.better if significant else None
 
     # ── primitives
     def text(self, slide, x: float, y: float, w: float, h: float, text: str, size: float = 14, *,

@@ -389,11 +389,19 @@ def bridge(series: pd.DataFrame, months: pd.PeriodIndex) -> dict[str, float]:
     return out
 
 
+DETAIL_COLUMNS = ["month", "customer_id", "movement", "previous", "current", "amount", "change"]
+
+
 def movement_details(mrr: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
     """The customers behind the movements of some months (month, customer_id, movement,
-    previous, current, amount), largest amounts first within each month and movement."""
+    previous, current, amount, change), largest amounts first within each month and movement.
+
+    amount = |current − previous| (the size, as `movements` sums it); change = current − previous,
+    signed as the MRR bridge draws it: new, expansion and reactivation positive, contraction and
+    churn negative (a churn of 177 is −177)."""
     frames = [movement_of(mrr, month).assign(month=month) for month in months]  # ≤ 12 months
     if not frames:
-        return pd.DataFrame(columns=["month", "customer_id", "movement", "previous", "current", "amount"])
+        return pd.DataFrame(columns=DETAIL_COLUMNS)
     details = pd.concat(frames, ignore_index=True)
-    return details[["month", "customer_id", "movement", "previous", "current", "amount"]]
+    details["change"] = details["current"] - details["previous"]
+    return details[DETAIL_COLUMNS]

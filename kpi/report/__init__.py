@@ -6,7 +6,9 @@
 - `update`: the investor update of a month or quarter (headline against a comparison period,
   highlights and lowlights); `update_views` the tables its exports share;
 - `narrative`: the update's narrative, written from the numbers in English or French;
-- `settings_json`: a workspace's settings, targets and update texts as the store keeps them (JSON).
+- `settings_json`: a workspace's settings, targets and update texts as the store keeps them (JSON);
+- `significance`: whether a KPI's change deserves a colour (zero as displayed never; NPS, CSAT
+  and FCR only beyond the 95 % margin of the difference), shared by the cards and the deck.
 
 May import: `kpi.metrics`, `kpi.ingest` (the canonical tables and their quality report) and the
 shared vocabulary (`kpi.errors`, `kpi.formatting`, `kpi.ids`, `kpi.text`). Never `kpi.exports` or

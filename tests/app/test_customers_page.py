@@ -259,3 +259,18 @@ def test_a_large_book_shows_the_most_at_risk_and_searches_before_listing(demo, m
     picker.set_value(wanted["customer_id"]).run()
     assert not app.exception
     assert app.selectbox(key="customer_pick").value == wanted["customer_id"]
+
+
+def test_clicking_an_at_risk_row_opens_that_customer(demo):
+    app = start()
+    table = app.dataframe[0]
+    third = str(table.value["customer_id"].iloc[2])
+    assert app.selectbox(key="customer_pick").value != third  # the most at risk is chosen first
+    states = app._tree.get_widget_states()  # the row selection as the browser sends it
+    state = states.widgets.add()
+    state.id = table.proto.id
+    state.string_value = json.dumps({"selection": {"rows": [2], "columns": [], "cells": []}})
+    app._run(states)
+    assert not app.exception, app.exception
+    assert app.selectbox(key="customer_pick").value == third
+    assert app.query_params["customer"] in (third, [third])

@@ -278,6 +278,18 @@ def test_movement_details_list_customers_per_month():
         ["2024-03", "B", "churn"], ["2024-03", "C", "expansion"], ["2024-04", "F", "new"], ["2024-04", "D", "reactivation"]]
 
 
+def test_movement_details_sign_each_change_as_the_bridge_draws_it():
+    # X pays 100 then leaves, Y goes 50 → 20, Z goes 10 → 40, W arrives at 25: churn and contraction are negative
+    mrr = pd.DataFrame([[100.0, 0.0], [50.0, 20.0], [10.0, 40.0], [0.0, 25.0]],
+                       index=pd.Index(list("XYZW"), name="customer_id"),
+                       columns=pd.period_range("2024-01", periods=2, freq="M"))
+    details = revenue.movement_details(mrr, pd.PeriodIndex([P("2024-02")]))
+    signed = dict(zip(details["movement"], details["change"], strict=True))
+    assert signed == {"churn": -100.0, "contraction": -30.0, "expansion": 30.0, "new": 25.0}
+    assert details["amount"].tolist() == details["change"].abs().tolist()  # the size stays unsigned
+    assert details["change"].sum() == mrr.iloc[:, 1].sum() - mrr.iloc[:, 0].sum()  # the bridge's net move
+
+
 # ChartMogul's worked examples (issue 4).
 def test_back_to_back_rows_at_the_same_price_are_neither_churn_nor_new():
     rows = subscriptions([("X", "2024-01-01", "2024-02-01", 50, 1), ("X", "2024-02-01", "2024-03-01", 50, 1),
