@@ -22,13 +22,13 @@ if report is None or report.unit_economics is None:
 month = pd.Period(current.as_of, freq="M")
 unit = report.unit_economics
 costs = report.tables.get("costs")
-st.caption(f"{month.strftime('%B %Y')}, compared with {ops.compared_month(current).strftime('%B %Y')}. CAC, payback "
-           f"and gross margin use the last {current.settings.cac_months} months that have costs; LTV's churn the "
-           f"last {current.settings.ltv_churn_months} months (both set on Definitions & settings)."
+st.caption(f"{ops.period_caption(current, report, with_filter=False)}. Read at the period's last month: CAC, "
+           f"payback and gross margin use the last {current.settings.cac_months} months that have costs; LTV's churn "
+           f"the last {current.settings.ltv_churn_months} months (both set on Definitions & settings)"
            + filters.in_force(current))
 filters.show_allocation(report)
 cards = ops.metrics(current, KEYS)
-ops.card_row(cards, report.currency)
+ops.card_row(cards, report.currency, report=report, granularity=current.granularity)
 if (costs is None or costs.empty) and report.allocation is not None:
     st.caption("No cost is charged to the segment under this rule.")
 elif costs is None or costs.empty:

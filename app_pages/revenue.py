@@ -8,8 +8,9 @@ import streamlit as st
 
 from kpi.metrics.revenue import PERIOD_FREQ, aggregate_series, bridge, movement_details
 from kpi.report.build import customer_names, months_of_period
+from kpi.report.periods import view
 from kpi.text import escape_markdown
-from ui import charts, data, drill, empty, state
+from ui import charts, data, drill, empty, filters, state
 
 current = state.current()
 st.title("Revenue")
@@ -22,9 +23,11 @@ granularity = current.granularity
 freq = PERIOD_FREQ[granularity]
 period_months = months_of_period(report, granularity)
 period = report.as_of.asfreq(freq)
-label = report.as_of.strftime("%B %Y") if granularity == "month" else f"{period} (to {report.as_of.strftime('%B %Y')})"
-st.caption(f"{escape_markdown(current.workspace.name)} · {label}"
-           + (f" · filtered: {escape_markdown(current.filter_text())}" if current.filters else ""))
+shown = view(report, granularity)
+label = shown.label  # "October 2026", "Q3 2026", "Q4 2026 to date (October)"
+st.caption(f"{escape_markdown(current.workspace.name)} · {escape_markdown(label)}" + filters.in_force(current))
+if shown.partial:
+    st.caption(f":material/date_range: A partial {granularity}: its bridge covers {shown.window.months} month(s) so far.")
 
 series = aggregate_series(report.series_frame(), granularity)
 left, right = st.columns([3, 2])

@@ -25,9 +25,9 @@ if report is None or report.support is None:
 
 month = pd.Period(current.as_of, freq="M")
 headline = report.support
-st.caption(f"Tickets created in {month.strftime('%B %Y')}, compared with "
-           f"{ops.compared_month(current).strftime('%B %Y')}.")
-ops.card_row(ops.metrics(current, ("fcr", "tickets", "median_resolution_hours")), report.currency)
+st.caption(f"Tickets created in {ops.period_caption(current, report)}.")
+ops.card_row(ops.metrics(current, ("fcr", "tickets", "median_resolution_hours")), report.currency, report=report,
+             granularity=current.granularity)
 if note := ops.fcr_note(headline):
     st.caption(note)
 more_files.show(report, "support")

@@ -19,6 +19,9 @@ from kpi import formatting as fmt
 from kpi.metrics import health, support
 from kpi.report.build import Metric, Report
 from kpi.report.explain import DEFINITIONS, explain
+from kpi.report.periods import TICKET_KEYS, period_metric, view
+from kpi.report.significance import is_significant, significant_change
+from kpi.text import escape_markdown
 from ui import data
 from ui.choices import State
 
@@ -155,17 +158,36 @@ def formula_popover(report: Report, key: str, label: str) -> None:
             st.caption(f"Benchmark: {explanation.benchmark_note}")
 
 
+def colour(card: OpsCard, metric: Metric, shown: str | None, report: Report | None = None,
+           granularity: str = "month") -> str:
+    """st.metric's delta_color: grey ("off") for a neutral KPI or a change that is not significant
+    (zero as shown; FCR, NPS, CSAT inside the 95 % margin of the two periods' answers, with `report`)."""
+    if card.neutral:
+        return "off"
+    if report is None:
+        significant = is_significant(metric.key, metric.value, metric.previous, shown=shown)
+    else:
+        period = view(report, granularity)
+        spans = ((period.window.start, period.window.end), (period.comparison.start, period.comparison.end)) \
+            if period is not None and granularity != "month" and metric.key in TICKET_KEYS else None
+        significant = significant_change(report, metric.key, metric.value, metric.previous,
+                                         back=PERIOD_BACK.get(granularity, 1), shown=shown, spans=spans)
+    return ("inverse" if card.lower_is_better else "normal") if significant else "off"
+
+
 def card_row(metrics: list[Metric], currency: str | None, *, per_row: int = 3,
-             report: Report | None = None) -> None:
-    """KPI cards in rows of equal columns: value, change, 12-month sparkline; the definition on hover.
-    With `report`, a card whose KPI `kpi.report.explain` defines gets its "Formula" popover."""
+             report: Report | None = None, granularity: str = "month") -> None:
+    """KPI cards in rows of equal columns: value, change (grey when not significant), sparkline;
+    the definition on hover. With `report`, a card whose KPI `kpi.report.explain` defines gets
+    its "Formula" popover, and survey-like changes are tested against their margin of error."""
     for start in range(0, len(metrics), per_row):
         for column, metric in zip(st.columns(per_row), metrics[start:start + per_row], strict=False):
             card = CARDS[metric.key]
             history = metric.history.dropna().tail(12)
+            shown = change_text(card, metric)
             column.metric(
-                card.label, card.show(metric.value, currency), delta=change_text(card, metric),
-                delta_color="off" if card.neutral else ("inverse" if card.lower_is_better else "normal"),
+                card.label, card.show(metric.value, currency), delta=shown,
+                delta_color=colour(card, metric, shown, report, granularity),
                 help=card.definition, border=True, height="stretch",
                 chart_data=history.to_list() if len(history) > 1 else None, chart_type="line",
             )
@@ -189,21 +211,25 @@ def _frame(current: State, table: str) -> pd.DataFrame | None:
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def _metrics(key: tuple, keys: tuple[str, ...], back: int, _current: State) -> list[Metric]:
+def _metrics(key: tuple, keys: tuple[str, ...], granularity: str, _current: State) -> list[Metric]:
     report = data.report(_current)
-    found = [report.metric(k, back) for k in keys if k != "tickets"]
-    if "tickets" in keys:  # not a report KPI: its history is support_by_month's ticket count
-        tickets = _frame(_current, "tickets")
-        history = support.support_by_month(tickets, as_of=_current.as_of)["tickets"] if tickets is not None \
-            else pd.Series(dtype=float)
-        found.insert(keys.index("tickets"), metric_from_history("tickets", history, _current.as_of, back))
-    return found
+    return [period_metric(report, k, granularity) for k in keys]
 
 
 def metrics(current: State, keys: tuple[str, ...]) -> list[Metric]:
-    """The report's KPIs at as_of, compared with `compared_month`, with their history (`Report.metric`),
-    computed once per report and granularity; "tickets" is the count of tickets created each month."""
-    return _metrics(_key(current), tuple(keys), PERIOD_BACK.get(current.granularity, 1), current)
+    """The report's KPIs over the as-of month, quarter or year (`kpi.report.periods.period_metric`:
+    ticket figures over the period's tickets, the others read at its end), compared with the
+    period before, with one value per period; computed once per report and granularity."""
+    return _metrics(_key(current), tuple(keys), current.granularity, current)
+
+
+def period_caption(current: State, report: Report, *, with_filter: bool = True) -> str:
+    """'October 2026, compared with September 2026' / 'Q4 2026 to date (October), compared with Q3
+    2026 to date (July)', then (`with_filter`) the filter in force; markdown-escaped."""
+    shown = view(report, current.granularity)
+    text = f"{shown.label}, compared with {shown.comparison_label}" if shown is not None else ""
+    return escape_markdown(text) + (f" · filtered: {escape_markdown(current.filter_text())}"
+                                    if current.filters and with_filter else "")
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ def _at_period_ends(history: pd.Series, granularity: str) -> pd.Series:
 def period_metric(report: Report, key: str, granularity: str) -> Metric:
     """The KPI `key` over the as-of period of `granularity`, its comparison and one value per
     period up to as-of (see the module docstring for which KPIs are period figures)."""
-    if granularity == "month":
+    if granularity == "month" and key not in TICKET_KEYS:
         return report.metric(key)
     shown = view(report, granularity)
     back = periods.PERIOD_MONTHS[granularity]
@@ -92,7 +92,7 @@ def period_metric(report: Report, key: str, granularity: str) -> Metric:
         return Metric(key, _number(pair[column].iloc[1]), _number(pair[column].iloc[0]), history)
     if key in TICKET_KEYS and shown is not None and (rows := _tickets(report)) is not None:
         value, previous = (_ticket_figure(rows, key, window) for window in (shown.window, shown.comparison))
-        months = pd.PeriodIndex(rows["month"].unique(), freq="M").sort_values()
+        months = pd.period_range(rows["month"].min(), report.as_of, freq="M") if len(rows) else rows["month"]
         history = pd.Series({window.period: _ticket_figure(rows, key, window)
                              for window in periods.windows(months, granularity, report.as_of)}, dtype=float)
         return Metric(key, value, previous, history)
