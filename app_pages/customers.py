@@ -4,7 +4,7 @@
 import pandas as pd
 import streamlit as st
 
-from ui import data, empty, more_files, snapshot_view, state
+from ui import data, empty, filters, more_files, snapshot_view, state
 from ui import ops_charts as ops
 
 CUSTOMER_TABLES = ("customers", "nps", "tickets", "events")  # without revenue, the customers come from these
@@ -26,7 +26,8 @@ who = ("every customer paying then" if report.revenue is not None
        else "every customer of the customers table" if report.tables.get("customers") is not None
        else "every customer named in the NPS answers, tickets or events")
 st.caption(f"Health at the end of {month.strftime('%B %Y')} of {who}: usage, NPS, tickets "
-           "and MRR trend, each scored 0–1, weighted into 0–100. Red < 40 ≤ yellow < 70 ≤ green.")
+           "and MRR trend, each scored 0–1, weighted into 0–100. Red < 40 ≤ yellow < 70 ≤ green"
+           + filters.in_force(current) + ".")
 more_files.show(report, "customers")
 weights = ops.health_weights_editor()
 st.caption(f"Weights in use: {ops.weights_summary(weights)}.")
