@@ -6,6 +6,7 @@ import streamlit as st
 
 from kpi.metrics import cohorts as cohort_analysis
 from kpi.report.build import segment_attributes
+from kpi.text import escape_markdown
 from ui import churn_reasons_view, data, state
 from ui import retention_charts as charts
 
@@ -44,7 +45,7 @@ if cohorts is None or cohorts.sizes.empty:
     st.stop()
 
 month = pd.Period(current.as_of, freq="M")
-filtered = " · segment filters from the sidebar apply" if current.filters else ""
+filtered = f" · filtered: {escape_markdown(current.filter_text())}" if current.filters else ""
 st.caption(f"{cohorts.sizes.size} {period}ly cohort{'s' if cohorts.sizes.size > 1 else ''} of "
            f"{int(cohorts.sizes.sum()):,} customers by {since}, as of {month.strftime('%B %Y')}{filtered}. "
            "Blank cells: ages a cohort has not reached yet.")
