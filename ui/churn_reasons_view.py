@@ -53,7 +53,7 @@ def show(report: Report) -> None:
     st.subheader("Why customers left")
     if report.churn_reasons is None:
         reasons = report.tables.get("churn_reasons") if report.tables is not None else None
-        st.info("Churned MRR by reason needs a **churn_reasons** table (a cancellation survey, churn events or a "
+        st.info("Churned MRR by reason needs a file of **churn reasons** (a cancellation survey, churn events or a "
                 "CRM's lost reasons: customer, date, reason)" + (" and a revenue table." if reasons is not None
                                                                  else ", mapped on the **Map columns** page."),
                 icon=":material/help:")

@@ -236,7 +236,6 @@ def tickets_only_pages() -> dict[str, list[tuple[str, object]]]:
 # one is fixed, so the list only shrinks.
 OWNED_ELSEWHERE = {
     ("app_pages/retention.py", "column label", "customer_id"),
-    ("app_pages/retention.py", "info", "Churned MRR by reason needs a **churn_reasons** table"),
     ("app_pages/mapping.py", "selectbox option", "churn_reasons"),  # the table a sheet is mapped to
     ("app_pages/mapping.py", "selectbox label", ""),  # the schema's field names: "customer_id *", "signup_date"
     ("app_pages/mapping.py", "cell", "None (missing cell"),  # the sheet preview shows empty cells as None
