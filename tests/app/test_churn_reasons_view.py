@@ -69,5 +69,5 @@ def test_chart_and_table_by_reason_with_latest_nps_and_tickets():
 
 def test_without_a_churn_reasons_table_the_page_says_what_to_map():
     app = start(workspace(with_reasons=False))
-    assert any("churn_reasons" in info.value for info in app.info)
+    assert any("file of **churn reasons**" in info.value and "Map columns" in info.value for info in app.info)
     assert not [frame for frame in app.dataframe if "Reason" in frame.value.columns]
