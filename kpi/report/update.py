@@ -41,6 +41,7 @@ from kpi.errors import InputError
 from kpi.metrics import revenue
 from kpi.report import narrative as words
 from kpi.report.build import Report, customer_names, months_of_period
+from kpi.report.significance import SAMPLED, is_significant, samples_of
 from kpi.report.narrative import Facts, Numbers
 from kpi.text import clean_text
 
@@ -326,6 +327,9 @@ def _headline(report: Report, key: str, period: str, shift: int, months, compari
         change = value - comparison
     change_text = numbers.change(kind, basis, change)
     shown = change is not None and any(digit in change_text for digit in "123456789")  # not "0.0 pp"
+    if shown and key in SAMPLED:  # NPS, CSAT: a change inside the margin of the two months' answers is noise
+        samples = samples_of(report, key, (report.as_of, report.as_of - shift))
+        shown = is_significant(key, value, comparison, shown=change_text, samples=samples)
     good = (change > 0) == (better == "up") if shown else None
     return Headline(key, words.kpi_label(key, numbers.language, period), kind, value, comparison, change, basis,
                     good, numbers.value(kind, value), numbers.value(kind, comparison), change_text)
