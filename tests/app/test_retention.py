@@ -50,11 +50,15 @@ def downloads(monkeypatch) -> dict[str, bytes]:
     return files
 
 
-def start(workspace: Workspace | None = None, **state) -> AppTest:
-    """The page alone: state.current() falls back to the demo workspace and the latest month."""
+def start(workspace: Workspace | None = None, monthly: bool = True, **state) -> AppTest:
+    """The page alone: state.current() falls back to the demo workspace and the latest month.
+    `monthly`: monthly cohorts chosen on the page, as a user can (its 36 monthly cohorts open by
+    quarter); the tests below compare them with the report's, built by month."""
     app = AppTest.from_file(PAGE, default_timeout=60)
     if workspace is not None:
         app.session_state["workspace"] = workspace
+    if monthly:
+        app.session_state["retention_period::month"] = "month"
     for key, value in state.items():
         app.session_state[key] = value
     app.run()
@@ -108,6 +112,7 @@ def test_future_cells_are_empty_and_cells_say_their_percentage(demo):
     text = trace["text"]
     assert text[-1][1] == ""
     assert text[0][0] == f"{round(demo.cohorts.logo.iat[0, 0] * 100)}"  # 36 ages: no room for "%"
+    assert trace["texttemplate"] == ""  # … nor for a number of 10 px: the hover says it
     assert trace["colorscale"][0][1] == "#440154"  # Viridis: readable with any colour vision
 
 
@@ -254,3 +259,34 @@ def test_page_answers_in_a_blink_once_the_report_is_cached():
     again = time.perf_counter() - began
     assert not app.exception
     assert first < 2.0 and again < 1.0, (first, again)  # measured ~0.3–0.8 s and ~0.15 s; the machine is shared
+
+
+def test_more_than_24_monthly_cohorts_open_by_quarter_with_readable_numbers_and_an_average_row(demo_tables):
+    app = start(monthly=False)
+    assert app.segmented_control(key="retention_period::month").value == "quarter"
+    assert any("Shown by quarter: 36 monthly cohorts" in caption.value for caption in app.caption)
+    quarterly = build_report(demo_tables, settings=Settings(cohort_period="quarter")).cohorts
+    data = figure(app, "heatmap_logo")["data"]
+    z, labels, _ = heatmap(app, "logo")
+    assert same(z, quarterly.logo)
+    assert data[0]["texttemplate"] == "%{text}" and data[0]["textfont"]["size"] >= 10
+    assert data[0]["text"][0][0] == f"{round(quarterly.logo.iat[0, 0] * 100)}%"
+    [average] = [trace for trace in data if trace.get("name") == "average"]
+    assert average["y"] == ["Average"] and average["textfont"]["size"] >= 10
+    expected = cohort_analysis.weighted_average_row(quarterly.logo, quarterly.sizes)
+    assert np.allclose(array(average["z"])[0], expected.to_numpy(), equal_nan=True)
+    assert "weighted by cohort size" in average["hovertemplate"]
+
+
+def test_monthly_cohorts_stay_a_choice_and_every_view_has_its_average_row(demo):
+    app = start(monthly=False)
+    app.segmented_control(key="retention_period::month").set_value("month").run()
+    assert not app.exception
+    z, _, _ = heatmap(app, "logo")
+    assert same(z, demo.cohorts.logo)
+    for cells, matrix in (("values", demo.cohorts.counts), ("previous", cohort_analysis.period_over_period(
+            demo.cohorts.logo))):
+        app.segmented_control(key="retention_cells").set_value(cells).run()
+        [average] = [t for t in figure(app, "heatmap_logo")["data"] if t.get("name") == "average"]
+        expected = cohort_analysis.weighted_average_row(matrix.astype(float), demo.cohorts.sizes)
+        assert np.allclose(array(average["z"])[0], expected.to_numpy(), equal_nan=True)
