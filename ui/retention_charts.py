@@ -112,17 +112,21 @@ def cell_text(values: np.ndarray, as_: CellsAs, symbol: str = "", *, percent_sig
 # ---------------------------------------------------------------------------- figures
 
 
-TEXT_COLUMNS = 24  # beyond this many ages a cell is too narrow for a number of 10 px or more: hover only
-BARE_COLUMNS = 18  # beyond this, "93" and "1.2k" without "%" or "€" (the colour bar carries them)
+# (most ages with a number written in each cell, most ages with its "%" or "€" too): past the
+# first, a cell of a heatmap across the page is narrower than a number of 10 px (adjacent amounts
+# ran together, "1.2k1.2k"); past the second, "%" and "€" are left to the colour bar
+TEXT_COLUMNS: dict[str, tuple[int, int]] = {"percent": (24, 18), "count": (24, 18), "amount": (18, 12)}
 AVERAGE_LABEL = "Average"
 
 
-def cell_text_size(columns: int) -> int | None:
-    """The font size of the numbers written in the cells of a heatmap `columns` ages wide, None
-    when there is no room for a readable one (never under 10 px: the hover still says it)."""
-    if columns > TEXT_COLUMNS:
+def cell_text_size(columns: int, as_: CellsAs = "percent") -> int | None:
+    """The font size of the numbers written in the cells of a heatmap `columns` ages wide: 12 px
+    with their sign, 10 px without it, None when there is no room for a readable one (never
+    under 10 px: the hover still says it). Amounts ("€1.2k") need wider cells than "93%"."""
+    most, signed = TEXT_COLUMNS[as_]
+    if columns > most:
         return None
-    return 12 if columns <= BARE_COLUMNS else 10
+    return 12 if columns <= signed else 10
 
 
 def cohort_heatmap(matrix: pd.DataFrame, sizes: pd.Series, *, as_: CellsAs = "percent", period: str = "month",
@@ -130,10 +134,11 @@ def cohort_heatmap(matrix: pd.DataFrame, sizes: pd.Series, *, as_: CellsAs = "pe
                    colour_range: tuple[float, float] | None = None, average: pd.Series | None = None) -> go.Figure:
     """Cohorts down (oldest on top, size after the label: "2024-01 · 12"), ages across (on top,
     like a cohort table), one coloured cell each with its value written in it: "93%" (as_
-    "percent"), "12" ("count") or "€1.2k" ("amount"); past 18 ages "%" and "€" are left to the
-    colour bar, past 24 the cells are too narrow for a readable number and only the hover says
-    it (`cell_text_size`). Cells a cohort has not reached yet are blank, not 0. `average`
-    (`kpi.metrics.cohorts.weighted_average_row`) is drawn as an "Average" row under the cohorts.
+    "percent"), "12" ("count") or "€1.2k" ("amount"); in narrower cells "%" and "€" are left to
+    the colour bar, and past 24 ages (18 for amounts) only the hover says the number
+    (`cell_text_size`): no text under 10 px, no two amounts running together. Cells a cohort has
+    not reached yet are blank, not 0. `average` (`kpi.metrics.cohorts.weighted_average_row`) is
+    drawn as an "Average" row under the cohorts.
     Colours run from 0 to 100 % (or the largest value above it) for percentages, from 0 to the
     largest value for counts and amounts, or over `colour_range` when given (see
     `robust_range`). The figure grows with the number of cohorts: 24 px a row."""
@@ -142,8 +147,8 @@ def cohort_heatmap(matrix: pd.DataFrame, sizes: pd.Series, *, as_: CellsAs = "pe
     labels = [f"{period_label(cohort)} · {fmt.count(size)}" for cohort, size in zip(matrix.index, sizes, strict=True)]
     ages = [int(age) for age in matrix.columns]
     symbol = fmt.CURRENCY_SYMBOLS.get((currency or "").upper(), "")
-    text_size = cell_text_size(columns)
-    bare = columns > BARE_COLUMNS
+    text_size = cell_text_size(columns, as_)
+    bare = text_size != 12
     if colour_range is None:
         finite = values[np.isfinite(values)]
         top = float(finite.max()) if finite.size else 1.0

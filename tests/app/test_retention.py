@@ -290,3 +290,13 @@ def test_monthly_cohorts_stay_a_choice_and_every_view_has_its_average_row(demo):
         [average] = [t for t in figure(app, "heatmap_logo")["data"] if t.get("name") == "average"]
         expected = cohort_analysis.weighted_average_row(matrix.astype(float), demo.cohorts.sizes)
         assert np.allclose(array(average["z"])[0], expected.to_numpy(), equal_nan=True)
+
+
+def test_cell_numbers_are_10_px_or_more_or_left_to_the_hover():
+    from ui.retention_charts import cell_text_size
+
+    assert cell_text_size(12, "percent") == 12 and cell_text_size(12, "amount") == 12
+    assert cell_text_size(20, "percent") == 10 and cell_text_size(16, "amount") == 10
+    assert cell_text_size(36, "percent") is None and cell_text_size(20, "amount") is None  # "1.2k1.2k" no more
+    sizes = [cell_text_size(columns, as_) for columns in range(1, 60) for as_ in ("percent", "count", "amount")]
+    assert all(size is None or size >= 10 for size in sizes)
