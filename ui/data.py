@@ -20,8 +20,8 @@ import streamlit as st
 
 from kpi.demo import cached_demo_tables, demo_files
 from kpi.errors import InputError
-from kpi.ingest.layouts import home
 from kpi.ingest.io import Sheet, read_bytes
+from kpi.ingest.layouts import home
 from kpi.ingest.mapping import TableMapping, TableQuality, Tables, apply_mapping, build_tables
 from kpi.report.build import Report, Settings, build_report, filter_tables, segment_attributes
 from ui.choices import State, Workspace

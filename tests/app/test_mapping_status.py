@@ -5,8 +5,8 @@ from streamlit.testing.v1 import AppTest
 
 from kpi.ingest.io import read_bytes
 from kpi.ingest.mapping import TableMapping
-from tests.app.test_data_pages import FRENCH, french_workspace, header_only_and_tickets, start
 from kpi.text import escape_markdown
+from tests.app.test_data_pages import FRENCH, french_workspace, header_only_and_tickets, start
 from ui.mapping_editor import NOT_USED, sheet_status
 from ui.state import Workspace
 
