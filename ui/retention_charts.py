@@ -154,12 +154,17 @@ def cohort_heatmap(matrix: pd.DataFrame, sizes: pd.Series, *, as_: CellsAs = "pe
         top = float(finite.max()) if finite.size else 1.0
         colour_range = (0.0, max(1.0, top))
     hover = {"percent": "%{z:.1%}", "count": "%{z:,.0f} customers", "amount": f"{symbol}%{{z:,.0f}}"}[as_]
-    shown = {"colorscale": HEATMAP_SCALE, "zmin": colour_range[0], "zmax": colour_range[1], "xgap": 1, "ygap": 1,
-             "hoverongaps": False, "texttemplate": "%{text}" if text_size else "",
-             "textfont": {"size": text_size or 10}}
+    text = cell_text(values, as_, "" if bare else symbol, percent_sign=not bare)
+    rows_shown, labels_shown, text_shown = values, labels, text
+    if average is not None:  # one more row of the same heatmap (two heatmap traces on one axis fail to draw)
+        row = average.reindex(matrix.columns).to_numpy(dtype=float)[None, :]
+        rows_shown = np.vstack([values, row])
+        labels_shown = [*labels, AVERAGE_LABEL]
+        text_shown = np.vstack([text, cell_text(row, as_, "" if bare else symbol, percent_sign=not bare)])
     heatmap = {
-        "type": "heatmap", "z": values, "x": ages, "y": labels, **shown,
-        "text": cell_text(values, as_, "" if bare else symbol, percent_sign=not bare),
+        "type": "heatmap", "z": rows_shown, "x": ages, "y": labels_shown, "colorscale": HEATMAP_SCALE,
+        "zmin": colour_range[0], "zmax": colour_range[1], "xgap": 1, "ygap": 1, "hoverongaps": False,
+        "text": text_shown, "texttemplate": "%{text}" if text_size else "", "textfont": {"size": text_size or 10},
         "colorbar": {"title": {"text": value_name, "side": "right"}, "thickness": 12, "yanchor": "top", "y": 1,
                      "len": min(1.0, 360 / ((rows + 1) * 24 + 80)), "tickformat": ".0%" if as_ == "percent" else "~s",
                      "tickprefix": symbol if as_ == "amount" else ""},
@@ -178,12 +183,13 @@ def cohort_heatmap(matrix: pd.DataFrame, sizes: pd.Series, *, as_: CellsAs = "pe
     }
     traces = [heatmap, clickable]
     if average is not None:
-        row = average.reindex(matrix.columns).to_numpy(dtype=float)[None, :]
-        traces.append({
-            "type": "heatmap", "z": row, "x": ages, "y": [AVERAGE_LABEL], **shown, "showscale": False,
-            "name": "average", "text": cell_text(row, as_, "" if bare else symbol, percent_sign=not bare),
-            "hovertemplate": f"Average of the cohorts at {period} %{{x}}, weighted by cohort size: {hover}"
-                             "<extra></extra>",
+        defined = np.isfinite(rows_shown[-1])
+        traces.append({  # the Average row's hover (not clickable: no customers behind it)
+            "type": "scatter", "mode": "markers", "showlegend": False, "name": "average",
+            "x": [age for age, ok in zip(ages, defined, strict=True) if ok], "y": [AVERAGE_LABEL] * int(defined.sum()),
+            "customdata": rows_shown[-1][defined], "marker": {"size": 16, "opacity": 0, "color": "#000"},
+            "hovertemplate": f"Average of the cohorts at {period} %{{x}}, weighted by cohort size: "
+                             f"{hover.replace('%{z', '%{customdata')}<extra></extra>",
         })
     first, last = (min(ages), max(ages)) if ages else (0, 0)
     height_rows = rows + (average is not None)
