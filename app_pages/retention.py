@@ -26,7 +26,7 @@ opening = charts.default_period(granularity, report.cohorts.sizes.size)
 
 with st.container(horizontal=True, gap="medium"):
     period = st.segmented_control(  # one choice per sidebar granularity: changing it there starts afresh
-        "Cohorts by", PERIODS, key=f"retention_period::{granularity}", default=opening, required=True,
+        "Cohort period", PERIODS, key=f"retention_period::{granularity}", default=opening, required=True,
         format_func=str.capitalize,
         help="The length of a cohort and of an age. The sidebar's granularity, or quarters when there are more "
              "than 24 monthly cohorts.")
