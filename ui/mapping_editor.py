@@ -40,7 +40,7 @@ def sheet_status(sheet: Sheet, mapping: TableMapping | None, checked: TableQuali
     table = f"{name} → {escape_markdown(mapping.table)}"
     if isinstance(checked, InputError):
         needs = checked.message.partition("needs the field(s) ")[2].partition(":")[0]
-        problem = f"needs a column: {needs}" if needs else "cannot be read, see below"
+        problem = f"needs a column: {escape_markdown(needs)}" if needs else "cannot be read, see below"
         return SheetStatus(f"{table} · {problem}", ":material/error:", True)
     rejected = checked.rows_read - checked.rows_used
     if rejected:
