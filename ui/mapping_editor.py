@@ -24,7 +24,7 @@ class SheetStatus:
 
     label: str  # the expander's label (markdown)
     icon: str  # a material icon: ok, not used, needs attention
-    attention: bool  # shown expanded: a column to choose, a sheet that cannot be read, rows rejected
+    attention: bool  # shown expanded: a column to choose, a sheet that cannot be read, rows rejected, a warning
 
 
 def sheet_status(sheet: Sheet, mapping: TableMapping | None, checked: TableQuality | InputError | None,
@@ -43,10 +43,17 @@ def sheet_status(sheet: Sheet, mapping: TableMapping | None, checked: TableQuali
         problem = f"needs a column: {escape_markdown(needs)}" if needs else "cannot be read, see below"
         return SheetStatus(f"{table} · {problem}", ":material/error:", True)
     rejected = checked.rows_read - checked.rows_used
+    warnings = len(checked.warnings)
+    parts = [f"{checked.rows_read:,} rows"]
     if rejected:
-        return SheetStatus(f"{table} · {checked.rows_read:,} rows · {rejected:,} row{'s' * (rejected != 1)} rejected",
-                           ":material/warning:", True)
-    return SheetStatus(f"{table} · {checked.rows_read:,} rows", ":material/check_circle:", False)
+        parts.append(f"{rejected:,} row{'s' * (rejected != 1)} rejected")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    if mapping.options.get("amount_unit") == "cents":
+        parts.append("amounts in cents")  # every amount divided by 100: said without opening the sheet
+    attention = bool(rejected or warnings)
+    return SheetStatus(f"{table} · {' · '.join(parts)}", ":material/warning:" if attention else ":material/check_circle:",
+                       attention)
 
 
 def reset() -> None:

@@ -27,7 +27,19 @@ def test_the_demo_sheets_show_their_tables_collapsed_when_nothing_needs_a_look()
     assert len(shown) >= 6
     assert any("→ subscriptions ·" in label and " rows" in label for label in shown)
     for label, expanded in shown.items():
-        assert expanded == ("rejected" in label or "needs a column" in label or "cannot be read" in label), label
+        assert expanded == any(word in label for word in ("rejected", "warning", "needs a column", "cannot be read")), \
+            label
+
+
+def test_a_warning_opens_the_sheet_and_amounts_in_cents_are_said_on_its_row():
+    from tests.app.test_data_pages import ROOT, auto_mapping
+
+    chargebee = ROOT / "tests" / "fixtures" / "chargebee_subscriptions.csv"
+    data = chargebee.read_bytes()
+    mapping, _ = auto_mapping(read_bytes(chargebee.name, data))
+    app = start(Workspace("Chargebee", {chargebee.name: data}, mapping), "app_pages/mapping.py")
+    [(label, expanded)] = expanders(app).items()
+    assert "warning" in label and label.endswith("amounts in cents") and expanded
 
 
 def test_a_sheet_without_data_rows_and_an_unused_sheet_say_so():
