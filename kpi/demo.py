@@ -26,7 +26,7 @@ from kpi.ingest.mapping import Mapping, Tables, build_tables, load_mapping
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 MAPPING_FILE = DEMO_DIR / "mapping.json"
 CACHE_PREFIX = "demo-tables-"
-_PARSING_CODE = Path(__file__).resolve().parent / "ingest"
+_KPI = Path(__file__).resolve().parent
 
 
 def demo_mapping() -> Mapping:
@@ -46,15 +46,16 @@ def load_demo() -> Tables:
 
 
 def code_version() -> str:
-    """A hash of what turns files into tables: the source of kpi/ingest and the versions of
-    Python, pandas, NumPy and Arrow. Another value means cached tables may differ: rebuild."""
+    """A hash of what turns files into tables: the source of kpi/ingest and of the shared
+    vocabulary it uses (kpi/*.py: errors, ids, text, formatting…), and the versions of Python,
+    pandas, NumPy and Arrow. Another value means cached tables may differ: rebuild."""
     import numpy
     import pandas
     import pyarrow
 
     digest = hashlib.sha256(f"{sys.version}\0{pandas.__version__}\0{numpy.__version__}\0{pyarrow.__version__}".encode())
-    for source in sorted(_PARSING_CODE.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    for source in sorted([*_KPI.glob("*.py"), *(_KPI / "ingest").glob("*.py")]):
+        digest.update(source.relative_to(_KPI).as_posix().encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()
 
 

@@ -52,8 +52,8 @@ def sheet_status(sheet: Sheet, mapping: TableMapping | None, checked: TableQuali
     if mapping.options.get("amount_unit") == "cents":
         parts.append("amounts in cents")  # every amount divided by 100: said without opening the sheet
     attention = bool(rejected or warnings)
-    return SheetStatus(f"{table} · {' · '.join(parts)}", ":material/warning:" if attention else ":material/check_circle:",
-                       attention)
+    icon = ":material/warning:" if attention else ":material/check_circle:"
+    return SheetStatus(f"{table} · {' · '.join(parts)}", icon, attention)
 
 
 def reset() -> None:

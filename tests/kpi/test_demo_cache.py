@@ -41,3 +41,14 @@ def test_an_unreadable_cache_file_is_rebuilt(tmp_path):
     calls = []
     assert cached_demo_tables(tmp_path, "content-a", lambda: calls.append(1) or tables) is tables
     assert calls == [1]
+
+
+def test_the_cache_key_follows_the_parsing_code(monkeypatch, tmp_path):
+    from kpi import demo
+
+    tables = load_demo()
+    calls = []
+    cached_demo_tables(tmp_path, "content-a", lambda: calls.append(1) or tables)
+    monkeypatch.setattr(demo, "code_version", lambda: "another version of kpi/ingest")
+    cached_demo_tables(tmp_path, "content-a", lambda: calls.append(2) or tables)
+    assert calls == [1, 2]  # new code: built again, never the old tables
