@@ -51,9 +51,24 @@ if conflict is not None:
         st.rerun()
 
 memory = state.layout_memory()
+sheets = data.sheets(ws)
+statuses = {}
+for sheet in sheets:
+    saved = ws.mapping.get(sheet.key)
+    empty = no_data_rows(sheet) is not None
+    statuses[sheet.key] = mapping_editor.sheet_status(
+        sheet, saved, data.check(ws, sheet, saved) if saved is not None and not empty else None, empty)
+attention = sum(status.attention for status in statuses.values())
+summary, go = st.columns([3, 1], vertical_alignment="center")
+summary.markdown(f"{len(sheets)} sheet(s) · {sum(sheet.key in ws.mapping for sheet in sheets)} used · "
+                 + (f"**{attention} need(s) a look** (opened below)" if attention else "nothing needs a look"))
+if go.button("Looks right → see your numbers", type="primary", icon=":material/dashboard:"):
+    st.switch_page("app_pages/overview.py")
+
 drafts = {}
-for sheet in data.sheets(ws):
-    with st.expander(f"**{escape_markdown(sheet.key)}** · {len(sheet.frame)} data rows", expanded=len(ws.files) <= 3):
+for sheet in sheets:
+    status = statuses[sheet.key]
+    with st.expander(status.label, icon=status.icon, expanded=status.attention):
         if (empty := no_data_rows(sheet)) is not None:  # nothing to map: said, and left out of the mapping
             st.warning(escape_markdown(empty.message), icon=":material/table_rows:")
             continue

@@ -18,13 +18,20 @@ if report is None or report.cohorts is None:
             "**MRR** sheet (revenue), or an **orders** or **events** sheet, on the **Map columns** page.")
     st.stop()
 
-period = current.granularity
+granularity = current.granularity
 first = {"revenue": "first payment", "orders": "first order", "events": "first event"}[report.cohorts.basis]
 customers = report.tables.frames.get("customers") if report.tables is not None else None
 has_signup = customers is not None and "signup_date" in customers and customers["signup_date"].notna().any()
-CELLS = {"start": "% of cohort start", "previous": "% of previous " + period, "values": "Counts & amounts"}
+PERIODS = ("month", "quarter", "year")
+opening = charts.default_period(granularity, report.cohorts.sizes.size)
 
 with st.container(horizontal=True, gap="medium"):
+    period = st.segmented_control(  # one choice per sidebar granularity: changing it there starts afresh
+        "Cohort period", PERIODS, key=f"retention_period::{granularity}", default=opening, required=True,
+        format_func=str.capitalize,
+        help="The length of a cohort and of an age. The sidebar's granularity, or quarters when there are more "
+             "than 24 monthly cohorts.")
+    CELLS = {"start": "% of cohort start", "previous": "% of previous " + period, "values": "Counts & amounts"}
     cohort_by = st.segmented_control(
         "Cohort by", ["first_payment", "signup"], key="retention_cohort_by", required=True,
         default=current.settings.cohort_by if has_signup else "first_payment",
@@ -39,7 +46,7 @@ with st.container(horizontal=True, gap="medium"):
                                       "Counts & amounts: customers active, and their MRR.")
 cohort_by = cohort_by if has_signup else "first_payment"
 since = "signup" if cohort_by == "signup" else first
-cohorts = charts.cohorts(current, report, cohort_by=cohort_by)
+cohorts = charts.cohorts(current, report, cohort_by=cohort_by, period=period)
 if cohorts is None or cohorts.sizes.empty:
     st.info("No customer is active in any " + period + " up to the as-of month with these filters.")
     st.stop()
@@ -48,7 +55,11 @@ month = pd.Period(current.as_of, freq="M")
 filtered = f" · filtered: {escape_markdown(current.filter_text())}" if current.filters else ""
 st.caption(f"{cohorts.sizes.size} {period}ly cohort{'s' if cohorts.sizes.size > 1 else ''} of "
            f"{int(cohorts.sizes.sum()):,} customers by {since}, as of {month.strftime('%B %Y')}{filtered}. "
-           "Blank cells: ages a cohort has not reached yet.")
+           "Blank cells: ages a cohort has not reached yet; the last row averages each age over the cohorts "
+           "that reached it, weighted by cohort size.")
+if opening != granularity and period == opening:
+    st.caption(f"Shown by quarter: {report.cohorts.sizes.size} monthly cohorts make cells too small to read. "
+               "Choose **Month** above to see every month (numbers then show on hover).")
 
 # --------------------------------------------------------------------------------- heatmaps
 views = {
@@ -71,7 +82,8 @@ for tab, kind in zip(st.tabs([names["logo"], names["revenue"]]), ("logo", "reven
                       "values": "Customers" if kind == "logo" else amount_name}[cells]
         figure = charts.cohort_heatmap(matrix, cohorts.sizes, as_=as_, period=period, since=since,
                                        currency=report.currency, value_name=value_name,
-                                       colour_range=charts.robust_range(matrix) if cells == "previous" else None)
+                                       colour_range=charts.robust_range(matrix) if cells == "previous" else None,
+                                       average=cohort_analysis.weighted_average_row(matrix, cohorts.sizes))
         event = st.plotly_chart(figure, width="stretch", key=f"heatmap_{kind}", on_select="rerun",
                                 selection_mode="points")
         picked = charts.picked_cell(event, cohorts)
@@ -139,10 +151,10 @@ with churn_column:
     if report.revenue is None:
         st.info("The churn rate needs a revenue table (subscriptions, invoices or MRR).")
     else:
-        st.caption(f"Customers lost during the {period} ÷ paying customers at its start (logo churn); MRR lost to "
+        st.caption(f"Customers lost during the {granularity} ÷ paying customers at its start (logo churn); MRR lost to "
                    f"churn and contraction ÷ MRR at its start (gross MRR churn). Open marker: not over yet.")
-        trend = cohort_analysis.churn_rate_trend(report.series_frame(), period)
-        st.plotly_chart(charts.churn_rates(trend, period=period), width="stretch", key="churn_trend")
+        trend = cohort_analysis.churn_rate_trend(report.series_frame(), granularity)
+        st.plotly_chart(charts.churn_rates(trend, period=granularity), width="stretch", key="churn_trend")
 
 # --------------------------------------------------------------------------------- reasons
 churn_reasons_view.show(report)
@@ -159,7 +171,7 @@ with st.container(horizontal=True):
     values = [v for v in cohort_analysis.largest_segments(customers, attribute) if v in attributes[attribute]]
     value_a = st.selectbox("Segment A", values, index=0, key=f"retention_a::{attribute}")
     value_b = st.selectbox("Segment B", values, index=1 if len(values) > 1 else 0, key=f"retention_b::{attribute}")
-segments = {value: charts.cohorts(current, report, cohort_by=cohort_by, segment=(attribute, value))
+segments = {value: charts.cohorts(current, report, cohort_by=cohort_by, segment=(attribute, value), period=period)
             for value in dict.fromkeys((value_a, value_b))}
 averages = {value: cohort_analysis.average_retention(result) for value, result in segments.items()
             if result is not None and not result.sizes.empty}

@@ -18,10 +18,10 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import streamlit as st
 
-from kpi.demo import demo_files
+from kpi.demo import cached_demo_tables, demo_files
 from kpi.errors import InputError
-from kpi.exports.xlsx import safe_cell_text
 from kpi.ingest.io import Sheet, read_bytes
+from kpi.ingest.layouts import home
 from kpi.ingest.mapping import TableMapping, TableQuality, Tables, apply_mapping, build_tables
 from kpi.report.build import Report, Settings, build_report, filter_tables, segment_attributes
 from ui.choices import State, Workspace
@@ -52,6 +52,8 @@ def sheets_of_file(name: str, data: bytes, digest: str) -> list[Sheet]:
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner="Reading and checking the files…")
 def _tables(key: str, _ws: Workspace) -> Tables:  # key: content hash of files + mapping
+    if _ws.files and set(_ws.digests.values()) <= _bundled_digests():  # the demo: its tables kept from the last start
+        return cached_demo_tables(home(), key, lambda: build_tables(sheets(_ws), _ws.mapping))
     return build_tables(sheets(_ws), _ws.mapping)
 
 
@@ -143,6 +145,7 @@ def mrr_csv(report: Report) -> bytes:
     Written by Arrow's CSV writer: pandas' `to_csv` formats each float in Python, 1.4–3 s for
     70k customers × 36 months, which a segment filter paid on the Revenue page; Arrow takes 0.2 s.
     Amounts keep their full precision (`29`, `24.166666666666668`)."""
+    from kpi.exports.xlsx import safe_cell_text  # openpyxl's import, paid on the Revenue page only
     table = report.revenue.mrr.loc[:, report.months].rename(columns=str)
     ids = table.index.map(safe_cell_text)  # an id like =HYPERLINK(...) stays text in a spreadsheet
     columns = {"customer_id": pa.array(ids.astype(str), type=pa.string()),

@@ -2,16 +2,58 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
+from kpi.errors import InputError
 from kpi.ingest.io import Sheet
 from kpi.ingest.mapping import WIDE_TABLES, TableMapping, TableQuality
-from kpi.ingest.recognise import recognise
+from kpi.ingest.proposal import Proposal
+from kpi.ingest.recognise import propose_for_table, recognise
 from kpi.ingest.schema import TABLES
 from kpi.text import escape_markdown
 
 NOT_USED = "— not used —"
 PREFIX = "map::"
+
+
+@dataclass(frozen=True)
+class SheetStatus:
+    """What a collapsed sheet says of itself: "billing.csv → subscriptions · 1,204 rows · 3 rows rejected"."""
+
+    label: str  # the expander's label (markdown)
+    icon: str  # a material icon: ok, not used, needs attention
+    attention: bool  # shown expanded: a column to choose, a sheet that cannot be read, rows rejected, a warning
+
+
+def sheet_status(sheet: Sheet, mapping: TableMapping | None, checked: TableQuality | InputError | None,
+                 empty: bool = False) -> SheetStatus:
+    """The status of one sheet under its saved mapping (`checked`: `ui.data.check` of it, None when
+    the sheet is not used)."""
+    name = f"**{escape_markdown(sheet.key)}**"
+    rows = f"{len(sheet.frame):,} data rows"
+    if empty:
+        return SheetStatus(f"{name} · no data rows", ":material/table_rows:", False)
+    if mapping is None or checked is None:
+        return SheetStatus(f"{name} · not used · {rows}", ":material/block:", False)
+    table = f"{name} → {escape_markdown(mapping.table)}"
+    if isinstance(checked, InputError):
+        needs = checked.message.partition("needs the field(s) ")[2].partition(":")[0]
+        problem = f"needs a column: {escape_markdown(needs)}" if needs else "cannot be read, see below"
+        return SheetStatus(f"{table} · {problem}", ":material/error:", True)
+    rejected = checked.rows_read - checked.rows_used
+    warnings = len(checked.warnings)
+    parts = [f"{checked.rows_read:,} rows"]
+    if rejected:
+        parts.append(f"{rejected:,} row{'s' * (rejected != 1)} rejected")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    if mapping.options.get("amount_unit") == "cents":
+        parts.append("amounts in cents")  # every amount divided by 100: said without opening the sheet
+    attention = bool(rejected or warnings)
+    icon = ":material/warning:" if attention else ":material/check_circle:"
+    return SheetStatus(f"{table} · {' · '.join(parts)}", icon, attention)
 
 
 def reset() -> None:
@@ -21,8 +63,13 @@ def reset() -> None:
 
 
 @st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
-def _proposal(key: str, header: tuple, _sheet: Sheet):  # keyed by sheet key and header
+def _proposal(key: str, header: tuple, _sheet: Sheet) -> Proposal:  # keyed by sheet key and header
     return recognise(_sheet)
+
+
+@st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
+def _table_proposal(key: str, header: tuple, table: str, _sheet: Sheet) -> Proposal:
+    return propose_for_table(_sheet, table)
 
 
 def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | None:
@@ -42,37 +89,39 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
         st.caption(escape_markdown(f"Why {proposal.table or 'no table'}: {proposal.reason}."))
     if table == NOT_USED:
         return None
+    kept = current is not None and current.table == table
+    # a table the sheet is not mapped to yet: its columns proposed again, as recognition would
+    fitting = proposal if proposal.table == table else _table_proposal(sheet.key, tuple(sheet.frame.columns),
+                                                                         table, sheet)
     layout = "long"
     if table in WIDE_TABLES:
         across = "cost category" if table == "costs" else "month"
         wide = st.toggle(f"One column per {across} (wide)", value=bool(
-            (current and current.table == table and current.layout == "wide")
-            or (current is None and proposal.table == table and proposal.layout == "wide")),
+            (kept and current.layout == "wide") or (not kept and fitting.layout == "wide")),
             key=f"{PREFIX}{sheet.key}::{table}::wide")
         layout = "wide" if wide else "long"
     headers = [NOT_USED, *map(str, sheet.frame.columns)]
-    mapped = current.columns if current is not None and current.table == table else {}
-    same_table = proposal.table == table
+    mapped = current.columns if kept else fitting.columns
     wide_key = {"mrr": "customer_id", "plan": "metric"}.get(table, "month")
     fields = TABLES[table].fields if layout == "long" else [TABLES[table].field(wide_key)]
     columns = {}
     grid = st.columns(3)
     for position, schema_field in enumerate(fields):
         default = mapped.get(schema_field.name)
-        confidence = proposal.field_confidence.get(schema_field.name) if same_table else None
+        confidence = fitting.field_confidence.get(schema_field.name)
         label = schema_field.name + (" *" if schema_field.required else "")
-        hint = f"Auto-mapped with {confidence:.0%} confidence." if confidence and default == proposal.columns.get(
+        hint = f"Auto-mapped with {confidence:.0%} confidence." if confidence and default == fitting.columns.get(
             schema_field.name) else None
         with grid[position % 3]:
             choice = st.selectbox(label, headers, index=headers.index(default) if default in headers else 0,
                                   key=f"{PREFIX}{sheet.key}::{table}::{schema_field.name}", help=hint)
         if choice != NOT_USED:
             columns[schema_field.name] = choice
-    reasons = [f"**{escape_markdown(name)}** ← {escape_markdown(why)}" for name, why in proposal.field_reasons.items()
-               if same_table and name in columns and columns[name] == proposal.columns.get(name)]
+    reasons = [f"**{escape_markdown(name)}** ← {escape_markdown(why)}" for name, why in fitting.field_reasons.items()
+               if name in columns and columns[name] == fitting.columns.get(name)]
     if reasons:  # why each auto-mapped column was chosen, as `python -m kpi recognise` says it
         st.caption("  \n".join(reasons))
-    options = dict(current.options) if current is not None and current.table == table else {}
+    options = dict(current.options) if kept else dict(fitting.options)
     if any(f.kind in ("amount", "signed_amount") for f in TABLES[table].fields):
         cents = st.toggle("Amounts are in cents (2900 means 29.00)", value=options.get("amount_unit") == "cents",
                           key=f"{PREFIX}{sheet.key}::{table}::cents",

@@ -112,41 +112,66 @@ def cell_text(values: np.ndarray, as_: CellsAs, symbol: str = "", *, percent_sig
 # ---------------------------------------------------------------------------- figures
 
 
+# (most ages with a number written in each cell, most ages with its "%" or "€" too): past the
+# first, a cell of a heatmap across the page is narrower than a number of 10 px (adjacent amounts
+# ran together, "1.2k1.2k"); past the second, "%" and "€" are left to the colour bar
+TEXT_COLUMNS: dict[str, tuple[int, int]] = {"percent": (24, 18), "count": (24, 18), "amount": (18, 12)}
+AVERAGE_LABEL = "Average"
+
+
+def cell_text_size(columns: int, as_: CellsAs = "percent") -> int | None:
+    """The font size of the numbers written in the cells of a heatmap `columns` ages wide: 12 px
+    with their sign, 10 px without it, None when there is no room for a readable one (never
+    under 10 px: the hover still says it). Amounts ("€1.2k") need wider cells than "93%"."""
+    most, signed = TEXT_COLUMNS[as_]
+    if columns > most:
+        return None
+    return 12 if columns <= signed else 10
+
+
 def cohort_heatmap(matrix: pd.DataFrame, sizes: pd.Series, *, as_: CellsAs = "percent", period: str = "month",
                    since: str = "first payment", currency: str | None = None, value_name: str = "Retention",
-                   colour_range: tuple[float, float] | None = None) -> go.Figure:
+                   colour_range: tuple[float, float] | None = None, average: pd.Series | None = None) -> go.Figure:
     """Cohorts down (oldest on top, size after the label: "2024-01 · 12"), ages across (on top,
     like a cohort table), one coloured cell each with its value written in it: "93%" (as_
-    "percent"), "12" ("count") or "€1.2k" ("amount"); past 18 ages the cells are too narrow for
-    "%" or "€", which the colour bar then carries. Cells a cohort has not reached yet are blank,
-    not 0. Colours run from 0 to 100 % (or the largest value above it) for percentages, from 0
-    to the largest value for counts and amounts, or over `colour_range` when given (see
+    "percent"), "12" ("count") or "€1.2k" ("amount"); in narrower cells "%" and "€" are left to
+    the colour bar, and past 24 ages (18 for amounts) only the hover says the number
+    (`cell_text_size`): no text under 10 px, no two amounts running together. Cells a cohort has
+    not reached yet are blank, not 0. `average` (`kpi.metrics.cohorts.weighted_average_row`) is
+    drawn as an "Average" row under the cohorts.
+    Colours run from 0 to 100 % (or the largest value above it) for percentages, from 0 to the
+    largest value for counts and amounts, or over `colour_range` when given (see
     `robust_range`). The figure grows with the number of cohorts: 24 px a row."""
     values = matrix.to_numpy(dtype=float, na_value=np.nan)
     rows, columns = values.shape
     labels = [f"{period_label(cohort)} · {fmt.count(size)}" for cohort, size in zip(matrix.index, sizes, strict=True)]
     ages = [int(age) for age in matrix.columns]
     symbol = fmt.CURRENCY_SYMBOLS.get((currency or "").upper(), "")
-    dense = columns > 18
+    text_size = cell_text_size(columns, as_)
+    bare = text_size != 12
     if colour_range is None:
         finite = values[np.isfinite(values)]
         top = float(finite.max()) if finite.size else 1.0
         colour_range = (0.0, max(1.0, top))
     hover = {"percent": "%{z:.1%}", "count": "%{z:,.0f} customers", "amount": f"{symbol}%{{z:,.0f}}"}[as_]
+    text = cell_text(values, as_, "" if bare else symbol, percent_sign=not bare)
+    rows_shown, labels_shown, text_shown = values, labels, text
+    if average is not None:  # one more row of the same heatmap (two heatmap traces on one axis fail to draw)
+        row = average.reindex(matrix.columns).to_numpy(dtype=float)[None, :]
+        rows_shown = np.vstack([values, row])
+        labels_shown = [*labels, AVERAGE_LABEL]
+        text_shown = np.vstack([text, cell_text(row, as_, "" if bare else symbol, percent_sign=not bare)])
     heatmap = {
-        "type": "heatmap", "z": values, "x": ages, "y": labels, "colorscale": HEATMAP_SCALE,
+        "type": "heatmap", "z": rows_shown, "x": ages, "y": labels_shown, "colorscale": HEATMAP_SCALE,
         "zmin": colour_range[0], "zmax": colour_range[1], "xgap": 1, "ygap": 1, "hoverongaps": False,
-        "text": cell_text(values, as_, "" if dense else symbol, percent_sign=not dense), "texttemplate": "%{text}",
-        "textfont": {"size": 9 if dense else 11},
-        "hovertemplate": f"Cohort %{{y}}<br>{period.capitalize()} %{{x}}: {hover}<extra></extra>",
+        "text": text_shown, "texttemplate": "%{text}" if text_size else "", "textfont": {"size": text_size or 10},
         "colorbar": {"title": {"text": value_name, "side": "right"}, "thickness": 12, "yanchor": "top", "y": 1,
-                     "len": min(1.0, 360 / (rows * 24 + 80)), "tickformat": ".0%" if as_ == "percent" else "~s",
+                     "len": min(1.0, 360 / ((rows + 1) * 24 + 80)), "tickformat": ".0%" if as_ == "percent" else "~s",
                      "tickprefix": symbol if as_ == "amount" else ""},
+        # Plotly heatmaps raise no selection event: invisible markers on the reached cells make each
+        # cell clickable (st.plotly_chart on_select), and carry the hover text instead of the heatmap
+        "hoverinfo": "skip",
     }
-    # Plotly heatmaps raise no selection event: invisible markers on the reached cells make each
-    # cell clickable (st.plotly_chart on_select), and carry the hover text instead of the heatmap
-    heatmap["hoverinfo"] = "skip"
-    heatmap.pop("hovertemplate")
     reached_rows, reached_columns = np.nonzero(np.isfinite(values))
     clickable = {
         "type": "scatter", "mode": "markers", "showlegend": False, "name": "cells",
@@ -156,9 +181,20 @@ def cohort_heatmap(matrix: pd.DataFrame, sizes: pd.Series, *, as_: CellsAs = "pe
         "hovertemplate": f"Cohort %{{y}}<br>{period.capitalize()} %{{x}}: "
                          f"{hover.replace('%{z', '%{customdata')}<br>Click: the customers behind it<extra></extra>",
     }
+    traces = [heatmap, clickable]
+    if average is not None:
+        defined = np.isfinite(rows_shown[-1])
+        traces.append({  # the Average row's hover (not clickable: no customers behind it)
+            "type": "scatter", "mode": "markers", "showlegend": False, "name": "average",
+            "x": [age for age, ok in zip(ages, defined, strict=True) if ok], "y": [AVERAGE_LABEL] * int(defined.sum()),
+            "customdata": rows_shown[-1][defined], "marker": {"size": 16, "opacity": 0, "color": "#000"},
+            "hovertemplate": f"Average of the cohorts at {period} %{{x}}, weighted by cohort size: "
+                             f"{hover.replace('%{z', '%{customdata')}<extra></extra>",
+        })
     first, last = (min(ages), max(ages)) if ages else (0, 0)
+    height_rows = rows + (average is not None)
     return _figure(
-        [heatmap, clickable], height=max(300, 24 * rows + 110), margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        traces, height=max(300, 24 * height_rows + 110), margin={"l": 10, "r": 10, "t": 60, "b": 10},
         xaxis={"side": "top", "title": {"text": age_title(period, since)}, "dtick": 1 if columns <= 24 else 2,
                "ticks": "", "range": [first - 0.5, last + 0.5]},
         yaxis={"autorange": "reversed", "title": {"text": "Cohort · customers"}, "showgrid": False, "ticks": "",
@@ -235,6 +271,13 @@ def churn_rates(trend: pd.DataFrame, *, period: str = "month", height: int = 340
 # ---------------------------------------------------------------------------- cohort views, cached
 
 
+def default_period(granularity: str, monthly_cohorts: int) -> str:
+    """The cohorts' period the Retention page opens with: the sidebar's granularity, except
+    quarters when it is month and there are more than 24 monthly cohorts (a 36 × 36 heatmap has
+    no room for readable numbers; a 12 × 12 one has)."""
+    return "quarter" if granularity == "month" and monthly_cohorts > 24 else granularity
+
+
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def _cohorts(key: str, as_of: str | None, filters: tuple, settings: object, segment: tuple[str, str] | None,
              _report: Report) -> Cohorts | None:  # keyed by workspace content hash + what is looked at
@@ -252,11 +295,13 @@ def _cohorts(key: str, as_of: str | None, filters: tuple, settings: object, segm
 
 
 def cohorts(current: State, report: Report, *, cohort_by: str | None = None,
-            segment: tuple[str, str] | None = None) -> Cohorts | None:
-    """The report's cohorts (sidebar granularity), by first activity or signup (`cohort_by`,
-    default: the settings'), of one segment's customers (`segment` = (attribute, value), on top
-    of the sidebar's filters) when given. None when there is nothing to build cohorts from."""
-    settings = replace(report.settings, cohort_by=cohort_by or report.settings.cohort_by)
+            segment: tuple[str, str] | None = None, period: str | None = None) -> Cohorts | None:
+    """The report's cohorts (sidebar granularity, or `period`: month, quarter or year), by first
+    activity or signup (`cohort_by`, default: the settings'), of one segment's customers
+    (`segment` = (attribute, value), on top of the sidebar's filters) when given. None when there
+    is nothing to build cohorts from."""
+    settings = replace(report.settings, cohort_by=cohort_by or report.settings.cohort_by,
+                       cohort_period=period or report.settings.cohort_period)
     if segment is None and settings == report.settings:
         return report.cohorts
     return _cohorts(current.workspace.key, current.as_of, current.filters, settings, segment, report)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.util import Inches
 
 from kpi.exports.pptx_charts import bridge_slide, cohort_slide, nps_slide, trend_slide
 from kpi.exports.pptx_deck import (
@@ -28,6 +29,7 @@ from kpi.exports.pptx_deck import (
     TILE_KEYS,
     Deck,
     add_table,
+    fit_table,
     fit_text,
     lines_needed,
     write_cell,
@@ -105,14 +107,18 @@ def _kpi_slide(deck: Deck) -> None:
     u, w = deck.update, deck.words
     slide = deck.slide(w["key_metrics"])
     rows = list(u.headline)
-    row_height = min(0.34, (CONTENT_BOTTOM - CONTENT_TOP) / (len(rows) + 1))
-    size = 13 if row_height >= 0.32 else 11
-    widths = [3.3, 1.75, 1.75, 1.45]
-    table = add_table(slide, len(rows) + 1, 4, MARGIN, CONTENT_TOP, widths, row_height)
-    for col, header in enumerate((w["kpi"], u.period_label, u.comparison_label, w["change"])):
-        fitted = fit_text(header, widths[col] - 0.2, row_height, (size, 11, 10, 9))
-        write_cell(table.cell(0, col), fitted[1], fitted[0], bold=True, color="FFFFFF", fill="navy",
-              align=PP_ALIGN.LEFT if col == 0 else PP_ALIGN.RIGHT)
+    # the key metrics fit above the footer: one line per metric, in a font that a wider
+    # renderer (LibreOffice without Arial) does not wrap; the header alone may take two lines
+    widths = [3.0, 1.75, 1.75, 1.75]
+    header = [w["kpi"], u.period_label, u.comparison_label, w["change"]]
+    body = [[h.label, h.value_text, h.comparison_text, h.change_text] for h in rows]
+    fit = fit_table(header, body, widths, CONTENT_BOTTOM - CONTENT_TOP)
+    size = fit.size
+    table = add_table(slide, len(rows) + 1, 4, MARGIN, CONTENT_TOP, widths, fit.row_height)
+    table.rows[0].height = Inches(fit.header_height)
+    for col, text in enumerate(header):
+        write_cell(table.cell(0, col), text, size, bold=True, color="FFFFFF", fill="navy",
+                   align=PP_ALIGN.LEFT if col == 0 else PP_ALIGN.RIGHT)
     for r, h in enumerate(rows, start=1):
         fill = "FFFFFF" if r % 2 else "light"
         tone = deck.tone(h)

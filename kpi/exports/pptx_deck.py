@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 
 from lxml import etree
 from pptx import Presentation
@@ -257,6 +258,55 @@ def label_point(point, text: str, size: int, color: str, *, bold: bool = True, p
         run.font.color.rgb = rgb(color)
     if position is not None:
         label.position = position
+
+
+TABLE_EM = 0.62  # a character's width in em in a table cell: bold digits, or DejaVu Sans standing in for Arial
+CELL_PADDING = 0.2  # inches: left + right margins of a cell (write_cell)
+LINE = 1.2  # line height as a multiple of the font size
+ROW_PADDING = 0.12  # inches: top + bottom margins of a cell and the office suite's own spacing
+
+
+@dataclass(frozen=True)
+class TableFit:
+    """A table's font size and its row heights (inches): the header's, and every other row's."""
+
+    size: int
+    header_height: float
+    row_height: float
+
+    def height(self, rows: int) -> float:
+        return self.header_height + rows * self.row_height
+
+
+def cell_lines(text: str, width_in: float, size: float) -> int:
+    """Lines a cell's text takes in a column `width_in` wide, counted wide (`TABLE_EM`): a
+    renderer with a wider font than Arial must not wrap a row we counted on one line."""
+    per_line = max(1, int((width_in - CELL_PADDING) * 72 / (size * TABLE_EM)))
+    return sum(max(1, math.ceil(len(line) / per_line)) for line in text.split("\n"))
+
+
+def fit_table(header: list[str], rows: list[list[str]], widths: list[float], height_in: float,
+              sizes: tuple[int, ...] = (13, 12, 11, 10), most_row: float = 0.34) -> TableFit:
+    """The largest font size at which every body cell holds on one line of its column and the
+    whole table — header (which may wrap) and rows — fits `height_in`; rows are then as tall as
+    the room allows, up to `most_row` inches. At the smallest size the rows just share the room.
+
+        row needs     = size × LINE ÷ 72 + ROW_PADDING
+        header needs  = (most lines of a header cell) × size × LINE ÷ 72 + ROW_PADDING
+    """
+    for size in sizes:
+        line = size * LINE / 72
+        header_lines = max(cell_lines(text, width, size) for text, width in zip(header, widths, strict=True))
+        header_height = header_lines * line + ROW_PADDING
+        one_line = all(cell_lines(text, width, size) == 1
+                       for row in rows for text, width in zip(row, widths, strict=True))
+        if one_line and header_height + len(rows) * (line + ROW_PADDING) <= height_in:
+            even = min(most_row, height_in / (len(rows) + 1))
+            if header_height <= even:  # a one-line header: every row alike
+                return TableFit(size, even, even)
+            return TableFit(size, header_height, min(most_row, (height_in - header_height) / max(1, len(rows))))
+    size = sizes[-1]
+    return TableFit(size, height_in / (len(rows) + 1), height_in / (len(rows) + 1))
 
 
 def add_table(slide, rows: int, cols: int, x: float, y: float, widths: list[float], row_height: float):

@@ -403,6 +403,28 @@ def recognise(sheet: Sheet) -> Proposal:
     return best
 
 
+
+def propose_for_table(sheet: Sheet, table: str) -> Proposal:
+    """The column of each field of `table` for a sheet the user says is that table.
+
+    Recognition's own proposal when it chose `table` too; else the best column for each field by
+    header words and values (`_propose_table`, the same scoring as `recognise`), its wide layout
+    when the sheet is `table` with one column per month, and amounts in cents when the headers or
+    values say so. Fields with no fitting column are left out; `reason` names the required ones."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}: expected one of {', '.join(TABLES)}")
+    best = recognise(sheet)
+    if best.table == table:
+        return best
+    look = _look(sheet)
+    wide = _wide(look) if table in ("mrr", "plan") else _wide_costs(look) if table == "costs" else None
+    if wide is not None and wide.table == table:
+        return wide
+    proposal = _propose_table(look, table)
+    if proposal.columns and amounts_in_cents(sheet, table, proposal.columns):
+        proposal = replace(proposal, options={**proposal.options, "amount_unit": "cents"})
+    return proposal
+
 _CENTS = re.compile(r"(?:^|[^a-z])(?:cents?|centimes?|minor units?)(?:$|[^a-z])")
 
 

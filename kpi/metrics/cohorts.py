@@ -383,6 +383,26 @@ def average_retention(cohorts: Cohorts) -> pd.DataFrame:
                         index=cohorts.counts.columns)
 
 
+def weighted_average_row(matrix: pd.DataFrame, sizes: pd.Series) -> pd.Series:
+    """The "Average" row under a cohort heatmap: each age's cells averaged, weighted by cohort size,
+    over the cohorts whose cell is defined (a cohort that has not reached an age does not count).
+
+        average[k] = Σ sizes[P] · matrix[P, k] ÷ Σ sizes[P]      over cohorts P with matrix[P, k] defined
+
+    `matrix`: cohorts down, ages across (any view: % of start, % of previous, counts, amounts);
+    `sizes`: members per cohort, same index. Returns one value per age (the matrix's columns),
+    NaN where no cohort has a value. On logo retention it equals `average_retention`'s logo curve.
+    """
+    values = matrix.to_numpy(dtype=float, na_value=np.nan)
+    weights = sizes.reindex(matrix.index).to_numpy(dtype=float)[:, None]
+    defined = np.isfinite(values) & (weights > 0)
+    weight_sum = np.where(defined, weights, 0.0).sum(axis=0)
+    total = np.where(defined, values * weights, 0.0).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        average = np.where(weight_sum > 0, total / np.where(weight_sum > 0, weight_sum, 1.0), np.nan)
+    return pd.Series(average, index=matrix.columns, name="average")
+
+
 def age_trend(cohorts: Cohorts, age: int, kind: Literal["logo", "revenue"] = "logo") -> pd.Series:
     """Retention at one age (e.g. month 3) of every cohort that has reached it, oldest first:
     does retention at that age improve from cohort to cohort?"""

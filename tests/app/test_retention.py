@@ -50,11 +50,15 @@ def downloads(monkeypatch) -> dict[str, bytes]:
     return files
 
 
-def start(workspace: Workspace | None = None, **state) -> AppTest:
-    """The page alone: state.current() falls back to the demo workspace and the latest month."""
+def start(workspace: Workspace | None = None, monthly: bool = True, **state) -> AppTest:
+    """The page alone: state.current() falls back to the demo workspace and the latest month.
+    `monthly`: monthly cohorts chosen on the page, as a user can (its 36 monthly cohorts open by
+    quarter); the tests below compare them with the report's, built by month."""
     app = AppTest.from_file(PAGE, default_timeout=60)
     if workspace is not None:
         app.session_state["workspace"] = workspace
+    if monthly:
+        app.session_state["retention_period::month"] = "month"
     for key, value in state.items():
         app.session_state[key] = value
     app.run()
@@ -78,9 +82,10 @@ def array(value) -> np.ndarray:
 
 
 def heatmap(app: AppTest, kind: str) -> tuple[np.ndarray, list[str], list[int]]:
-    """(z, cohort labels, ages) of the logo or revenue heatmap."""
+    """(z, cohort labels, ages) of the logo or revenue heatmap, its last row — the Average — left out."""
     trace = figure(app, f"heatmap_{kind}")["data"][0]
-    return array(trace["z"]), list(trace["y"]), [int(x) for x in array(trace["x"])]
+    assert trace["y"][-1] == "Average"
+    return array(trace["z"])[:-1], list(trace["y"])[:-1], [int(x) for x in array(trace["x"])]
 
 
 def same(shown: np.ndarray, expected: pd.DataFrame) -> bool:
@@ -104,10 +109,11 @@ def test_revenue_heatmap_is_the_reports_revenue_retention(demo):
 def test_future_cells_are_empty_and_cells_say_their_percentage(demo):
     trace = figure(start(), "heatmap_logo")["data"][0]
     z = array(trace["z"])
-    assert np.isnan(z[-1, 1:]).all()  # the as-of cohort has only reached age 0
+    assert np.isnan(z[-2, 1:]).all()  # the as-of cohort (above the Average row) has only reached age 0
     text = trace["text"]
-    assert text[-1][1] == ""
+    assert text[-2][1] == ""
     assert text[0][0] == f"{round(demo.cohorts.logo.iat[0, 0] * 100)}"  # 36 ages: no room for "%"
+    assert trace["texttemplate"] == ""  # … nor for a number of 10 px: the hover says it
     assert trace["colorscale"][0][1] == "#440154"  # Viridis: readable with any colour vision
 
 
@@ -254,3 +260,45 @@ def test_page_answers_in_a_blink_once_the_report_is_cached():
     again = time.perf_counter() - began
     assert not app.exception
     assert first < 2.0 and again < 1.0, (first, again)  # measured ~0.3–0.8 s and ~0.15 s; the machine is shared
+
+
+def test_more_than_24_monthly_cohorts_open_by_quarter_with_readable_numbers_and_an_average_row(demo_tables):
+    app = start(monthly=False)
+    assert app.segmented_control(key="retention_period::month").value == "quarter"
+    assert any("Shown by quarter: 36 monthly cohorts" in caption.value for caption in app.caption)
+    quarterly = build_report(demo_tables, settings=Settings(cohort_period="quarter")).cohorts
+    data = figure(app, "heatmap_logo")["data"]
+    z, labels, _ = heatmap(app, "logo")
+    assert same(z, quarterly.logo)
+    assert data[0]["texttemplate"] == "%{text}" and data[0]["textfont"]["size"] >= 10
+    assert data[0]["text"][0][0] == f"{round(quarterly.logo.iat[0, 0] * 100)}%"
+    assert data[0]["y"][-1] == "Average"
+    expected = cohort_analysis.weighted_average_row(quarterly.logo, quarterly.sizes)
+    assert np.allclose(array(data[0]["z"])[-1], expected.to_numpy(), equal_nan=True)
+    assert data[0]["text"][-1][0] == f"{round(expected.iat[0] * 100)}%"
+    [average] = [trace for trace in data if trace.get("name") == "average"]  # its hover
+    assert set(average["y"]) == {"Average"} and "weighted by cohort size" in average["hovertemplate"]
+
+
+def test_monthly_cohorts_stay_a_choice_and_every_view_has_its_average_row(demo):
+    app = start(monthly=False)
+    app.segmented_control(key="retention_period::month").set_value("month").run()
+    assert not app.exception
+    z, _, _ = heatmap(app, "logo")
+    assert same(z, demo.cohorts.logo)
+    for cells, matrix in (("values", demo.cohorts.counts), ("previous", cohort_analysis.period_over_period(
+            demo.cohorts.logo))):
+        app.segmented_control(key="retention_cells").set_value(cells).run()
+        trace = figure(app, "heatmap_logo")["data"][0]
+        expected = cohort_analysis.weighted_average_row(matrix.astype(float), demo.cohorts.sizes)
+        assert np.allclose(array(trace["z"])[-1], expected.to_numpy(), equal_nan=True)
+
+
+def test_cell_numbers_are_10_px_or_more_or_left_to_the_hover():
+    from ui.retention_charts import cell_text_size
+
+    assert cell_text_size(12, "percent") == 12 and cell_text_size(12, "amount") == 12
+    assert cell_text_size(20, "percent") == 10 and cell_text_size(16, "amount") == 10
+    assert cell_text_size(36, "percent") is None and cell_text_size(20, "amount") is None  # "1.2k1.2k" no more
+    sizes = [cell_text_size(columns, as_) for columns in range(1, 60) for as_ in ("percent", "count", "amount")]
+    assert all(size is None or size >= 10 for size in sizes)

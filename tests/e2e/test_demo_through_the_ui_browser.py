@@ -53,7 +53,8 @@ def test_upload_map_visit_and_drill(server, page):
             chart = page.locator(".js-plotly-plot:has(g.hm)").first
             chart.scroll_into_view_if_needed()
             box = chart.locator(".nsewdrag").first.bounding_box()
-            page.mouse.click(box["x"] + 3.5 * box["width"] / 36, box["y"] + 6.5 * box["height"] / 36)
-            page.wait_for_function("document.querySelector('input[aria-label=Cohort]').value !== '2023-11'",
+            # 36 monthly cohorts open by quarter: 13 quarterly cohorts (ages 0–12), then the Average row
+            page.mouse.click(box["x"] + 3.5 * box["width"] / 13, box["y"] + 6.5 * box["height"] / 14)
+            page.wait_for_function("document.querySelector('input[aria-label=Cohort]').value === '2025 Q2'",
                                    timeout=30_000)
             assert page.get_by_test_id("stText").filter(has_text="customers active").count() == 1
