@@ -112,7 +112,8 @@ active = int(members["active"].sum())
 st.text(f"{charts.period_label(cell_cohort)}, {period} {int(cell_age)}: {active} of {len(members)} customers active "
         f"({active / len(members):.0%}), {len(members) - active} lost." if len(members) else "No member.")
 st.dataframe(members, hide_index=True, width="stretch",
-             column_config={"amount": st.column_config.NumberColumn(
+             column_config={"customer_id": st.column_config.TextColumn("Customer ID"),
+                            "amount": st.column_config.NumberColumn(
                  "MRR then" if cohorts.basis == "revenue" else "Amount then", format="%.2f")})
 
 # --------------------------------------------------------------------------------- curves

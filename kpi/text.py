@@ -156,3 +156,17 @@ def clean_text(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return ""
     return _XML_ILLEGAL.sub("", str(value))
+
+
+ACRONYMS = {"id": "ID", "mrr": "MRR", "arr": "ARR", "nps": "NPS", "csat": "CSAT", "ces": "CES", "fcr": "FCR",
+            "cogs": "COGS", "url": "URL", "dau": "DAU", "mau": "MAU", "ltv": "LTV", "cac": "CAC"}
+
+
+def label_of(identifier: str) -> str:
+    """A schema name as words a user reads: 'customer_id' → 'Customer ID', 'churn_reasons' → 'Churn
+    reasons', 'nps' → 'NPS', 'first_contact_resolved' → 'First contact resolved'."""
+    parts = [ACRONYMS.get(part, part) for part in str(identifier).split("_") if part]
+    if not parts:
+        return str(identifier)
+    first = parts[0] if parts[0] in ACRONYMS.values() else parts[0].capitalize()
+    return " ".join([first, *parts[1:]])

@@ -12,7 +12,7 @@ from kpi.ingest.mapping import WIDE_TABLES, TableMapping, TableQuality
 from kpi.ingest.proposal import Proposal
 from kpi.ingest.recognise import propose_for_table, recognise
 from kpi.ingest.schema import TABLES
-from kpi.text import escape_markdown
+from kpi.text import escape_markdown, label_of
 
 NOT_USED = "— not used —"
 PREFIX = "map::"
@@ -37,10 +37,11 @@ def sheet_status(sheet: Sheet, mapping: TableMapping | None, checked: TableQuali
         return SheetStatus(f"{name} · no data rows", ":material/table_rows:", False)
     if mapping is None or checked is None:
         return SheetStatus(f"{name} · not used · {rows}", ":material/block:", False)
-    table = f"{name} → {escape_markdown(mapping.table)}"
+    table = f"{name} → {escape_markdown(label_of(mapping.table))}"
     if isinstance(checked, InputError):
         needs = checked.message.partition("needs the field(s) ")[2].partition(":")[0]
-        problem = f"needs a column: {escape_markdown(needs)}" if needs else "cannot be read, see below"
+        named = ", ".join(label_of(field.strip()) for field in needs.split(",")) if needs else ""
+        problem = f"needs a column: {escape_markdown(named)}" if needs else "cannot be read, see below"
         return SheetStatus(f"{table} · {problem}", ":material/error:", True)
     rejected = checked.rows_read - checked.rows_used
     warnings = len(checked.warnings)
@@ -76,17 +77,18 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
     """Draw the preview and the choices for one sheet; return the mapping they describe."""
     proposal = _proposal(sheet.key, tuple(sheet.frame.columns), sheet)
     st.caption(f"Header found on row {sheet.header_row}. First rows:")
-    st.dataframe(sheet.frame.head(8), width="stretch")
+    st.dataframe(sheet.frame.head(8), width="stretch", placeholder="—")
     tables = [NOT_USED, *TABLES]
     chosen = current.table if current is not None else None
     table = st.selectbox(
         "This sheet is", tables, index=tables.index(chosen) if chosen in TABLES else 0,
-        key=f"{PREFIX}{sheet.key}::table",
-        help=f"Recognised as {proposal.table} ({proposal.confidence:.0%})." if proposal.table else
+        key=f"{PREFIX}{sheet.key}::table", format_func=lambda name: name if name == NOT_USED else label_of(name),
+        help=f"Recognised as {label_of(proposal.table)} ({proposal.confidence:.0%})." if proposal.table else
         "Not recognised automatically.",
     )
     if proposal.reason:
-        st.caption(escape_markdown(f"Why {proposal.table or 'no table'}: {proposal.reason}."))
+        st.caption(escape_markdown(f"Why {label_of(proposal.table) if proposal.table else 'no table'}: "
+                                   f"{proposal.reason}."))
     if table == NOT_USED:
         return None
     kept = current is not None and current.table == table
@@ -109,15 +111,16 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
     for position, schema_field in enumerate(fields):
         default = mapped.get(schema_field.name)
         confidence = fitting.field_confidence.get(schema_field.name)
-        label = schema_field.name + (" *" if schema_field.required else "")
-        hint = f"Auto-mapped with {confidence:.0%} confidence." if confidence and default == fitting.columns.get(
-            schema_field.name) else None
+        label = label_of(schema_field.name) + (" *" if schema_field.required else "")
+        hint = f"Field `{schema_field.name}` of the schema." + (
+            f" Auto-mapped with {confidence:.0%} confidence." if confidence and default == fitting.columns.get(
+                schema_field.name) else "")
         with grid[position % 3]:
             choice = st.selectbox(label, headers, index=headers.index(default) if default in headers else 0,
                                   key=f"{PREFIX}{sheet.key}::{table}::{schema_field.name}", help=hint)
         if choice != NOT_USED:
             columns[schema_field.name] = choice
-    reasons = [f"**{escape_markdown(name)}** ← {escape_markdown(why)}" for name, why in fitting.field_reasons.items()
+    reasons = [f"**{escape_markdown(label_of(name))}** ← {escape_markdown(why)}" for name, why in fitting.field_reasons.items()
                if name in columns and columns[name] == fitting.columns.get(name)]
     if reasons:  # why each auto-mapped column was chosen, as `python -m kpi recognise` says it
         st.caption("  \n".join(reasons))

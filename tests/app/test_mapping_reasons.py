@@ -15,8 +15,8 @@ def test_map_page_shows_the_table_reason_and_each_field_reason():
     app = start(Workspace("Warehouse", {PERIODS.name: data}, mapping), "app_pages/mapping.py")
     captions = [caption.value for caption in app.caption]
     proposal = recognise(sheets[0])
-    assert any(c.startswith("Why subscriptions\\:") and "already monthly" in c for c in captions), captions
-    fields = next(c for c in captions if "**amount** ←" in c)
+    assert any(c.startswith("Why Subscriptions\\:") and "already monthly" in c for c in captions), captions
+    fields = next(c for c in captions if "**Amount** ←" in c)
     assert "header \\'mrr\\_amount\\' names the amount; values are money" in fields
     assert fields.count("←") == len(proposal.columns)
 
@@ -27,5 +27,5 @@ def test_a_reason_disappears_when_the_user_picks_another_column():
     app = start(Workspace("Warehouse", {PERIODS.name: data}, mapping), "app_pages/mapping.py")
     app.selectbox(key="map::subscriptions_mrr.csv::subscriptions::plan").set_value("status").run()
     assert not app.exception
-    fields = next(c.value for c in app.caption if "**amount** ←" in c.value)
-    assert "**plan** ←" not in fields
+    fields = next(c.value for c in app.caption if "**Amount** ←" in c.value)
+    assert "**Plan** ←" not in fields

@@ -17,7 +17,7 @@ def expanders(app: AppTest) -> dict[str, bool]:
 
 def test_each_sheet_says_its_table_rows_and_rejected_rows_and_opens_when_it_needs_a_look():
     app = start(french_workspace(), "app_pages/mapping.py")
-    assert expanders(app) == {f"**{escape_markdown(FRENCH.name)}** → subscriptions · 5 rows · 2 rows rejected": True}
+    assert expanders(app) == {f"**{escape_markdown(FRENCH.name)}** → Subscriptions · 5 rows · 2 rows rejected": True}
     assert "1 need(s) a look" in app.markdown[0].value
 
 
@@ -25,7 +25,7 @@ def test_the_demo_sheets_show_their_tables_collapsed_when_nothing_needs_a_look()
     app = start(None, "app_pages/mapping.py")
     shown = expanders(app)
     assert len(shown) >= 6
-    assert any("→ subscriptions ·" in label and " rows" in label for label in shown)
+    assert any("→ Subscriptions ·" in label and " rows" in label for label in shown)
     for label, expanded in shown.items():
         assert expanded == any(word in label for word in ("rejected", "warning", "needs a column", "cannot be read")), \
             label
@@ -46,7 +46,7 @@ def test_a_sheet_without_data_rows_and_an_unused_sheet_say_so():
     app = start(header_only_and_tickets(), "app_pages/mapping.py")
     labels = list(expanders(app))
     assert f"**{escape_markdown('only_headers.csv')}** · no data rows" in labels
-    assert any(label.startswith(f"**{escape_markdown('helpdesk_tickets.csv')}** → tickets · ") for label in labels)
+    assert any(label.startswith(f"**{escape_markdown('helpdesk_tickets.csv')}** → Tickets · ") for label in labels)
 
 
 def test_status_names_the_missing_required_column():
@@ -55,7 +55,7 @@ def test_status_names_the_missing_required_column():
 
     error = InputError("table subscriptions needs the field(s) amount: choose their columns", file=FRENCH.name)
     status = sheet_status(sheet, TableMapping("subscriptions", {"customer_id": "Client"}), error)
-    assert status.label.endswith("→ subscriptions · needs a column: amount") and status.attention
+    assert status.label.endswith("→ Subscriptions · needs a column: Amount") and status.attention
     assert sheet_status(sheet, None, None).label == f"**{escape_markdown(FRENCH.name)}** · not used · 5 data rows"
 
 

@@ -57,8 +57,8 @@ def test_map_columns_says_each_sheets_table_and_status_and_proposes_columns_for_
     wait_for_app_run(page)
 
     clean, french = expander(page, "billing.csv"), expander(page, "abonnements_fr.csv")
-    assert "billing.csv → subscriptions · 4 rows" in clean.locator("summary").inner_text()
-    assert "abonnements_fr.csv → subscriptions · 5 rows · 2 rows rejected" in french.locator("summary").inner_text()
+    assert "billing.csv → Subscriptions · 4 rows" in clean.locator("summary").inner_text()
+    assert "abonnements_fr.csv → Subscriptions · 5 rows · 2 rows rejected" in french.locator("summary").inner_text()
     assert not is_open(clean) and is_open(french)  # only the sheet that needs a look is opened
     page.get_by_text("1 need(s) a look").wait_for()
     shot(page, "map_columns_statuses.png")
@@ -68,20 +68,20 @@ def test_map_columns_says_each_sheets_table_and_status_and_proposes_columns_for_
     clean.locator("summary").click()
     table = clean.get_by_role("combobox", name="This sheet is")
     table.click()
-    page.keyboard.type("invoices")  # the list filters as one types, as a person would pick it
+    page.keyboard.type("Invoices")  # the list filters as one types, as a person would pick it
     page.keyboard.press("Enter")
     page.wait_for_function("() => Array.from(document.querySelectorAll('input[aria-label=\"This sheet is\"]'))"
-                           ".some(input => input.value === 'invoices')", timeout=60_000)
+                           ".some(input => input.value === 'Invoices')", timeout=60_000)
     wait_for_app_run(page)
     clean = expander(page, "billing.csv")
     if not is_open(clean):  # the rerun draws it anew; open it to look
         clean.locator("summary").click()
-    clean.get_by_role("combobox", name="date *").wait_for(timeout=60_000)
-    assert clean.get_by_role("combobox", name="customer_id *").input_value() == "customer_id"
-    assert clean.get_by_role("combobox", name="amount *").input_value() == "amount"
-    assert clean.get_by_role("combobox", name="date *").input_value() in ("start_date", "end_date")
-    expect(clean.locator("summary")).to_contain_text("billing.csv → invoices", timeout=60_000)  # saved, then redrawn
-    clean.get_by_role("combobox", name="amount *").scroll_into_view_if_needed()
+    clean.get_by_role("combobox", name="Date *").wait_for(timeout=60_000)
+    assert clean.get_by_role("combobox", name="Customer ID *").input_value() == "customer_id"
+    assert clean.get_by_role("combobox", name="Amount *").input_value() == "amount"
+    assert clean.get_by_role("combobox", name="Date *").input_value() in ("start_date", "end_date")
+    expect(clean.locator("summary")).to_contain_text("billing.csv → Invoices", timeout=60_000)  # saved, then redrawn
+    clean.get_by_role("combobox", name="Amount *").scroll_into_view_if_needed()
     shot(page, "map_columns_new_table_proposed.png")
 
     page.get_by_role("button", name="Looks right → see your numbers").click()

@@ -37,12 +37,12 @@ def test_a_corrected_mapping_is_remembered_for_next_months_file(server, page, tm
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([FRENCH])
     page.get_by_role("button", name="Open these files as my workspace").click()
     page.get_by_role("heading", name="Map columns").wait_for(timeout=60_000)
-    end_date = page.get_by_role("combobox", name="end_date")
+    end_date = page.get_by_role("combobox", name="End date", exact=True)
     assert end_date.input_value() == "Date de fin"
     # the founder says the end date column is not to be used
     end_date.click()
     page.get_by_role("option", name="— not used —").click()
-    page.wait_for_function("() => document.querySelector('input[aria-label=end_date]').value.includes('not used')")
+    page.wait_for_function("() => document.querySelector('input[aria-label=\"End date\"]').value.includes('not used')")
     wait_for_app_run(page)  # the page reruns and remembers
 
     next_month = tmp_path / "abonnements_novembre.csv"
@@ -53,8 +53,8 @@ def test_a_corrected_mapping_is_remembered_for_next_months_file(server, page, tm
     page.get_by_role("button", name="Open these files as my workspace").click()
     page.get_by_role("heading", name="Map columns").wait_for(timeout=60_000)
     page.get_by_text("3 of 5 rows count as subscriptions").wait_for(timeout=60_000)
-    assert page.get_by_role("combobox", name="end_date").input_value() == "— not used —"
-    assert page.get_by_role("combobox", name="amount *").input_value() == "Montant HT (€)"
+    assert page.get_by_role("combobox", name="End date", exact=True).input_value() == "— not used —"
+    assert page.get_by_role("combobox", name="Amount *").input_value() == "Montant HT (€)"
 
 
 def test_what_the_reader_adapted_is_said_on_the_upload_page(server, page):

@@ -16,9 +16,9 @@ def test_workspace_mapping_and_snapshot_survive_a_restart(restartable_server, br
     page.get_by_label("Workspace name").fill("Abonnements FR")
     page.get_by_role("button", name="Open these files as my workspace").click()
     page.get_by_role("heading", name="Map columns").wait_for(timeout=60_000)
-    page.get_by_role("combobox", name="end_date").click()
+    page.get_by_role("combobox", name="End date", exact=True).click()
     page.get_by_role("option", name="— not used —").click()
-    page.wait_for_function("() => document.querySelector('input[aria-label=end_date]').value.includes('not used')")
+    page.wait_for_function("() => document.querySelector('input[aria-label=\"End date\"]').value.includes('not used')")
     wait_for_app_run(page)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Workspaces").click()
     # without end dates the data's last month is February 2024 (latest start)
@@ -40,5 +40,5 @@ def test_workspace_mapping_and_snapshot_survive_a_restart(restartable_server, br
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Map columns").click()
     page.get_by_role("heading", name="Map columns").wait_for(timeout=60_000)
     page.get_by_text("rows count as subscriptions").first.wait_for(timeout=60_000)
-    assert page.get_by_role("combobox", name="end_date").input_value() == "— not used —"
+    assert page.get_by_role("combobox", name="End date", exact=True).input_value() == "— not used —"
     page.close()
