@@ -34,7 +34,8 @@ if current.granularity != "month":
                f"and ARPA at its last month; NPS, CSAT, LTV : CAC at its last month over their own windows.")
 cards.grid(report, cards.OVERVIEW, current.granularity)
 if report.allocation is not None:
-    st.caption(f":material/filter_alt: LTV : CAC under the segment filter: {escape_markdown(report.allocation.text(report.as_of))}.")
+    rule = escape_markdown(report.allocation.text(report.as_of))
+    st.caption(f":material/filter_alt: LTV : CAC under the segment filter: {rule}.")
 
 st.subheader("MRR and its movements")
 series = aggregate_series(report.series_frame(), current.granularity)

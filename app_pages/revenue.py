@@ -27,7 +27,8 @@ shown = view(report, granularity)
 label = shown.label  # "October 2026", "Q3 2026", "Q4 2026 to date (October)"
 st.caption(f"{escape_markdown(current.workspace.name)} · {escape_markdown(label)}" + filters.in_force(current))
 if shown.partial:
-    st.caption(f":material/date_range: A partial {granularity}: its bridge covers {shown.window.months} month(s) so far.")
+    st.caption(f":material/date_range: A partial {granularity}: its bridge covers {shown.window.months} month(s) "
+               "so far.")
 
 series = aggregate_series(report.series_frame(), granularity)
 left, right = st.columns([3, 2])

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from kpi import formatting as fmt
-from kpi.report.build import Metric, Report
 from kpi.metrics.periods import PERIOD_KEYS, PERIOD_MONTHS
+from kpi.report.build import Metric, Report
 from kpi.report.periods import TICKET_KEYS, PeriodView, period_explanation, period_metric, view
 from kpi.report.significance import change_margin, is_significant, shown_as_zero, significant_change
 from ui import state

@@ -120,7 +120,8 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
                                   key=f"{PREFIX}{sheet.key}::{table}::{schema_field.name}", help=hint)
         if choice != NOT_USED:
             columns[schema_field.name] = choice
-    reasons = [f"**{escape_markdown(label_of(name))}** ← {escape_markdown(why)}" for name, why in fitting.field_reasons.items()
+    reasons = [f"**{escape_markdown(label_of(name))}** ← {escape_markdown(why)}"
+               for name, why in fitting.field_reasons.items()
                if name in columns and columns[name] == fitting.columns.get(name)]
     if reasons:  # why each auto-mapped column was chosen, as `python -m kpi recognise` says it
         st.caption("  \n".join(reasons))

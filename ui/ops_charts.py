@@ -46,10 +46,10 @@ from ui.ops_views import (  # noqa: F401, E501
     hours,
     metric_from_history,
     metrics,
-    period_caption,
     money,
     money_column_format,
     months,
+    period_caption,
     support_view,
 )
 

@@ -22,9 +22,8 @@ from kpi.ingest.subscription_rows import ROW_READINGS, newer_rows_replace_older
 from kpi.metrics import allocation as cost_allocation
 from kpi.metrics import churn_reasons as churn_reason_analysis
 from kpi.metrics import cohorts as cohort_analysis
-from kpi.metrics import economics, engagement, health, revenue, support, surveys
+from kpi.metrics import economics, engagement, health, periods, revenue, support, surveys
 from kpi.metrics import orders as order_analysis
-from kpi.metrics import periods
 from kpi.metrics import snapshot as snapshot_analysis
 
 

@@ -163,7 +163,8 @@ def _period_computation(report: Report, key: str, shown: PeriodView) -> str | No
     row = periods.window_details(report.revenue.mrr, report.revenue.series, shown.window)
     m = lambda v: fmt.money(v, report.currency)  # noqa: E731
     texts = {
-        "logo_churn_rate": f"{fmt.count(row['base_lost'])} of {fmt.count(row['base_customers'])} customers paying at the end of "
+        "logo_churn_rate": f"{fmt.count(row['base_lost'])} of {fmt.count(row['base_customers'])} customers paying at "
+                           f"the end of "
                            f"{shown.window.start.strftime('%B %Y')} no longer pay = {fmt.percent(metric.value)}",
         "gross_mrr_churn_rate": f"1 − {m(row['base_kept_mrr'])} ÷ {m(row['start_mrr'])} = {fmt.percent(metric.value)}",
         "net_mrr_churn_rate": f"({m(row['churn'])} + {m(row['contraction'])} − {m(row['expansion'])} − "

@@ -41,8 +41,8 @@ from kpi.errors import InputError
 from kpi.metrics import revenue
 from kpi.report import narrative as words
 from kpi.report.build import Report, customer_names, months_of_period
-from kpi.report.significance import SAMPLED, is_significant, samples_of
 from kpi.report.narrative import Facts, Numbers
+from kpi.report.significance import SAMPLED, is_significant, samples_of
 from kpi.text import clean_text
 
 PERIODS = ("month", "quarter")

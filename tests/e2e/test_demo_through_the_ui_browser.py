@@ -45,10 +45,14 @@ def test_upload_map_visit_and_drill(server, page):
             mrr = page.get_by_test_id("stMetric").first.get_by_test_id("stMetricValue").inner_text().strip()
             assert mrr == cards.CARDS["mrr"].show(expected.metric("mrr").value, expected.currency)
         if slug == "revenue":  # a bridge bar lists the customers behind it
-            page.get_by_test_id("stPlotlyChart").first.locator("g.point").nth(5).click(force=True)
-            page.get_by_test_id("stText").filter(has_text="churn:").wait_for(timeout=30_000)
+            bar = page.get_by_test_id("stPlotlyChart").first.locator(".waterfalllayer .point").nth(5)  # churn
+            box = bar.bounding_box()  # plotly's drag layer takes the click, as it does a person's
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            dialog = page.get_by_role("dialog")  # the customers behind the bar open over the chart
+            dialog.get_by_test_id("stText").filter(has_text="churn:").wait_for(timeout=30_000)
             churned = int(expected.revenue.series.loc[expected.as_of, "churned_customers"])
-            assert page.get_by_test_id("stText").first.inner_text().startswith(f"churn: {churned} customers")
+            assert dialog.get_by_test_id("stText").first.inner_text().startswith(f"churn: {churned} customers")
+            dialog.get_by_role("button", name="Close").click()
         if slug == "retention":  # a cohort cell lists its customers
             chart = page.locator(".js-plotly-plot:has(g.hm)").first
             chart.scroll_into_view_if_needed()

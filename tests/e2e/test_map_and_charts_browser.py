@@ -81,7 +81,11 @@ def test_map_columns_says_each_sheets_table_and_status_and_proposes_columns_for_
     assert clean.get_by_role("combobox", name="Amount *").input_value() == "amount"
     assert clean.get_by_role("combobox", name="Date *").input_value() in ("start_date", "end_date")
     expect(clean.locator("summary")).to_contain_text("billing.csv → Invoices", timeout=60_000)  # saved, then redrawn
-    clean.get_by_role("combobox", name="Amount *").scroll_into_view_if_needed()
+    wait_for_app_run(page)
+    clean = expander(page, "billing.csv")
+    if not is_open(clean):  # the save's rerun may draw it closed again
+        clean.locator("summary").click()
+    clean.get_by_role("combobox", name="Amount *").scroll_into_view_if_needed(timeout=60_000)
     shot(page, "map_columns_new_table_proposed.png")
 
     page.get_by_role("button", name="Looks right → see your numbers").click()

@@ -65,6 +65,7 @@ def test_a_customer_list_without_dates_shows_its_snapshot(server, page, tmp_path
     open_as_workspace(page, server, churn, "Churn study (e2e)")
     page.get_by_role("link", name="Customers & health").click()
     page.get_by_text("Customer list snapshot").wait_for(timeout=60_000)
+    page.get_by_test_id("stMetricLabel").filter(has_text="Active customers").wait_for(timeout=60_000)
     wait_for_app_run(page)
     cards = page.get_by_test_id("stMetric")
     shown = {cards.nth(i).get_by_test_id("stMetricLabel").inner_text().strip():

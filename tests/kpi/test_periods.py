@@ -26,7 +26,8 @@ def quarters(through: str) -> pd.DataFrame:
 def test_a_quarter_to_date_reads_its_rates_over_the_months_so_far():
     q2 = quarters("2026-05").loc[pd.Period("2026Q2", freq="Q")]
     # base: customers paying at the end of March: A 100, B 60, C 40 (MRR 200)
-    assert (q2["start"], q2["end"], q2["partial"]) == (pd.Period("2026-03", freq="M"), pd.Period("2026-05", freq="M"), True)
+    march, may = pd.Period("2026-03", freq="M"), pd.Period("2026-05", freq="M")
+    assert (q2["start"], q2["end"], q2["partial"]) == (march, may, True)
     assert q2["mrr"] == 130 and q2["customers"] == 3
     assert q2["logo_churn_rate"] == pytest.approx(1 / 3)  # A no longer pays
     assert q2["grr"] == pytest.approx((0 + 60 + 20) / 200)  # min(now, then) per base customer
