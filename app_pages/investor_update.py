@@ -29,7 +29,7 @@ PERIODS = {"quarter": f"Q{closed.quarter} {closed.year}"}
 if running.partial:
     PERIODS["quarter_to_date"] = f"Q{as_of.quarter} {as_of.year} to date"
 PERIODS["month"] = as_of.strftime("%B %Y")
-left, middle, right = st.columns([3, 2, 2])
+left, middle, right = st.columns([3, 3, 2])
 choice = left.segmented_control("Period", list(PERIODS), default="quarter", required=True, key="update_period",
                                 format_func=PERIODS.get)
 period = "month" if choice == "month" else "quarter"
