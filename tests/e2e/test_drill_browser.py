@@ -157,8 +157,13 @@ def test_clicking_an_at_risk_row_opens_that_customer(drill_server, page):
     grid = page.get_by_test_id("stDataFrame").first
     cells = grid.locator("[role=gridcell]")
     expect(cells.first).to_be_attached(timeout=WAIT)
-    texts = [cells.nth(i).inner_text() for i in range(min(cells.count(), 80))]  # the first rows
-    ids = [text for text in texts if text.startswith("cus_")]
+    ids: list[str] = []
+    for _ in range(120):  # the grid draws its rows after its first cells on a busy machine: read until three are there
+        texts = [cells.nth(i).inner_text() for i in range(min(cells.count(), 80))]  # the first rows
+        ids = [text for text in texts if text.startswith("cus_")]
+        if len(ids) >= 3:
+            break
+        page.wait_for_timeout(500)
     chosen = ids[2]  # the third most at risk
     expect(page.get_by_role("combobox", name="Customer")).not_to_have_value(re.compile(re.escape(chosen)))
     grid.scroll_into_view_if_needed()
