@@ -100,7 +100,15 @@ def samples_of(report: Report, key: str,
 
 
 def _monthly_counts(report: Report, key: str) -> pd.DataFrame | None:
-    """Per month: n, positives, negatives of `key` (as its card's history counts them)."""
+    """Per month: n, positives, negatives of `key` (as its card's history counts them), computed
+    once per report (the report is cached across reruns; every card and rerun reads it again)."""
+    cache = report._period_tables  # noqa: SLF001  (the report's own cache of derived figures)
+    if f"counts:{key}" not in cache:
+        cache[f"counts:{key}"] = _counts(report, key)
+    return cache[f"counts:{key}"]
+
+
+def _counts(report: Report, key: str) -> pd.DataFrame | None:
     tables, settings = report.tables, report.settings
     survey = {"as_of": report.as_of, "window": settings.survey_window, "rule": settings.nps_rule}
     if key == "nps" and (rows := _given(tables, "nps")) is not None:
