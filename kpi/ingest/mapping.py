@@ -237,7 +237,7 @@ def apply_mapping(sheet: Sheet, mapping: TableMapping) -> CanonicalTable:
         kept = ledgers.with_signed_amount(kept)
     quality = TableQuality(sheet.key, mapping.table, len(out), len(kept), rejected,
                            (*sheet.warnings, *_table_warnings(mapping.table, kept, columns),
-                            *_overlap_warnings(mapping.table, kept)))
+                            *_overlap_warnings(mapping.table, kept), *_balance_warnings(mapping.table, kept)))
     return CanonicalTable(mapping.table, kept, quality)
 
 
@@ -250,6 +250,12 @@ ENDED_STATUSES = {"canceled", "cancelled", "ended", "expired", "churned", "termi
 def _overlap_warnings(table: str, kept: pd.DataFrame) -> tuple[str, ...]:
     """Subscriptions whose customers' rows mostly overlap: plan changes written as new rows?"""
     warning = overlap_warning(kept) if table == "subscriptions" else None
+    return (warning,) if warning else ()
+
+
+def _balance_warnings(table: str, kept: pd.DataFrame) -> tuple[str, ...]:
+    """A bank export whose balance column disagrees with its amounts: the first row that does."""
+    warning = ledgers.balance_mismatch(kept) if table == "cash" else None
     return (warning,) if warning else ()
 
 

@@ -37,6 +37,7 @@ from kpi.ingest.headers import (
     tokens,
 )
 from kpi.ingest.io import Sheet
+from kpi.ingest.ledgers import balance_fit
 from kpi.ingest.mapping import Mapping
 from kpi.ingest.parse import parse_column
 from kpi.ingest.profile import Profile, profiles
@@ -281,7 +282,30 @@ def _table_rules(look: _Sheet, table: str, columns: dict[str, str], confidence: 
         _pre_tax(look, columns, reasons, notes)
     if table in SCORE_RANGES and "score" not in columns:
         _score_by_values(look, table, columns, confidence, reasons)
+    if table == "cash" and {"amount", "balance"} <= set(columns):
+        _amount_of_balance(look, columns, reasons, notes)
     return notes
+
+
+def _amount_of_balance(look: _Sheet, columns: dict[str, str], reasons: dict[str, str], notes: list[str]) -> None:
+    """Of the columns that name an amount (`Amount`, `Total amount`), the one the running balance
+    moves by: Revolut's `Amount` leaves out the fee that its `Total amount` and `Balance` include."""
+    def amounts(header: str) -> pd.Series:
+        return parse_column(look.sample[header], "signed_amount").values
+
+    balance = amounts(columns["balance"])
+    chosen = columns["amount"]
+    fit = balance_fit(amounts(chosen), balance)
+    for header, words in look.words.items():
+        if header in columns.values() or look.profiles[header].number < 0.9 \
+                or name_score(words, SYNONYMS["cash"]["amount"]) < 0.7:
+            continue
+        other = balance_fit(amounts(header), balance)
+        if other >= 0.95 and other > fit + 0.05:
+            reasons["amount"] = (f"header '{header}' names an amount, and the balance '{columns['balance']}' moves "
+                                 f"by it on {other:.0%} of the rows ('{chosen}': {fit:.0%})")
+            notes.append(f"amount '{header}', not '{chosen}': the balance follows it (fees included)")
+            columns["amount"], chosen, fit = header, header, other
 
 
 def _pre_tax(look: _Sheet, columns: dict[str, str], reasons: dict[str, str], notes: list[str]) -> None:
