@@ -25,6 +25,9 @@ from kpi.metrics import cohorts as cohort_analysis
 from kpi.metrics import economics, engagement, health, periods, revenue, support, surveys
 from kpi.metrics import orders as order_analysis
 from kpi.metrics import snapshot as snapshot_analysis
+from kpi.metrics.finance import FINANCE_KEYS, Finance
+from kpi.metrics.plan import PlanVsActual
+from kpi.report.finance import build_finance, build_plan
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Settings:
     rates: tuple[tuple[str, float], ...] = ()  # (currency, value of one unit in the reporting currency)
     subscription_rows: str = "add"  # or "replace": a customer's newer subscription row replaces the older one
     cost_allocation: str = "mrr_share"  # under a segment filter: "mrr_share", "new_customers_share" or "none"
+    financing_categories: tuple[tuple[str, bool], ...] = ()  # (bank category, counts as financing): overrides its words
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ class Report:
     engagement: engagement.Engagement | None = None
     churn_reasons: churn_reason_analysis.ChurnReasons | None = None
     snapshot: snapshot_analysis.Snapshot | None = None
+    finance: Finance | None = None
+    plan: PlanVsActual | None = None
     settings: Settings = Settings()
     tables: Tables | None = field(default=None, compare=False, repr=False)
     allocation: cost_allocation.Allocation | None = field(default=None, compare=False, repr=False)  # segment reports
@@ -139,8 +145,11 @@ class Report:
         if self.tables is None or self.as_of is None:
             return {}
         engaged = self.engagement.by_month if self.engagement is not None else None
-        return other_kpi_histories(self.tables, self.revenue, self.as_of, self.settings,
-                                   dau_mau=engaged["dau_mau"] if engaged is not None else None)
+        out = other_kpi_histories(self.tables, self.revenue, self.as_of, self.settings,
+                                  dau_mau=engaged["dau_mau"] if engaged is not None else None)
+        if self.finance is not None:
+            out.update({key: self.finance.by_month[key].astype(float) for key in FINANCE_MONTHLY})
+        return out
 
     def headline(self, keys: tuple[str, ...] = ("mrr", "arr", "customers", "arpa", "logo_churn_rate", "nrr_monthly")) -> list[Metric]:
         return [self.metric(key) for key in keys]
@@ -179,6 +188,8 @@ class Report:
             "orders": _section(self.orders),
             "churn_reasons": _section(self.churn_reasons),
             "snapshot": _section(self.snapshot),
+            "finance": _section(self.finance),
+            "plan": _section(self.plan),
             "data_quality": {key: quality.to_json() for key, quality in self.quality.items()},
         }
 
@@ -238,7 +249,7 @@ def parse_as_of(text: str | None) -> pd.Period | None:
 # where each table records something that happened: the as-of month defaults to the latest
 ACTIVITY_DATES = (("subscriptions", "start_date"), ("invoices", "date"), ("mrr", "month"), ("orders", "date"),
                   ("events", "timestamp"), ("nps", "date"), ("csat", "date"), ("ces", "date"),
-                  ("tickets", "created_at"), ("costs", "month"))
+                  ("tickets", "created_at"), ("costs", "month"), ("cash", "date"))
 
 
 def last_activity_month(tables: Tables, today: pd.Timestamp | None = None) -> pd.Period | None:
@@ -333,6 +344,7 @@ def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings:
     survey = {"as_of": month, "window": settings.survey_window, "rule": settings.nps_rule}
     orders, nps_rows, csat_rows, ces_rows = (_given(tables, t) for t in ("orders", "nps", "csat", "ces"))
     tickets, events = _given(tables, "tickets"), _given(tables, "events")
+    finance = build_finance(tables, revenue_part, month, settings, company=company)
     return Report(
         tables=tables,
         as_of=month,
@@ -356,6 +368,8 @@ def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings:
                     if events is not None else None),
         churn_reasons=build_churn_reasons(tables, revenue_part, month),
         snapshot=build_snapshot(tables, revenue_part),
+        finance=finance,
+        plan=build_plan(tables, revenue_part, finance, month, company=company),
         settings=settings,
         allocation=allocated,
     )
@@ -396,6 +410,7 @@ def build_churn_reasons(tables: Tables, revenue_part: Revenue | None,
     return churn_reason_analysis.churn_reasons(revenue_part.mrr, reasons, as_of)
 
 
+FINANCE_MONTHLY = tuple(key for key in FINANCE_KEYS if key != "cash_zero_month")  # monthly finance KPIs
 OTHER_KPIS = ("nps", "csat", "ces", "fcr", "median_resolution_hours", "dau_mau", "ltv", "cac", "ltv_cac",
               "payback_months", "crc", "gross_margin")
 ECONOMICS_MONTHS = 13  # unit economics history: enough for a year-on-year delta and a sparkline
