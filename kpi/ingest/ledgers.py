@@ -89,7 +89,7 @@ def chronological(cash: pd.DataFrame) -> pd.DataFrame:
 
     A bank export lists its rows in the order the bank booked them — oldest or, most often, newest
     first — and its running balance follows that order, even where the dates shown (value dates)
-    step back a day. So an account whose rows are in date order at least 9 steps in 10 keeps the
+    step back a day. So an account whose rows are in date order at least 3 steps in 4 keeps the
     file's order (read backwards when newest first); another is sorted by date, the file's order
     kept within a day."""
     account = cash["account"].astype("string").fillna("") if "account" in cash else pd.Series("", index=cash.index)
@@ -98,8 +98,8 @@ def chronological(cash: pd.DataFrame) -> pd.DataFrame:
     steps = step.notna().groupby(account).transform("sum").clip(lower=1)
     down = (step < pd.Timedelta(0)).groupby(account).transform("sum") / steps
     up = (step > pd.Timedelta(0)).groupby(account).transform("sum") / steps
-    newest_first = (down >= 0.9) & (down > up)
-    in_file_order = newest_first | (up >= 0.9)
+    newest_first = (down >= 0.75) & (down > up)
+    in_file_order = newest_first | (up >= 0.75)
     order = np.where(newest_first, -position, position)
     first_date = cash["date"].groupby(account).transform("min")
     key = pd.Series(np.where(in_file_order, first_date, cash["date"]), index=cash.index)

@@ -33,6 +33,7 @@ FINANCING_WORDS = (
     "levee de fonds", "levee", "augmentation de capital", "apport en capital", "compte courant d associe",
     "emprunt", "pret", "subvention", "bpi", "financement",
 )
+NOT_FINANCING = ("pret a porter", "pret a poster")  # "prêt" that is no loan
 TRANSFER_WORDS = ("virement interne", "internal transfer", "transfert interne", "between accounts",
                   "entre comptes", "own account")
 FLOWS = ("financing", "transfer", "operating")
@@ -60,7 +61,7 @@ def financing_by_words(cash: pd.DataFrame) -> pd.Series:
     found = pd.Series(False, index=cash.index)
     for column in ("category", "label"):
         if column in cash:
-            found |= _says(cash[column], FINANCING_WORDS)
+            found |= _says(cash[column], FINANCING_WORDS) & ~_says(cash[column], NOT_FINANCING)
     return found
 
 
