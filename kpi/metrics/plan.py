@@ -72,7 +72,7 @@ def metric_keys(names: pd.Series, chosen: Mapping[str, str] | None = None) -> pd
     distinct = names.astype("string").str.strip().dropna().unique().tolist()
     keys = [(chosen[n] or None) if n in chosen else plan_key(n) for n in distinct]
     sources = ["your choice" if n in chosen else "its name" for n in distinct]
-    return pd.DataFrame({"name": distinct, "key": keys, "source": sources})
+    return pd.DataFrame({"name": distinct, "key": pd.Series(keys, dtype=object), "source": sources})
 
 
 def planned(plan: pd.DataFrame, chosen: Mapping[str, str] | None = None) -> pd.DataFrame:
