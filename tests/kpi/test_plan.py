@@ -65,7 +65,7 @@ def test_plan_vs_actual_by_hand():
         "month": pd.PeriodIndex(["2026-01", "2026-02", "2026-02", "2026-03"], freq="M"),
         "plan": [100.0, 200.0, 0.0, 300.0], "actual": [90.0, 210.0, 2.0, float("nan")],
         "variance": [-10.0, 10.0, 2.0, float("nan")], "attainment": [0.9, 1.05, float("nan"), float("nan")]})
-    pd.testing.assert_frame_equal(table, expected)
+    pd.testing.assert_frame_equal(table, expected, check_dtype=False)
     result = PlanVsActual(pd.Period("2026-02"), table, metric_keys(pd.Series(["MRR"])))
     assert result.to_json() == {"mrr": {"plan": 200.0, "actual": 210.0, "variance": 10.0, "attainment": 1.05},
                                 "customers": {"plan": 0.0, "actual": 2.0, "variance": 2.0, "attainment": None}}
