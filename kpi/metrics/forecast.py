@@ -101,17 +101,33 @@ def _mrr_until(series: pd.DataFrame, as_of: pd.Period) -> pd.Series:
 AGES = 13  # ages 0…11 months apart, then 12 months and more together
 
 
-def base_by_age(mrr: pd.DataFrame, origin: pd.Period) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+@dataclass(frozen=True)
+class _Matrix:
+    """The MRR matrix read once for every forecast of a call: values of the months ≤ as_of."""
+
+    values: np.ndarray  # customers × months, float
+    columns: pd.PeriodIndex  # the months of `values`
+    first: np.ndarray  # per customer, the position of its first month with MRR (len(columns) if none)
+
+    @classmethod
+    def of(cls, mrr: pd.DataFrame, as_of: pd.Period) -> "_Matrix":
+        columns = pd.PeriodIndex(mrr.columns, freq="M")
+        values = mrr.loc[:, columns <= as_of].to_numpy(dtype=float)
+        paying = values > 0
+        first = np.where(paying.any(axis=1), paying.argmax(axis=1), values.shape[1])
+        return cls(values=values, columns=columns[columns <= as_of], first=first)
+
+
+def base_by_age(matrix: _Matrix, origin: pd.Period) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """The base's retention by customer age, from the customer × month MRR matrix (months ≤ origin).
 
     A customer's age in month t is t − its first month with MRR (capped at AGES − 1). For the last
     WINDOW months t: base[t, a] = Σ MRR(t−1) of the customers paying in t−1 at age a; kept[t, a] =
     Σ MRR(t) of those same customers. Also the MRR at the origin by age (the state to forecast).
     Out: base and kept (months × AGES frames) and that state (an array of AGES)."""
-    known = mrr.loc[:, pd.PeriodIndex(mrr.columns, freq="M") <= origin]
-    values = known.to_numpy(dtype=float)
+    end = int((matrix.columns <= origin).sum())
+    values, first = matrix.values[:, :end], matrix.first  # a view: months after the origin never read
     paying = values > 0
-    first = np.where(paying.any(axis=1), paying.argmax(axis=1), values.shape[1])
     months = range(max(1, values.shape[1] - WINDOW), values.shape[1])
     base = np.zeros((len(months), AGES))
     kept = np.zeros((len(months), AGES))
@@ -123,7 +139,7 @@ def base_by_age(mrr: pd.DataFrame, origin: pd.Period) -> tuple[pd.DataFrame, pd.
     now = values[:, -1] > 0
     state = np.bincount(np.clip(values.shape[1] - 1 - first[now], 0, AGES - 1), weights=values[now, -1],
                         minlength=AGES)
-    index = pd.PeriodIndex(known.columns[list(months)], freq="M", name="month")
+    index = pd.PeriodIndex(matrix.columns[list(months)], freq="M", name="month")
     return pd.DataFrame(base, index=index), pd.DataFrame(kept, index=index), state
 
 
@@ -157,7 +173,7 @@ def _fit(weights: np.ndarray, base: np.ndarray, kept: np.ndarray, new: np.ndarra
     return _Fit(retention=retention, level=g_mean - slope * t_mean, slope=slope)
 
 
-def simulate_paths(mrr: pd.DataFrame, series: pd.DataFrame, origin: pd.Period, horizon: int,
+def simulate_paths(matrix: _Matrix, series: pd.DataFrame, origin: pd.Period, horizon: int,
                    rng: np.random.Generator, paths: int = PATHS) -> np.ndarray:
     """Simulated MRR for months 1…horizon after the origin (paths × horizon), from months ≤ origin.
 
@@ -166,7 +182,7 @@ def simulate_paths(mrr: pd.DataFrame, series: pd.DataFrame, origin: pd.Period, h
     g = max(0, level + slope·Σ_{j≤k} DAMPING^j + e_g). Each path refits from a bootstrap resample
     of the last WINDOW months (multinomial counts); (e_r, e_g) is one month's departure from the
     full fit, drawn at random each future month, times NOISE."""
-    base_frame, kept_frame, state = base_by_age(mrr, origin)
+    base_frame, kept_frame, state = base_by_age(matrix, origin)
     new = (series["new"] + series["reactivation"]).astype(float).reindex(base_frame.index).fillna(0.0).to_numpy()
     base, kept = base_frame.to_numpy(), kept_frame.to_numpy()
     n = len(new)
@@ -195,10 +211,10 @@ def _bands(paths: np.ndarray) -> np.ndarray:
     return np.quantile(paths, QUANTILES, axis=0).T
 
 
-def _forecast_bands(mrr: pd.DataFrame, series: pd.DataFrame, origin: pd.Period, horizon: int) -> pd.DataFrame:
+def _forecast_bands(matrix: _Matrix, series: pd.DataFrame, origin: pd.Period, horizon: int) -> pd.DataFrame:
     """p10, p50, p90 for the `horizon` months after `origin`, from the months ≤ origin only."""
     rng = np.random.default_rng(SEED)
-    bands = _bands(simulate_paths(mrr, series, origin, horizon, rng))
+    bands = _bands(simulate_paths(matrix, series, origin, horizon, rng))
     months = pd.period_range(origin + 1, periods=horizon, freq="M", name="month")
     return pd.DataFrame(bands, index=months, columns=BAND_COLUMNS)
 
@@ -224,7 +240,7 @@ def backtest_origins(series: pd.DataFrame, as_of: pd.Period) -> list[pd.Period]:
             if history_months(series, as_of - k) >= MIN_HISTORY]
 
 
-def backtest(mrr_matrix: pd.DataFrame, series: pd.DataFrame, as_of: pd.Period) -> Backtest:
+def backtest(matrix: _Matrix, series: pd.DataFrame, as_of: pd.Period) -> Backtest:
     """Forecasts from each origin T (data ≤ T only) for T+1…T+6, scored where T+h ≤ as_of.
 
     mape_h3 = mean over origins of |actual − p50| ÷ actual at h = 3 (actual > 0);
@@ -234,7 +250,7 @@ def backtest(mrr_matrix: pd.DataFrame, series: pd.DataFrame, as_of: pd.Period) -
     frames = []
     origins = backtest_origins(series, as_of)
     for origin in origins:  # ≤ 12 forecasts, each vectorised over its paths
-        bands = _forecast_bands(mrr_matrix, series, origin, BACKTEST_HORIZON)
+        bands = _forecast_bands(matrix, series, origin, BACKTEST_HORIZON)
         frame = bands.assign(naive=naive_drift(mrr, origin), origin=origin,
                              horizon=np.arange(1, BACKTEST_HORIZON + 1))
         frame["actual"] = mrr.reindex(frame.index).to_numpy()
@@ -270,5 +286,6 @@ def forecast_mrr(mrr: pd.DataFrame, series: pd.DataFrame, as_of: pd.Period, *,
         return None
     if history_months(series, as_of) < MIN_HISTORY:
         return None
-    return Forecast(as_of=as_of, months=_forecast_bands(mrr, series, as_of, horizon),
-                    backtest=backtest(mrr, series, as_of), method=METHOD)
+    matrix = _Matrix.of(mrr, as_of)
+    return Forecast(as_of=as_of, months=_forecast_bands(matrix, series, as_of, horizon),
+                    backtest=backtest(matrix, series, as_of), method=METHOD)
