@@ -11,7 +11,8 @@
 - `health`: the 0–100 health score per customer.
 - `churn_reasons`: churned customers and churned MRR by reason, with the churned customers'
   latest NPS and recent tickets;
-- `snapshot`: the point-in-time KPIs of a customer list without dates (active, MRR, churned shares).
+- `snapshot`: the point-in-time KPIs of a customer list without dates (active, MRR, churned shares);
+- `forecast`: MRR for the next 12 months (median and 80 % band) with its backtest against the naive drift.
 
 Each function's docstring states its formula and the columns in and out; the definitions are in
 docs/definitions.md. Functions take DataFrames and return DataFrames or small frozen
