@@ -26,6 +26,7 @@ from kpi.metrics import economics, engagement, health, periods, revenue, support
 from kpi.metrics import orders as order_analysis
 from kpi.metrics import snapshot as snapshot_analysis
 from kpi.metrics.finance import FINANCE_KEYS, Finance
+from kpi.metrics.forecast import Forecast, forecast_mrr
 from kpi.metrics.plan import PlanVsActual
 from kpi.report.finance import build_finance, build_plan
 
@@ -126,6 +127,14 @@ class Report:
         return Metric(key, value, previous, history)
 
     @cached_property
+    def forecast(self) -> Forecast | None:
+        """The 12-month MRR forecast from the data up to as_of (kpi.metrics.forecast), computed on
+        first use: a page that does not draw it never pays for it; None under 12 months of history."""
+        if self.revenue is None or self.as_of is None:
+            return None
+        return forecast_mrr(self.revenue.mrr, self.revenue.series, self.as_of)
+
+    @cached_property
     def _period_tables(self) -> dict[str, pd.DataFrame]:
         return {}
 
@@ -190,6 +199,7 @@ class Report:
             "snapshot": _section(self.snapshot),
             "finance": _section(self.finance),
             "plan": _section(self.plan),
+            "forecast": _section(self.forecast),
             "data_quality": {key: quality.to_json() for key, quality in self.quality.items()},
         }
 
