@@ -24,6 +24,7 @@ pages = st.navigation(  # expanded: every page listed, none behind "View more"
             st.Page("app_pages/customers.py", title="Customers & health", icon=":material/monitor_heart:"),
             st.Page("app_pages/engagement.py", title="Engagement", icon=":material/touch_app:"),
             st.Page("app_pages/economics.py", title="Unit economics", icon=":material/savings:"),
+            st.Page("app_pages/cash.py", title="Cash & runway", icon=":material/account_balance:"),
             st.Page("app_pages/investor_update.py", title="Investor update", icon=":material/campaign:"),
         ],
         "Data": [

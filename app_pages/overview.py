@@ -26,13 +26,13 @@ if shown.partial:
 
 if report.revenue is None:
     empty.missing(("subscriptions", "invoices", "mrr"), "MRR, churn and the revenue KPIs")
-    cards.grid(report, ("nps", "csat", "fcr"), current.granularity)
+    cards.grid(report, ("nps", "csat", "fcr") + (cards.OVERVIEW_FINANCE if report.finance else ()), current.granularity)
     st.stop()
 
 if current.granularity != "month":
     st.caption(f"Churn, NRR, GRR and the quick ratio are over the {current.granularity}'s months; MRR, customers "
                f"and ARPA at its last month; NPS, CSAT, LTV : CAC at its last month over their own windows.")
-cards.grid(report, cards.OVERVIEW, current.granularity)
+cards.grid(report, cards.OVERVIEW + (cards.OVERVIEW_FINANCE if report.finance else ()), current.granularity)
 if report.allocation is not None:
     rule = escape_markdown(report.allocation.text(report.as_of))
     st.caption(f":material/filter_alt: LTV : CAC under the segment filter: {rule}.")

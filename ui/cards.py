@@ -53,7 +53,14 @@ CARDS: dict[str, Card] = {
     "nps": Card("NPS", lambda v, c: fmt.NOT_AVAILABLE if fmt.missing(v) else f"{v:+.0f}", False, points=True),
     "csat": Card("CSAT", _percent, True),
     "fcr": Card("FCR", _percent, True),
+    "cash": Card("Cash", _money, False),
+    "net_burn": Card("Net burn", _money, False, lower_is_better=True),
+    "net_burn_3m": Card("Net burn (3-month avg)", _money, False, lower_is_better=True),
+    "gross_burn": Card("Gross burn", _money, False, lower_is_better=True),
+    "runway_months": Card("Runway", lambda v, c: fmt.NOT_AVAILABLE if fmt.missing(v) else f"{v:.1f} months", False),
+    "burn_multiple": Card("Burn multiple", lambda v, c: fmt.ratio(v), False, lower_is_better=True, absolute=True),
 }
+OVERVIEW_FINANCE = ("cash", "runway_months", "burn_multiple")  # with a bank export
 OVERVIEW = ("mrr", "arr", "customers", "arpa", "quick_ratio", "logo_churn_rate", "gross_mrr_churn_rate",
             "net_mrr_churn_rate", "nrr_monthly", "grr_monthly", "ltv_cac", "nps", "csat", "fcr")
 
@@ -96,6 +103,7 @@ def card(report: Report, key: str, granularity: str = "month") -> None:
         )
         st.caption(explanation.benchmark or "\u00a0")  # keeps the cards of a row aligned
         target_line(key, metric.value, report.currency)
+        plan_line(report, key, metric.value)
         with st.popover("Formula", icon=":material/function:", width="stretch"):
             st.markdown(f"**{label(key, granularity)}** = {explanation.definition}")
             if explanation.computation:
@@ -179,6 +187,32 @@ def target_text(key: str, value: float | None, target: float, currency: str | No
 def _gap(spec: Card, difference: float) -> str:
     """A distance to a target in the KPI's unit of change: pp for rates, pts for NPS."""
     return f"{difference:.1f} pts" if spec.points else f"{difference * 100:.1f} pp"
+
+
+def plan_text(key: str, value: float | None, plan: float, currency: str | None) -> str:
+    """'Plan €64.5k · 4 % under' (amounts, counts), 'Plan 2.0 % · 0.6 pp over' (rates), '· on plan' within 0.5 %."""
+    spec = CARDS[key]
+    goal = spec.show(plan, currency)
+    if fmt.missing(value):
+        return f"Plan {goal}"
+    if spec.rate or spec.points:
+        gap = value - plan
+        return f"Plan {goal} · on plan" if abs(gap) < 5e-4 else \
+            f"Plan {goal} · {_gap(spec, abs(gap))} {'over' if gap > 0 else 'under'}"
+    if plan == 0:
+        return f"Plan {goal}"
+    share = value / plan - 1
+    return f"Plan {goal} · on plan" if abs(share) < 0.005 else \
+        f"Plan {goal} · {abs(share) * 100:.0f} % {'over' if share > 0 else 'under'}"
+
+
+def plan_line(report: Report, key: str, value: float | None) -> None:
+    """The card's "vs plan" caption when the workspace's budget plans this KPI for the as-of month."""
+    if report.plan is None:
+        return
+    rows = report.plan.at()
+    if key in rows.index and not fmt.missing(rows.at[key, "plan"]):
+        st.caption(plan_text(key, value, float(rows.at[key, "plan"]), report.currency))
 
 
 def target_line(key: str, value: float | None, currency: str | None) -> None:

@@ -35,6 +35,13 @@ DEFINITIONS = {
     "ttfv_median_days": "Median days from a customer's start (signup, else first payment) to its first value "
                         "event, over the customers who reached it.",
     "ttfv_share_reached": "Customers who reached the value event ÷ customers who started by the end of the month.",
+    "cash": "Σ over the bank accounts of each one's balance after its last transaction of the month.",
+    "net_burn": "− Σ of the month's transactions, financing (rounds, loans, grants) and transfers between "
+                "the company's own accounts left out. Positive = burning.",
+    "net_burn_3m": "Mean of the net burn of the last 3 months.",
+    "gross_burn": "− Σ of the month's outgoing transactions, financing and internal transfers left out.",
+    "runway_months": "Cash ÷ net burn averaged over the last 3 months (while burning).",
+    "burn_multiple": "Net burn of the last 3 months ÷ ARR added over them (ARR(M) − ARR(M−3)).",
 }
 BENCHMARKS = {  # (short hint for the card, the longer statement for the popover: plain sources only)
     "logo_churn_rate": ("Typical SMB SaaS: 3–8 %/mo", "3–8 % a month is typical for small-business SaaS; "
@@ -47,6 +54,10 @@ BENCHMARKS = {  # (short hint for the card, the longer statement for the popover
     "ltv_cac": ("Healthy above 3×", "LTV:CAC above 3 is healthy: a common SaaS benchmark."),
     "dau_mau": ("20 % is good, 50 % exceptional", "A DAU/MAU of 20 % is good for business software and 50 % "
                 "is exceptional: a common SaaS benchmark."),
+    "burn_multiple": ("Under 1 is great, over 3 bad", "A burn multiple under 1 is great, 1–2 good, over 3 bad: "
+                      "a common venture benchmark for the cash burned per euro of new ARR."),
+    "runway_months": ("12 months or more is safe", "Founders aim for 18–24 months of runway after a round; under "
+                      "12 months is the time to raise or cut."),
     "nps": ("SaaS average: +41", "The SaaS average NPS is 41, a common industry benchmark."),
 }
 
@@ -91,9 +102,43 @@ def _engagement(report: Report, key: str) -> str | None:
     return None
 
 
+def _finance(report: Report, key: str) -> str | None:
+    """Cash, burn, runway and burn multiple with the as-of month's numbers (None without a bank export)."""
+    finance = report.finance
+    if finance is None:
+        return None
+    month = finance.by_month.loc[finance.as_of]
+    m = lambda v: _money(report, v)  # noqa: E731
+    if key == "cash":
+        parts = " + ".join(f"{account} {m(value)}" for account, value in zip(
+            finance.accounts["account"], finance.accounts["cash"], strict=True))
+        return f"{parts} = {m(month['cash'])}" if len(finance.accounts) > 1 else f"{parts}"
+    if key == "net_burn":
+        return (f"{m(month['outflow'])} out − {m(month['inflow'])} in = {m(month['net_burn'])} "
+                f"({m(month['financing'])} of financing not counted)")
+    if key == "gross_burn":
+        return f"{m(month['gross_burn'])} out in {finance.as_of.strftime('%B %Y')}"
+    last3 = finance.by_month["net_burn"].iloc[-3:]
+    burns = " + ".join(m(v) for v in last3)
+    if key == "net_burn_3m":
+        return f"({burns}) ÷ {len(last3)} = {m(month['net_burn_3m'])}"
+    if key == "runway_months" and not fmt.missing(month["runway_months"]):
+        zero = finance.cash_zero_month
+        return (f"{m(month['cash'])} ÷ {m(month['net_burn_3m'])} a month = {month['runway_months']:.1f} months: "
+                f"cash runs out in {zero.strftime('%B %Y')}")
+    if key == "runway_months":
+        return f"not burning: the last 3 months' net burn is {m(month['net_burn_3m'])} a month"
+    if key == "burn_multiple" and not fmt.missing(month["burn_multiple"]):
+        added = 3 * month["net_burn_3m"] / month["burn_multiple"]
+        return f"({burns}) ÷ {m(added)} of ARR added = {fmt.ratio(month['burn_multiple'])}"
+    return None
+
+
 def _computation(report: Report, key: str) -> str | None:
     if key in ("dau_mau", "ttfv_median_days", "ttfv_share_reached"):
         return _engagement(report, key)
+    if key in ("cash", "net_burn", "net_burn_3m", "gross_burn", "runway_months", "burn_multiple"):
+        return _finance(report, key)
     metric = report.metric(key)
     if metric.value is None and key not in ("quick_ratio",):
         return None

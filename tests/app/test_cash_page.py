@@ -1,0 +1,75 @@
+"""Cash & runway under AppTest: a workbook with subscriptions, a bank sheet and a budget (tests/kpi/test_plan.py)."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpi.ingest.io import read_path
+from kpi.ingest.recognise import auto_mapping
+from tests.kpi.test_plan import workbook
+from ui.state import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = "app_pages/cash.py"
+
+
+@pytest.fixture(scope="module")
+def finance_workspace(tmp_path_factory) -> Workspace:
+    path = tmp_path_factory.mktemp("cash") / "finance.xlsx"
+    workbook(path, [datetime.datetime(2026, 1, 1), datetime.datetime(2026, 2, 1), datetime.datetime(2026, 3, 1)])
+    mapping, _ = auto_mapping(read_path(path))
+    return Workspace("Finance workbook", {"finance.xlsx": path.read_bytes()}, mapping)
+
+
+def open_page(workspace: Workspace | None, page: str = PAGE) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if workspace is not None:
+        app.session_state["workspace"] = workspace
+    app.run()
+    app.switch_page(page).run()
+    assert not app.exception, app.exception[0].message if app.exception else ""
+    return app
+
+
+def test_the_cards_show_the_bank_s_cash_burn_and_runway(finance_workspace):
+    app = open_page(finance_workspace)
+    shown = {m.label: m.value for m in app.metric}
+    assert shown["Cash"] == "104.8k"
+    assert shown["Net burn"] == "5.70k"
+    assert shown["Net burn (3-month avg)"] == "5.07k"
+    assert shown["Runway"] == "20.7 months"
+    assert shown["Burn multiple"] == "n/a"
+    warnings = [w.value for w in app.warning] + [i.value for i in app.info]
+    assert any(text.startswith("Runway 20.7 months at the last 3 months' burn") and "cash runs out in November 2027"
+               in text for text in warnings)
+
+
+def test_the_plan_table_compares_the_month_and_says_what_was_missed(finance_workspace):
+    app = open_page(finance_workspace)
+    frames = [frame.value for frame in app.dataframe]
+    plan = next(frame for frame in frames if "Attainment" in frame.columns).set_index("KPI")
+    assert plan.loc["MRR", ["Plan", "Actual", "Attainment", "Status"]].tolist() == [
+        "320", "300", "94 %", "within 10 %"]  # the workbook has no currency
+    assert plan.loc["Paying customers", "Status"] == "missed by more than 10 %"
+    assert plan.loc["Net burn", ["Variance", "Status"]].tolist() == ["+700", "missed by more than 10 %"]
+
+
+def test_three_months_are_too_few_for_a_forecast_and_the_page_says_so(finance_workspace):
+    app = open_page(finance_workspace)
+    assert any("No forecast: it needs at least 12 months of MRR history and there are 3 months" in i.value
+               for i in app.info)
+
+
+def test_the_overview_shows_cash_runway_and_burn_multiple_with_a_bank_export(finance_workspace):
+    app = open_page(finance_workspace, "app_pages/overview.py")
+    labels = [m.label for m in app.metric]
+    assert {"Cash", "Runway", "Burn multiple"} <= set(labels)
+    captions = [c.value for c in app.caption]
+    assert "Plan 320 · 6 % under" in captions  # the MRR card against the budget
+
+
+def test_without_a_bank_export_the_page_says_what_to_upload():
+    app = open_page(Workspace("Wide", {"mrr.csv": b"Client,Jan 2024,Feb 2024\nAcme,100,120\n"}, {}))
+    assert any("cash" in i.value for i in app.info)
