@@ -8,7 +8,7 @@ import streamlit as st
 from kpi.report.build import Settings
 from kpi.report.narrative import kpi_label
 from kpi.report.update import HEADLINE_SPECS
-from ui import data, definitions_doc, state
+from ui import data, definitions_doc, finance_view, state
 
 current = state.current()
 settings = state.settings()
@@ -107,6 +107,22 @@ if saved:
 if st.button("Back to the defaults", icon=":material/restart_alt:"):
     state.set_settings(Settings())
     st.rerun()
+
+# Financing: which bank categories are money raised or repaid, kept out of burn
+choices = finance_view.financing_choices(report)
+if choices is not None:
+    with st.form("financing"):
+        st.subheader("Bank categories: financing or spending")
+        st.caption("A round, a loan or a grant is not burn: a category whose name or labels say so is ticked. "
+                   "Tick or untick to decide; cash, burn, runway and the burn multiple follow.")
+        edited = st.data_editor(choices, hide_index=True, width="stretch", key="financing_editor",
+                                disabled=["Category", "Rows", "Amount", "Why"],
+                                column_config={"Financing": st.column_config.CheckboxColumn("Financing (not burn)"),
+                                               "Amount": st.column_config.NumberColumn(format="%.2f")})
+        if st.form_submit_button("Save the financing categories", type="primary"):
+            state.set_settings(replace(settings, financing_categories=finance_view.financing_overrides(report,
+                                                                                                      edited)))
+            st.rerun()
 
 # Targets: the investor update says when a KPI reaches its target or stops meeting it.
 TARGET_KPIS = ("mrr", "arr", "customers", "net_new_mrr", "logo_churn_rate", "gross_mrr_churn_rate", "nrr_12m",

@@ -103,3 +103,28 @@ def show_accounts(finance: Finance, currency: str | None) -> None:
             shown = rows.assign(date=rows["date"].dt.strftime("%Y-%m-%d"),
                                 amount=rows["amount"].map(lambda v: fmt.money(v, currency, compact=False)))
             st.dataframe(shown.rename(columns=lambda c: c.capitalize()), hide_index=True, width="stretch")
+
+
+def financing_choices(report) -> pd.DataFrame | None:
+    """The bank export's categories as the settings page edits them: Category, Rows, Amount, Financing
+    (in force), Why; None without a bank export or without categories."""
+    from kpi.metrics.finance import categories
+
+    cash = report.tables.get("cash") if report is not None and report.tables is not None else None
+    if cash is None or cash.empty or "category" not in cash:
+        return None
+    table = categories(cash, dict(report.settings.financing_categories))
+    if table.empty:
+        return None
+    return pd.DataFrame({"Category": table["category"], "Rows": table["rows"], "Amount": table["amount"],
+                         "Financing": table["financing"], "Why": table["source"]})
+
+
+def financing_overrides(report, edited: pd.DataFrame) -> tuple[tuple[str, bool], ...]:
+    """The categories whose edited switch differs from what their words say: the setting to save."""
+    from kpi.metrics.finance import categories
+
+    by_words = categories(report.tables.get("cash")).set_index("category")["financing"]
+    return tuple((str(category), bool(chosen)) for category, chosen in zip(edited["Category"], edited["Financing"],
+                                                                           strict=True)
+                 if category in by_words.index and bool(chosen) != bool(by_words[category]))

@@ -73,3 +73,55 @@ def test_the_overview_shows_cash_runway_and_burn_multiple_with_a_bank_export(fin
 def test_without_a_bank_export_the_page_says_what_to_upload():
     app = open_page(Workspace("Wide", {"mrr.csv": b"Client,Jan 2024,Feb 2024\nAcme,100,120\n"}, {}))
     assert any("cash" in i.value for i in app.info)
+
+
+BANK_WITH_CATEGORIES = """Date;Libellé;Catégorie;Montant;Solde
+05/01/2026;Stripe;Ventes;1 000,00;11 000,00
+20/01/2026;Salaires;Salaires;-4 000,00;7 000,00
+05/02/2026;Levée de fonds seed;Financement;200 000,00;207 000,00
+15/02/2026;Apport associé;Apports;10 000,00;217 000,00
+25/02/2026;Salaires;Salaires;-4 000,00;213 000,00
+""".encode()
+
+
+@pytest.fixture(scope="module")
+def bank_workspace() -> Workspace:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "qonto.csv"
+        path.write_bytes(BANK_WITH_CATEGORIES)
+        mapping, _ = auto_mapping(read_path(path))
+    return Workspace("Bank", {"qonto.csv": BANK_WITH_CATEGORIES}, mapping)
+
+
+def test_settings_list_the_bank_categories_with_financing_ticked_by_their_words(bank_workspace):
+    app = open_page(bank_workspace, "app_pages/settings.py")
+    assert "Bank categories: financing or spending" in [s.value for s in app.subheader]
+
+
+def test_a_switched_category_is_saved_as_an_override_and_changes_the_burn(bank_workspace):
+    from dataclasses import replace
+
+    from kpi.ingest.mapping import build_tables
+    from kpi.ingest.io import read_path as read
+    from kpi.report.build import Settings, build_report
+    from ui.finance_view import financing_choices, financing_overrides
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "qonto.csv"
+        path.write_bytes(BANK_WITH_CATEGORIES)
+        tables = build_tables(read(path), bank_workspace.mapping)
+    report = build_report(tables)
+    choices = financing_choices(report).set_index("Category")
+    assert choices.loc["Financement", ["Financing", "Why"]].tolist() == [True, "its words"]
+    assert choices.loc["Apports", ["Financing", "Why"]].tolist() == [False, "default"]
+    assert report.finance.value("net_burn") == -6_000.0  # February: the 10,000 contribution counts as income
+    edited = choices.reset_index().assign(Financing=lambda f: f["Category"].isin(["Financement", "Apports"]))
+    overrides = financing_overrides(report, edited)
+    assert overrides == (("Apports", True),)  # only what differs from the words is saved
+    switched = build_report(tables, settings=replace(Settings(), financing_categories=overrides))
+    assert switched.finance.value("net_burn") == 4_000.0
+    assert financing_choices(switched).set_index("Category").loc["Apports", "Why"] == "your setting"
