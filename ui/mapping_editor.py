@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from kpi.errors import InputError
@@ -134,7 +135,40 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
         options.pop("amount_unit", None)
         if cents:
             options["amount_unit"] = "cents"
+    if table == "plan" and "metric" in columns:
+        _plan_metrics(sheet, columns["metric"], options)
     return TableMapping(table, columns, layout, options)
+
+
+def _plan_metrics(sheet: Sheet, header: str, options: dict) -> None:
+    """Each budget row name and the report KPI it is compared with: read from its words
+    (kpi.metrics.plan.plan_key), changed here; a change is kept in the mapping's `metrics` option."""
+    from kpi.metrics.plan import plan_key
+    from ui.finance_view import PLAN_LABELS
+
+    names = sheet.frame[header].astype("string").str.strip().dropna()
+    names = [name for name in names.unique().tolist() if name]
+    if not names:
+        return
+    chosen = dict(options.get("metrics") or {})
+    choices = {"": "not compared", **PLAN_LABELS}
+    by_label = {text: key for key, text in choices.items()}
+    table = pd.DataFrame({"Budget row": names,
+                          "Compared with": [choices.get(chosen[n] if n in chosen else (plan_key(n) or ""),
+                                                        "not compared") for n in names]})
+    st.caption("Which KPI each budget row is compared with (read from its name; change any).")
+    edited = st.data_editor(
+        table, hide_index=True, width="stretch", disabled=["Budget row"], key=f"{PREFIX}{sheet.key}::plan::metrics",
+        column_config={"Compared with": st.column_config.SelectboxColumn(options=list(choices.values()),
+                                                                         required=True)})
+    overrides = {}
+    for name, text in zip(edited["Budget row"], edited["Compared with"], strict=True):
+        key = by_label.get(text, "")
+        if key != (plan_key(name) or ""):
+            overrides[name] = key
+    options.pop("metrics", None)
+    if overrides:
+        options["metrics"] = overrides
 
 
 def quality_summary(quality: TableQuality) -> None:

@@ -125,3 +125,27 @@ def test_a_switched_category_is_saved_as_an_override_and_changes_the_burn(bank_w
     switched = build_report(tables, settings=replace(Settings(), financing_categories=overrides))
     assert switched.finance.value("net_burn") == 4_000.0
     assert financing_choices(switched).set_index("Category").loc["Apports", "Why"] == "your setting"
+
+
+def test_map_columns_lists_each_budget_row_with_the_kpi_it_is_compared_with(finance_workspace):
+    app = open_page(finance_workspace, "app_pages/mapping.py")
+    assert any("Which KPI each budget row is compared with" in c.value for c in app.caption)
+
+
+def test_a_budget_row_s_kpi_chosen_on_map_columns_is_kept_in_the_mapping_and_counts(finance_workspace, tmp_path):
+    from dataclasses import replace
+
+    from kpi.ingest.io import read_path as read
+    from kpi.ingest.mapping import build_tables, mapping_to_json, parse_mapping
+    from kpi.report.build import build_report
+
+    path = tmp_path / "finance.xlsx"
+    path.write_bytes(finance_workspace.files["finance.xlsx"])
+    mapping = dict(finance_workspace.mapping)
+    key = next(k for k, m in mapping.items() if m.table == "plan")
+    mapping[key] = replace(mapping[key], options={**mapping[key].options,
+                                                  "metrics": {"Burn net": "gross_burn", "Trésorerie": ""}})
+    mapping = parse_mapping(mapping_to_json(mapping))  # as saved and loaded again
+    report = build_report(build_tables(read(path), mapping))
+    assert set(report.plan.to_json()) == {"mrr", "customers", "gross_burn"}
+    assert report.plan.to_json()["gross_burn"]["actual"] == 6_000.0
