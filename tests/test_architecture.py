@@ -21,7 +21,7 @@ CODE_DIRS = ("kpi", "ui", "app_pages")
 SHARED = {"kpi.errors", "kpi.formatting", "kpi.ids", "kpi.text"}
 MAY_IMPORT = {
     "kpi.ingest": {"kpi.ingest"},
-    "kpi.metrics": {"kpi.metrics", "kpi.ingest.schema", "kpi.ingest.vocabulary"},
+    "kpi.metrics": {"kpi.metrics", "kpi.ingest.schema", "kpi.ingest.vocabulary", "kpi.ingest.ledgers"},
     "kpi.report": {"kpi.report", "kpi.metrics", "kpi.ingest"},
     "kpi.exports": {"kpi.exports", "kpi.report", "kpi.metrics"},
     "kpi.store": {"kpi.store", "kpi.ingest", "kpi.demo"},

@@ -19,6 +19,7 @@ docs/definitions.md. Functions take DataFrames and return DataFrames or small fr
 dataclasses: no I/O, no state.
 
 May import: the shared vocabulary (`kpi.errors`, `kpi.formatting`, `kpi.ids`, `kpi.text`), the
-schema's names (`kpi.ingest.schema`, `kpi.ingest.vocabulary`) and other metric modules. Never
+schema's names (`kpi.ingest.schema`, `kpi.ingest.vocabulary`), a bank export's row order
+(`kpi.ingest.ledgers`) and other metric modules. Never
 `kpi.report`, `kpi.exports` or `kpi.store`.
 """

@@ -17,52 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kpi.ingest.headers import name_score, tokens
+from kpi.ingest.vocabulary import PLAN_KEYS, plan_key
 
-# report keys a budget can plan, with what people call them (English and French, accents and case ignored)
-PLAN_NAMES: dict[str, tuple[str, ...]] = {
-    "mrr": ("mrr", "monthly recurring revenue", "mrr fin de mois", "mrr total", "ending mrr", "mrr end of month",
-            "revenu recurrent mensuel", "chiffre d affaires recurrent mensuel", "recurring revenue"),
-    "arr": ("arr", "annual recurring revenue", "run rate", "revenu recurrent annuel"),
-    "customers": ("customers", "paying customers", "clients", "clients payants", "nombre de clients",
-                  "active customers", "clients actifs", "accounts", "comptes clients", "customer count"),
-    "new_customers": ("new customers", "nouveaux clients", "new logos", "new accounts", "acquisitions"),
-    "new": ("new mrr", "nouveau mrr", "mrr nouveaux clients", "new business mrr", "new business", "mrr new"),
-    "net_new_mrr": ("net new mrr", "net new", "mrr net nouveau", "variation du mrr", "net mrr added"),
-    "churned_customers": ("churned customers", "clients perdus", "lost customers", "churned logos", "logos perdus",
-                          "clients churnes", "desabonnements"),
-    "expansion": ("expansion mrr", "mrr expansion", "upsell mrr", "expansion"),
-    "churn": ("churned mrr", "churn mrr", "mrr churn", "mrr perdu", "mrr perdu churn", "lost mrr", "mrr churne"),
-    "logo_churn_rate": ("logo churn", "logo churn rate", "customer churn", "customer churn rate", "churn rate",
-                        "taux de churn", "taux d attrition", "churn clients", "taux de churn clients", "attrition"),
-    "nrr_monthly": ("nrr", "net revenue retention", "net retention", "retention nette", "nrr mensuel"),
-    "arpa": ("arpa", "arpu", "average revenue per account", "revenu moyen par client", "panier moyen"),
-    "cash": ("cash", "cash balance", "cash in bank", "tresorerie", "tresorerie fin de mois", "solde bancaire",
-             "cash end of month", "ending cash", "bank balance"),
-    "net_burn": ("net burn", "burn", "burn net", "monthly burn", "burn rate", "cash burn", "consommation de tresorerie"),
-    "gross_burn": ("gross burn", "burn brut", "decaissements", "cash out", "sorties de tresorerie"),
-    "costs": ("costs", "total costs", "expenses", "total expenses", "opex", "charges", "depenses",
-              "depenses totales", "total charges", "couts"),
-}
-PLAN_KEYS = tuple(PLAN_NAMES)
 RATE_KEYS = ("logo_churn_rate", "nrr_monthly")  # fractions in the report: a budget may write them in %
 POSITIVE_KEYS = ("new", "expansion", "churn", "gross_burn", "costs")  # a budget may write churn as −1,100
 OUTFLOW_KEYS = ("net_burn",)  # a budget whose every burn is ≤ 0 writes it as a cash flow: −41,000 is a burn of 41,000
 LOWER_IS_BETTER = ("churn", "churned_customers", "logo_churn_rate", "net_burn", "gross_burn", "costs")
-RECOGNISED = 0.9  # a name reads as a key at this score or above (name_score, 0…1)
 PLAN_COLUMNS = ["key", "month", "plan", "actual", "variance", "attainment"]
-
-
-def plan_key(name: str) -> str | None:
-    """The report key a budget row's name means, or None: an exact name first, then the best one
-    that scores at least RECOGNISED (typos and plurals), when no other key scores as well."""
-    words = tokens(name)
-    if not words:
-        return None
-    scores = {key: name_score(words, names) for key, names in PLAN_NAMES.items()}
-    best = max(scores, key=scores.get)
-    ties = [key for key, score in scores.items() if score == scores[best]]
-    return best if scores[best] >= RECOGNISED and len(ties) == 1 else None
 
 
 def metric_keys(names: pd.Series, chosen: Mapping[str, str] | None = None) -> pd.DataFrame:
