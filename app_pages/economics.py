@@ -24,7 +24,8 @@ unit = report.unit_economics
 costs = report.tables.get("costs")
 st.caption(f"{ops.period_caption(current, report, with_filter=False)}. Read at the period's last month: CAC, "
            f"payback and gross margin use the last {current.settings.cac_months} months that have costs; LTV's churn "
-           f"the last {current.settings.ltv_churn_months} months (both set on Definitions & settings)"
+           f"the last {current.settings.ltv_churn_months} months (both set on Definitions & settings); CS ROI the last "
+           "12 months that have costs"
            + filters.in_force(current))
 filters.show_allocation(report)
 cards = ops.metrics(current, KEYS)

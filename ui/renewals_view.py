@@ -58,7 +58,8 @@ def section(report: Report, granularity: str) -> None:
                    "their anniversary) and still pay at the end of the month.")
     with right:
         st.markdown(f"**{annual_summary(report)}**")
-        st.dataframe(annual_table(report), hide_index=True, width="stretch",
+        table = annual_table(report)
+        st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3,  # every month shown
                      column_config={"Renewing": st.column_config.NumberColumn(help="Customers with an annual "
                                                                                    "plan's anniversary that month"),
                                     "Renewed": st.column_config.NumberColumn(help="Of them, still paying at the "

@@ -227,3 +227,19 @@ def test_the_quarters_renewal_rate_is_its_months_renewals_together(report):
     card = next(metric for metric in app.metric if metric.label == "Renewal rate")
     months = report.revenue.renewals.loc[pd.Period(f"{report.as_of.year}-10", "M"):report.as_of]  # Q4 to date
     assert card.value == fmt.percent(months["renewed"].sum() / months["renewing"].sum())
+
+
+def test_with_invoices_the_page_says_why_there_is_no_renewal_rate():
+    from kpi.ingest.mapping import parse_mapping
+    from ui.state import Workspace
+
+    invoices = b"Customer,Date,Amount\nA,2025-01-05,100\nA,2025-02-05,100\nB,2025-02-07,50\n"
+    workspace = Workspace("invoices", {"invoices.csv": invoices}, parse_mapping(json.dumps({"invoices.csv": {
+        "table": "invoices", "columns": {"customer_id": "Customer", "date": "Date", "amount": "Amount"}}})))
+    app = AppTest.from_file(str(ROOT / "app_pages" / "revenue.py"), default_timeout=60)
+    app.session_state["workspace"] = workspace
+    app.run()
+    assert not app.exception, app.exception
+    assert "Renewal rate" not in [metric.label for metric in app.metric]
+    assert any("invoices and MRR rows do not say when a customer comes up for renewal" in caption.value
+               for caption in app.caption)
