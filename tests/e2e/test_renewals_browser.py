@@ -37,6 +37,7 @@ def test_revenue_shows_the_renewal_rate_its_formula_and_the_annual_plans(server,
     page.goto(f"{server}/revenue")
     heading = page.get_by_role("heading", name="Renewals")
     heading.wait_for(timeout=90_000)
+    page.get_by_test_id("stMetric").filter(has_text="Renewal rate").wait_for(timeout=60_000)  # drawn after the heading
     wait_for_app_run(page)
     rate = report.metric("renewal_rate")
     assert cards_of(page)["Renewal rate"] == fmt.percent(rate.value)
