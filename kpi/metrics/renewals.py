@@ -100,15 +100,12 @@ def _renewals_in_days(start: np.ndarray, end: np.ndarray, days: np.ndarray, firs
     return rows, _month_of_days(dates)
 
 
-def renewal_months(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
-    """Every renewal date falling in `months` of the paying rows: one row per (customer_id, month)
-    with at least one renewal (a customer renewing two rows in a month is one renewing customer).
-
-    In: subscriptions (customer_id, start_date; optional end_date, interval, trial_end, status,
-    amount, quantity, discount). Out: customer_id, month (pd.Period)."""
-    empty = pd.DataFrame({"customer_id": pd.Series(dtype=object), "month": pd.PeriodIndex([], freq="M")})
+def _renewing_cells(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """The distinct (customer, month) of every renewal falling in `months`, as integers: the customers
+    (an Index of ids), and per cell the customer's position in it and the month number."""
+    none = (pd.Index([], dtype=object), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     if subscriptions.empty or len(months) == 0:
-        return empty
+        return none
     rows = subscriptions[paying_rows(subscriptions) & (monthly_amount(subscriptions) > 0)
                          & subscriptions["customer_id"].notna()]
     interval = rows["interval"].fillna(1.0) if "interval" in rows else pd.Series(1.0, index=rows.index)
@@ -120,7 +117,7 @@ def renewal_months(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> pd.Da
     in_days = usable & ~whole
     days = np.where(np.isclose(step, _WEEK), 7, np.round(step * _DAYS_PER_MONTH)).astype(np.int64)
     first, last = months.min().ordinal + _EPOCH_MONTH, months.max().ordinal + _EPOCH_MONTH
-    customers = rows["customer_id"].astype("string").to_numpy(dtype=object)
+    codes, customers = pd.factorize(rows["customer_id"].astype("string"))
     found_rows, found_months = [], []
     for mask, renewals, size in ((whole, _renewals_in_whole_months, np.round(step).astype(np.int64)),
                                  (in_days, _renewals_in_days, np.maximum(days, 1))):  # two vectorised passes
@@ -129,12 +126,24 @@ def renewal_months(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> pd.Da
             found_rows.append(np.flatnonzero(mask)[positions])
             found_months.append(month)
     if not found_rows:
-        return empty
-    pairs = pd.DataFrame({"customer_id": customers[np.concatenate(found_rows)],
-                          "month": np.concatenate(found_months)}).drop_duplicates()
-    pairs = pairs[pairs["month"].isin(months.asi8 + _EPOCH_MONTH)]
-    return pd.DataFrame({"customer_id": pairs["customer_id"].to_numpy(dtype=object),
-                         "month": pd.PeriodIndex.from_ordinals(pairs["month"].to_numpy() - _EPOCH_MONTH, freq="M")})
+        return none
+    span = last - first + 1
+    cells = codes[np.concatenate(found_rows)] * span + (np.concatenate(found_months) - first)
+    cells = np.flatnonzero(np.bincount(cells, minlength=len(customers) * span))  # distinct, no sort of strings
+    customer, month = cells // span, cells % span + first
+    kept = np.isin(month, months.asi8 + _EPOCH_MONTH)
+    return pd.Index(np.asarray(customers, dtype=object)), customer[kept], month[kept]
+
+
+def renewal_months(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
+    """Every renewal date falling in `months` of the paying rows: one row per (customer_id, month)
+    with at least one renewal (a customer renewing two rows in a month is one renewing customer).
+
+    In: subscriptions (customer_id, start_date; optional end_date, interval, trial_end, status,
+    amount, quantity, discount). Out: customer_id, month (pd.Period)."""
+    customers, customer, month = _renewing_cells(subscriptions, pd.PeriodIndex(months, freq="M"))
+    return pd.DataFrame({"customer_id": customers[customer].to_numpy(dtype=object),
+                         "month": pd.PeriodIndex.from_ordinals(month - _EPOCH_MONTH, freq="M")})
 
 
 def renewal_rate_by_month(subscriptions: pd.DataFrame, mrr: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
@@ -149,17 +158,20 @@ def renewal_rate_by_month(subscriptions: pd.DataFrame, mrr: pd.DataFrame, months
     report. Out: one row per month of `months` (index `month`), columns renewing, renewed (ints)
     and renewal_rate."""
     months = pd.PeriodIndex(months, freq="M", name="month")
-    pairs = renewal_months(subscriptions, months)
-    paying = np.zeros(len(pairs), dtype=bool)
-    if len(pairs) and mrr.shape[1]:
-        row = mrr.index.get_indexer(pd.Index(pairs["customer_id"], dtype=object))
-        column = pd.PeriodIndex(mrr.columns, freq="M").get_indexer(pd.PeriodIndex(pairs["month"], freq="M"))
-        found = (row >= 0) & (column >= 0)
+    customers, customer, month = _renewing_cells(subscriptions, months)
+    paying = np.zeros(len(customer), dtype=bool)
+    if len(customer) and mrr.shape[1]:
+        row = mrr.index.get_indexer(customers)[customer]  # once per distinct customer, then by position
+        column = pd.PeriodIndex(mrr.columns, freq="M").asi8 + _EPOCH_MONTH
+        column = np.searchsorted(column, month).clip(max=len(column) - 1)
+        found = (row >= 0) & (pd.PeriodIndex(mrr.columns, freq="M").asi8[column] + _EPOCH_MONTH == month)
         paying[found] = mrr.to_numpy(dtype=float)[row[found], column[found]] > 0
-    renewing = pd.Series(1, index=pairs["month"]).groupby(level=0).sum().reindex(months, fill_value=0)
-    renewed = pd.Series(paying.astype(np.int64), index=pairs["month"]).groupby(level=0).sum() \
-        .reindex(months, fill_value=0)
-    out = pd.DataFrame({"renewing": renewing.astype(np.int64), "renewed": renewed.astype(np.int64)}, index=months)
+    numbers = months.asi8 + _EPOCH_MONTH
+    position = np.searchsorted(numbers, month) if months.is_monotonic_increasing else \
+        pd.Index(numbers).get_indexer(month)
+    out = pd.DataFrame({"renewing": np.bincount(position, minlength=len(months)).astype(np.int64),
+                        "renewed": np.bincount(position, weights=paying, minlength=len(months)).astype(np.int64)},
+                       index=months)
     out["renewal_rate"] = _ratio(out["renewed"], out["renewing"])
     return out[RENEWAL_COLUMNS]
 
