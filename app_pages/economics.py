@@ -1,4 +1,4 @@
-"""Unit economics: LTV, CAC, LTV:CAC, CAC payback and retention cost, how each is computed, and the
+"""Unit economics: LTV, CAC, LTV:CAC, CAC payback, retention cost and CS ROI, how each is computed, and the
 gross margin they use (from COGS when mapped, else a setting)."""
 
 import pandas as pd
@@ -8,7 +8,7 @@ from kpi.metrics import economics
 from ui import data, empty, filters, state
 from ui import ops_charts as ops
 
-KEYS = ("ltv", "cac", "ltv_cac", "payback_months", "crc", "gross_margin")
+KEYS = ("ltv", "cac", "ltv_cac", "payback_months", "crc", "cs_roi", "gross_margin")
 HINTS = {True: (st.success, ":material/thumb_up:"), False: (st.warning, ":material/trending_down:"),
          None: (st.info, ":material/info:")}
 
@@ -24,11 +24,12 @@ unit = report.unit_economics
 costs = report.tables.get("costs")
 st.caption(f"{ops.period_caption(current, report, with_filter=False)}. Read at the period's last month: CAC, "
            f"payback and gross margin use the last {current.settings.cac_months} months that have costs; LTV's churn "
-           f"the last {current.settings.ltv_churn_months} months (both set on Definitions & settings)"
+           f"the last {current.settings.ltv_churn_months} months (both set on Definitions & settings); CS ROI the last "
+           "12 months that have costs"
            + filters.in_force(current))
 filters.show_allocation(report)
 cards = ops.metrics(current, KEYS)
-ops.card_row(cards, report.currency, report=report, granularity=current.granularity)
+ops.card_row(cards, report.currency, per_row=4, report=report, granularity=current.granularity)
 if (costs is None or costs.empty) and report.allocation is not None:
     st.caption("No cost is charged to the segment under this rule.")
 elif costs is None or costs.empty:

@@ -1,4 +1,5 @@
-"""Revenue: the MRR bridge of the period, movements over time, MRR and ARR, and the customers behind each movement.
+"""Revenue: the MRR bridge of the period, movements over time, MRR and ARR, the customers behind each movement,
+and renewals (the renewal rate, the annual plans' anniversaries).
 
 A click on a bar (bridge or movements chart) opens its customers in a dialog, over the chart the user is looking
 at (ui.drill), and sets the explorer at the bottom of the page to the same period and movement."""
@@ -10,7 +11,7 @@ from kpi.metrics.revenue import PERIOD_FREQ, aggregate_series, bridge, movement_
 from kpi.report.build import customer_names, months_of_period
 from kpi.report.periods import view
 from kpi.text import escape_markdown
-from ui import charts, data, drill, empty, filters, state
+from ui import charts, data, drill, empty, filters, renewals_view, state
 
 current = state.current()
 st.title("Revenue")
@@ -75,3 +76,5 @@ st.download_button("Download MRR per customer and month (CSV)", data.mrr_csv_of(
                    file_name=f"mrr_by_customer_{report.as_of}.csv", mime="text/csv", icon=":material/download:",
                    on_click="ignore", help="Reconcile every monthly figure with your billing system, customer by "
                                            "customer.")
+
+renewals_view.section(report, granularity)

@@ -49,6 +49,7 @@ CARDS: dict[str, Card] = {
     "nrr_monthly": Card("NRR (monthly)", _percent, True),
     "grr_monthly": Card("GRR (monthly)", _percent, True),
     "quick_ratio": Card("Quick ratio", lambda v, c: fmt.ratio(v), False, absolute=True),
+    "renewal_rate": Card("Renewal rate", _percent, True),
     "ltv_cac": Card("LTV : CAC", lambda v, c: fmt.ratio(v), False, absolute=True),
     "nps": Card("NPS", lambda v, c: fmt.NOT_AVAILABLE if fmt.missing(v) else f"{v:+.0f}", False, points=True),
     "csat": Card("CSAT", _percent, True),

@@ -94,6 +94,9 @@ CARDS: dict[str, OpsCard] = {
                               "what a customer cost to acquire."),
     "crc": OpsCard("Retention cost (CRC)", lambda v, c: money(v, c), "relative", True,
                    "Customer-success costs of the month ÷ paying customers."),
+    "cs_roi": OpsCard("CS ROI", lambda v, c: fmt.percent(v), "points", False,
+                      "Customer-success return: (12 × the expansion and reactivation MRR gained over the last 12 "
+                      "months − customer-success costs of those months) ÷ those costs."),
     "gross_margin": OpsCard("Gross margin", lambda v, c: fmt.percent(v), "points", False,
                             "1 − COGS ÷ MRR over the last months with costs when COGS are mapped, "
                             "else the setting."),

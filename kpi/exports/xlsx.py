@@ -167,7 +167,7 @@ def _summary(book: _Book, update: InvestorUpdate) -> None:
 _JSON_STYLES = {
     "revenue": {"mrr": "money", "arr": "money", "customers": "count", "arpa": "money", "quick_ratio": "ratio"},
     "unit_economics": {"ltv": "money", "cac": "money", "ltv_cac": "ratio", "payback_months": "months",
-                       "crc": "money", "gross_margin": "rate"},
+                       "crc": "money", "cs_roi": "rate", "gross_margin": "rate"},
     "nps": {"score": "points", "n": "count", "promoters": "count", "passives": "count", "detractors": "count"},
     "csat": {"score": "rate", "n": "count"},
     "ces": {"mean": "number", "n": "count"},

@@ -1,10 +1,10 @@
-"""Unit economics: LTV, CAC, LTV:CAC, CAC payback, customer retention cost, gross margin.
+"""Unit economics: LTV, CAC, LTV:CAC, CAC payback, customer retention cost, CS ROI, gross margin.
 
 docs/definitions.md, ChartMogul's conventions. Inputs are the monthly MRR movements
 (`kpi.metrics.revenue.movements`: mrr, customers, new, new_customers, churned_customers…) and a costs
 table (month, amount, category) whose categories arrive as free text in English or French and
 are read by `cost_category`. Windows end with the as-of month: CAC, CAC payback and gross
-margin use the last 3 months, LTV's churn the last 6. A month counts in a cost window only when
+margin use the last 3 months, LTV's churn the last 6, the customer-success ROI the last 12. A month counts in a cost window only when
 the costs table has at least one row for it, so a costs sheet that stops early never reads as
 zero spend. A KPI whose cost category never appears in the table is null, not 0.
 """
@@ -23,6 +23,7 @@ from kpi.ingest.vocabulary import cost_category
 
 CAC_MONTHS = 3
 CHURN_MONTHS = 6
+CS_ROI_MONTHS = 12  # customer-success ROI: expansion and reactivation against CS costs over a year
 DEFAULT_GROSS_MARGIN = 1.0
 
 def costs_by_month(costs: pd.DataFrame) -> pd.DataFrame:
@@ -50,6 +51,7 @@ class UnitEconomics:
     ltv_cac: float | None
     payback_months: float | None
     crc: float | None
+    cs_roi: float | None
     gross_margin: float | None
     # evidence
     gross_margin_source: str  # "costs" (1 − cogs ÷ MRR) or "setting"
@@ -65,10 +67,13 @@ class UnitEconomics:
     customers: int
     cogs: float | None
     revenue: float | None  # Σ MRR over cost_months (gross margin's denominator)
+    cs_months: tuple[pd.Period, ...] = ()  # the months of the last 12 that have costs (CS ROI's window)
+    cs_gained_mrr: float = 0.0  # Σ expansion + reactivation MRR over cs_months
+    cs_costs: float | None = None  # Σ customer_success costs over cs_months
 
     def to_json(self) -> dict:
         return {"ltv": self.ltv, "cac": self.cac, "ltv_cac": self.ltv_cac, "payback_months": self.payback_months,
-                "crc": self.crc, "gross_margin": self.gross_margin}
+                "crc": self.crc, "cs_roi": self.cs_roi, "gross_margin": self.gross_margin}
 
 
 def logo_churn_rates(series: pd.DataFrame) -> pd.Series:
@@ -98,7 +103,9 @@ def unit_economics(series: pd.DataFrame, costs: pd.DataFrame | None, as_of: pd.P
     ltv_cac       = ltv ÷ cac;
     payback_months = cac ÷ (ARPA of new customers × gross_margin),
                     ARPA of new customers = Σ_W new MRR ÷ Σ_W new customers;
-    crc           = customer_success costs of as_of ÷ paying customers at as_of.
+    crc           = customer_success costs of as_of ÷ paying customers at as_of;
+    cs_roi        = (12 × Σ_Y (expansion + reactivation) − Σ_Y customer_success) ÷ Σ_Y customer_success,
+                    Y = the last 12 months up to as_of that have cost rows (`cs_roi`).
     A zero or missing denominator gives None.
     """
     table, present = _monthly_costs(costs)
@@ -149,18 +156,42 @@ def _unit_economics(series: pd.DataFrame, table: pd.DataFrame, present: set, mon
     customer_success = (float(table.loc[month, "customer_success"])
                         if "customer_success" in present and month in table.index else None)
 
+    cs_months, cs_gained, cs_costs = _customer_success_window(series, table, present, month)
     ltv = _div(arpa * margin, churn) if arpa is not None and margin is not None else None
     cac = _div(sales_marketing, new_customers)
     arpa_new = _div(new_mrr, new_customers)
     payback = _div(cac, arpa_new * margin) if arpa_new is not None and margin is not None else None
     return UnitEconomics(
         month=month, ltv=ltv, cac=cac, ltv_cac=_div(ltv, cac), payback_months=payback,
-        crc=_div(customer_success, customers), gross_margin=margin, gross_margin_source=source,
+        crc=_div(customer_success, customers), cs_roi=cs_roi(cs_gained, cs_costs), gross_margin=margin,
+        gross_margin_source=source,
         arpa=arpa, churn_rate_6m=churn, churn_months=churn_window, cost_months=covered,
         sales_marketing=sales_marketing, new_customers=new_customers, new_mrr=new_mrr, arpa_new=arpa_new,
         customer_success=customer_success, customers=customers,
         cogs=float(spend["cogs"]) if "cogs" in present and covered else None, revenue=revenue,
+        cs_months=cs_months, cs_gained_mrr=cs_gained, cs_costs=cs_costs,
     )
+
+
+def cs_roi(gained_mrr: float, costs: float | None) -> float | None:
+    """Customer-success ROI: (12 × MRR gained from expansion and reactivation − customer-success
+    costs) ÷ those costs. The MRR gained is counted for a year (12 ×), the costs as spent; None
+    without customer-success costs and when they are 0."""
+    return None if costs is None else _div(12 * gained_mrr - costs, costs)
+
+
+def _customer_success_window(series: pd.DataFrame, table: pd.DataFrame, present: set,
+                             month: pd.Period) -> tuple[tuple[pd.Period, ...], float, float | None]:
+    """CS ROI's inputs: Y = the months among the last CS_ROI_MONTHS up to `month` that have cost rows
+    (a costs sheet that stops early is never read as zero spend), Σ_Y (expansion + reactivation) from
+    the monthly movements, Σ_Y customer_success costs (None when that category never appears)."""
+    window = pd.period_range(month - (CS_ROI_MONTHS - 1), month, freq="M")
+    covered = tuple(m for m in window if m in table.index)
+    gains = series.reindex(index=list(covered), columns=["expansion", "reactivation"])  # a month without: none
+    gained = float(gains.fillna(0.0).to_numpy().sum())
+    costs = float(table.loc[list(covered), "customer_success"].sum()) \
+        if "customer_success" in present and covered else None
+    return covered, gained, costs
 
 
 @dataclass(frozen=True)
@@ -230,7 +261,7 @@ def _window_text(months: tuple[pd.Period, ...]) -> str:
 def unit_economics_workings(economics: UnitEconomics, currency: str | None = None) -> pd.DataFrame:
     """How each unit-economics KPI was computed this month, formula and numbers side by side.
 
-    One row per KPI (LTV, CAC, LTV:CAC, CAC payback, CRC, gross margin, and the two inputs
+    One row per KPI (LTV, CAC, LTV:CAC, CAC payback, CRC, CS ROI, gross margin, and the two inputs
     ARPA of new customers and logo churn): kpi, formula, workings (the formula with this month's
     inputs, formatted as the UI shows them) and value. Text only: ready to show as a table.
     """
@@ -257,6 +288,9 @@ def unit_economics_workings(economics: UnitEconomics, currency: str | None = Non
          f"{money(e.cac)} ÷ ({money(e.arpa_new)} × {fmt.percent(e.gross_margin)})", _months_text(e.payback_months)),
         ("CRC", f"customer-success costs of {e.month.strftime('%b %Y')} ÷ paying customers",
          f"{money(e.customer_success)} ÷ {fmt.count(e.customers)}", money(e.crc)),
+        ("CS ROI", f"(12 × expansion and reactivation MRR − customer-success costs) ÷ those costs, over "
+                   f"{_window_text(e.cs_months)}",
+         f"(12 × {money(e.cs_gained_mrr)} − {money(e.cs_costs)}) ÷ {money(e.cs_costs)}", fmt.percent(e.cs_roi)),
         ("Gross margin", margin_formula, margin_workings, fmt.percent(e.gross_margin)),
         ("ARPA of new customers", f"new MRR ÷ new customers, over {cost_window}",
          f"{money(e.new_mrr)} ÷ {fmt.count(e.new_customers)}", money(e.arpa_new)),

@@ -26,7 +26,7 @@ REVENUE_KPIS = [
     "mrr", "arr", "customers", "arpa", "mrr_growth_mom", "logo_churn_rate",
     "gross_mrr_churn_rate", "net_mrr_churn_rate", "revenue_churn_rate", "expansion_rate",
     "nrr_monthly", "grr_monthly", "nrr_12m", "grr_12m", "quick_ratio",
-    "customer_retention_rate_12m",
+    "customer_retention_rate_12m", "renewal_rate",
 ]
 _TOLERANCE = 1e-9  # two MRR values closer than this are equal: float noise is never a movement
 
@@ -296,7 +296,8 @@ def _ratio(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarra
         return np.where(denominator != 0, numerator / np.where(denominator != 0, denominator, 1), np.nan)
 
 
-def revenue_kpis(mrr: pd.DataFrame, series: pd.DataFrame | None = None) -> pd.DataFrame:
+def revenue_kpis(mrr: pd.DataFrame, series: pd.DataFrame | None = None,
+                 renewals: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every revenue KPI of docs/definitions.md, for every month of the matrix at once.
 
     With previous month's MRR `prev`:
@@ -310,7 +311,9 @@ def revenue_kpis(mrr: pd.DataFrame, series: pd.DataFrame | None = None) -> pd.Da
     nrr_12m = Σ mrr[c, M] ÷ Σ mrr[c, M−12] over customers paying at M−12;
     grr_12m = Σ min(mrr[c, M], mrr[c, M−12]) ÷ Σ mrr[c, M−12], same customers;
     quick_ratio = (new + expansion + reactivation) ÷ (churn + contraction);
-    customer_retention_rate_12m = customers paying at M−12 and M ÷ customers paying at M−12.
+    customer_retention_rate_12m = customers paying at M−12 and M ÷ customers paying at M−12;
+    renewal_rate = renewed ÷ renewing customers of the month, from `renewals`
+    (`kpi.metrics.renewals.renewal_rate_by_month`: it needs subscription rows, so without them NaN).
     A zero denominator gives NaN (null in JSON, "n/a" in the UI).
     """
     series = movements(mrr) if series is None else series
@@ -336,6 +339,8 @@ def revenue_kpis(mrr: pd.DataFrame, series: pd.DataFrame | None = None) -> pd.Da
     out["quick_ratio"] = _ratio(series["new"] + series["expansion"] + series["reactivation"],
                                 series["churn"] + series["contraction"])
     out["customer_retention_rate_12m"] = _ratio(retained, kept)
+    out["renewal_rate"] = renewals["renewal_rate"].reindex(out.index).astype(float) if renewals is not None \
+        else np.nan
     return out[REVENUE_KPIS]
 
 

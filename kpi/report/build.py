@@ -24,6 +24,7 @@ from kpi.metrics import churn_reasons as churn_reason_analysis
 from kpi.metrics import cohorts as cohort_analysis
 from kpi.metrics import economics, engagement, health, periods, revenue, support, surveys
 from kpi.metrics import orders as order_analysis
+from kpi.metrics import renewals
 from kpi.metrics import snapshot as snapshot_analysis
 from kpi.metrics.finance import FINANCE_KEYS, Finance
 from kpi.metrics.forecast import Forecast, forecast_mrr
@@ -58,6 +59,8 @@ class Revenue:
     series: pd.DataFrame  # movements per month
     kpis: pd.DataFrame  # every revenue KPI per month
     currency: str | None
+    renewals: pd.DataFrame | None = None  # renewing, renewed, renewal_rate per month (subscriptions only)
+    annual_renewals: pd.DataFrame | None = None  # the same over the annual plans' rows
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,9 @@ def build_revenue(tables: Tables, settings: Settings | None = None) -> Revenue |
         if mrr.shape[1] == 0:
             return None
         series = revenue.movements(mrr)
-        return Revenue(mrr, series, revenue.revenue_kpis(mrr, series), currency)
+        renewed = renewals.renewal_rate_by_month(rows, mrr, mrr.columns) if table == "subscriptions" else None
+        annual = renewals.annual_renewal_rate_by_month(rows, mrr, mrr.columns) if table == "subscriptions" else None
+        return Revenue(mrr, series, revenue.revenue_kpis(mrr, series, renewed), currency, renewed, annual)
     return None
 
 
@@ -422,7 +427,7 @@ def build_churn_reasons(tables: Tables, revenue_part: Revenue | None,
 
 FINANCE_MONTHLY = tuple(key for key in FINANCE_KEYS if key != "cash_zero_month")  # monthly finance KPIs
 OTHER_KPIS = ("nps", "csat", "ces", "fcr", "median_resolution_hours", "dau_mau", "ltv", "cac", "ltv_cac",
-              "payback_months", "crc", "gross_margin")
+              "payback_months", "crc", "cs_roi", "gross_margin")
 ECONOMICS_MONTHS = 13  # unit economics history: enough for a year-on-year delta and a sparkline
 
 

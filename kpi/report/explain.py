@@ -25,6 +25,10 @@ DEFINITIONS = {
     "nrr_monthly": "(MRR(M−1) − churn − contraction + expansion) ÷ MRR(M−1).",
     "grr_monthly": "(MRR(M−1) − churn − contraction) ÷ MRR(M−1).",
     "quick_ratio": "(new + expansion + reactivation) ÷ (churn + contraction).",
+    "renewal_rate": "Customers with a renewal date in the month (start + k × the plan's interval, the subscription "
+                    "still running the day before) who still pay at its end ÷ those customers.",
+    "cs_roi": "(12 × the expansion and reactivation MRR gained over the last 12 months − the customer-success "
+              "costs of those months) ÷ those costs.",
     "ltv_cac": "LTV ÷ CAC, with LTV = ARPA × gross margin ÷ average monthly logo churn of the last 6 months "
                "and CAC = sales & marketing costs of the last 3 months ÷ new customers in those months.",
     "nps": "100 × (promoters − detractors) ÷ responses; promoters score 9–10, passives 7–8, detractors 0–6.",
@@ -131,6 +135,17 @@ def _finance(report: Report, key: str) -> str | None:
     if key == "burn_multiple" and not fmt.missing(month["burn_multiple"]):
         added = 3 * month["net_burn_3m"] / month["burn_multiple"]
         return f"({burns}) ÷ {m(added)} of ARR added = {fmt.ratio(month['burn_multiple'])}"
+def _retention(report: Report, key: str, value: float) -> str | None:
+    """The renewal rate and the customer-success ROI with this month's numbers."""
+    if key == "renewal_rate" and report.revenue is not None and report.revenue.renewals is not None:
+        row = report.revenue.renewals.loc[report.as_of]
+        return (f"{fmt.count(row['renewed'])} renewed of {fmt.count(row['renewing'])} renewing customers = "
+                f"{fmt.percent(value)}")
+    ue = report.unit_economics
+    if key == "cs_roi" and ue is not None and ue.cs_costs is not None:
+        window = f"{ue.cs_months[0].strftime('%b %Y')}–{ue.cs_months[-1].strftime('%b %Y')}"
+        return (f"(12 × {_money(report, ue.cs_gained_mrr)} − {_money(report, ue.cs_costs)}) ÷ "
+                f"{_money(report, ue.cs_costs)} = {fmt.percent(value)} ({window})")
     return None
 
 
@@ -142,6 +157,8 @@ def _computation(report: Report, key: str) -> str | None:
     metric = report.metric(key)
     if metric.value is None and key not in ("quick_ratio",):
         return None
+    if key in ("renewal_rate", "cs_roi"):
+        return _retention(report, key, metric.value)
     if report.revenue is not None and report.as_of is not None and key in DEFINITIONS and key not in (
             "ltv_cac", "nps", "csat", "fcr"):
         row = report.revenue.series.loc[report.as_of]

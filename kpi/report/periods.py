@@ -4,7 +4,8 @@
 - flows and rates over the period (logo churn, gross and net MRR churn, NRR, GRR, quick ratio,
   MRR growth) come from `kpi.metrics.periods` over the whole period's months;
 - FCR, the ticket count and the median resolution time are counted over the tickets created in
-  the period's months;
+  the period's months; the renewal rate over the renewals of the period's months (Σ renewed ÷
+  Σ renewing);
 - stocks (MRR, ARR, customers, ARPA) and measures that already look back over a window of their
   own (NPS and CSAT over the survey window, LTV:CAC, payback) are read at the period's end.
 A partial period (Q4 to date in November) is compared with the same months one period earlier;
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kpi import formatting as fmt
-from kpi.metrics import periods, support
+from kpi.metrics import periods, renewals, support
 from kpi.metrics.revenue import PERIOD_FREQ
 from kpi.report.build import Metric, Report, _number
 from kpi.report.explain import Explanation, explain
@@ -37,6 +38,9 @@ PERIOD_DEFINITIONS = {
     "fcr": "Tickets created in the period and resolved at first contact ÷ those whose outcome is known.",
     "tickets": "Tickets created in the period.",
     "median_resolution_hours": "Median hours from creation to resolution of the period's resolved tickets.",
+    "renewal_rate": "Customers renewed in the period's months ÷ customers renewing in them: each month's renewing "
+                    "customers (a renewal date that month) and those still paying at its end, added up over the "
+                    "months.",
 }
 AT_PERIOD_END = "Read at the last month of the period."
 
@@ -85,6 +89,9 @@ def period_metric(report: Report, key: str, granularity: str) -> Metric:
         return report.metric(key)
     shown = view(report, granularity)
     back = periods.PERIOD_MONTHS[granularity]
+    if key == "renewal_rate" and shown is not None and report.revenue is not None \
+            and report.revenue.renewals is not None:
+        return _renewal_metric(report, granularity, shown)
     if key in periods.PERIOD_KEYS and report.revenue is not None and shown is not None:
         column = periods.PERIOD_KEYS[key]
         pair = periods.window_kpis(report.revenue.mrr, report.revenue.series, [shown.comparison, shown.window])
@@ -101,6 +108,19 @@ def period_metric(report: Report, key: str, granularity: str) -> Metric:
 
 
 TICKET_KEYS = ("fcr", "tickets", "median_resolution_hours")
+
+
+def _renewal_metric(report: Report, granularity: str, shown: PeriodView) -> Metric:
+    """The renewal rate over the period's months and its comparison's (`renewal_rate_between`), one
+    value per period for the history."""
+    table = report.revenue.renewals
+
+    def rate(window: periods.Window) -> float:
+        return renewals.renewal_rate_between(table, window.start, window.end)[2]
+
+    history = pd.Series({window.period: rate(window)
+                         for window in periods.windows(report.months, granularity, report.as_of)}, dtype=float)
+    return Metric("renewal_rate", _number(rate(shown.window)), _number(rate(shown.comparison)), history)
 
 
 def _tickets(report: Report) -> pd.DataFrame | None:
@@ -154,6 +174,11 @@ def _period_computation(report: Report, key: str, shown: PeriodView) -> str | No
     metric = period_metric(report, key, shown.granularity)
     if metric.value is None and key != "quick_ratio":
         return None
+    if key == "renewal_rate":
+        renewing, renewed, _ = renewals.renewal_rate_between(report.revenue.renewals, shown.window.start,
+                                                             shown.window.end)
+        return (f"{shown.label}: {fmt.count(renewed)} renewed of {fmt.count(renewing)} renewing = "
+                f"{fmt.percent(metric.value)}")
     if key == "fcr":
         rows = _tickets(report)
         chosen = rows[(rows["month"] > shown.window.start) & (rows["month"] <= shown.window.end)]

@@ -69,11 +69,28 @@ def test_cards_show_the_engines_unit_economics_with_their_change(demo):
     assert shown["LTV : CAC"][0] == fmt.ratio(unit.ltv_cac)
     assert shown["CAC payback"][0] == f"{unit.payback_months:.1f} months"
     assert shown["Retention cost (CRC)"][0] == fmt.money(unit.crc, currency, compact=False)
+    assert shown["CS ROI"][0] == fmt.percent(unit.cs_roi)
     assert shown["Gross margin"][0] == fmt.percent(unit.gross_margin)
     ltv, margin, ratio = report.metric("ltv"), report.metric("gross_margin"), report.metric("ltv_cac")
     assert shown["LTV"][1] == fmt.relative_change(ltv.value, ltv.previous)
     assert shown["Gross margin"][1] == fmt.point_change(margin.value, margin.previous)
     assert shown["LTV : CAC"][1] == f"{ratio.value - ratio.previous:+.2f}×"
+
+
+def test_cs_roi_has_its_card_and_formula_with_this_months_numbers(demo):
+    _, report = demo
+    unit, currency = report.unit_economics, report.currency
+    app = start()
+    shown = cards(app)
+    roi = report.metric("cs_roi")
+    assert shown["CS ROI"] == (fmt.percent(unit.cs_roi), fmt.point_change(roi.value, roi.previous))
+    labels = [metric.label for metric in app.metric]
+    assert labels.index("CS ROI") == labels.index("Retention cost (CRC)") + 1  # next to CRC
+    formula = (f"(12 × {fmt.money(unit.cs_gained_mrr, currency)} − {fmt.money(unit.cs_costs, currency)}) ÷ "
+               f"{fmt.money(unit.cs_costs, currency)} = {fmt.percent(unit.cs_roi)}")
+    assert any(formula in text.value for text in app.text)
+    workings = app.dataframe[0].value.set_index("kpi")
+    assert workings.loc["CS ROI", "value"] == fmt.percent(unit.cs_roi)
 
 
 def test_the_benchmark_hint_compares_ltv_cac_with_three(demo):
@@ -145,6 +162,7 @@ def test_without_costs_the_page_says_which_table_to_map():
     notes = [info.value for info in app.info]
     assert any("**costs**" in note and "Map columns" in note for note in notes)
     assert cards(app)["CAC"][0] == fmt.NOT_AVAILABLE
+    assert cards(app)["CS ROI"][0] == fmt.NOT_AVAILABLE  # no customer-success costs: n/a, not a number
     assert len(app.get("plotly_chart")) == 0  # no costs, and LTV:CAC is n/a every month
 
 

@@ -198,3 +198,48 @@ def test_a_click_on_the_net_new_line_lists_every_movement_of_that_month(report):
     assert set(listed["month"]) == {str(month)}
     assert listed["change"].sum() == pytest.approx(report.revenue.series.loc[month, "mrr"]
                                                    - report.revenue.series.loc[month - 1, "mrr"])
+
+
+def _texts(app: AppTest) -> list[str]:
+    return [element.value for element in app.text] + [element.value for element in app.markdown]
+
+
+def test_renewals_show_the_rate_card_and_the_annual_plans_last_12_months(report):
+    app = start()
+    card = next(metric for metric in app.metric if metric.label == "Renewal rate")
+    rate = report.metric("renewal_rate")
+    assert card.value == fmt.percent(rate.value) and card.delta == fmt.point_change(rate.value, rate.previous)
+    row = report.revenue.renewals.loc[report.as_of]
+    assert (f"{fmt.count(row['renewed'])} renewed of {fmt.count(row['renewing'])} renewing customers = "
+            f"{fmt.percent(rate.value)}") in " ".join(_texts(app))  # the Formula popover
+    annual = report.revenue.annual_renewals.loc[report.as_of - 11:report.as_of].iloc[::-1]
+    table = app.dataframe[-1].value
+    assert table["Month"].tolist()[0] == report.as_of.strftime("%b %Y") and len(table) == 12
+    assert table["Renewing"].tolist() == annual["renewing"].tolist()
+    assert table["Renewed"].tolist() == annual["renewed"].tolist()
+    assert table["Renewal rate"].tolist() == [fmt.percent(value) for value in annual["renewal_rate"]]
+    together = f"{fmt.count(annual['renewed'].sum())} renewed of {fmt.count(annual['renewing'].sum())} renewing"
+    assert any(together in text for text in _texts(app))
+
+
+def test_the_quarters_renewal_rate_is_its_months_renewals_together(report):
+    app = start(granularity="quarter")
+    card = next(metric for metric in app.metric if metric.label == "Renewal rate")
+    months = report.revenue.renewals.loc[pd.Period(f"{report.as_of.year}-10", "M"):report.as_of]  # Q4 to date
+    assert card.value == fmt.percent(months["renewed"].sum() / months["renewing"].sum())
+
+
+def test_with_invoices_the_page_says_why_there_is_no_renewal_rate():
+    from kpi.ingest.mapping import parse_mapping
+    from ui.state import Workspace
+
+    invoices = b"Customer,Date,Amount\nA,2025-01-05,100\nA,2025-02-05,100\nB,2025-02-07,50\n"
+    workspace = Workspace("invoices", {"invoices.csv": invoices}, parse_mapping(json.dumps({"invoices.csv": {
+        "table": "invoices", "columns": {"customer_id": "Customer", "date": "Date", "amount": "Amount"}}})))
+    app = AppTest.from_file(str(ROOT / "app_pages" / "revenue.py"), default_timeout=60)
+    app.session_state["workspace"] = workspace
+    app.run()
+    assert not app.exception, app.exception
+    assert "Renewal rate" not in [metric.label for metric in app.metric]
+    assert any("invoices and MRR rows do not say when a customer comes up for renewal" in caption.value
+               for caption in app.caption)

@@ -70,7 +70,7 @@ def test_unit_economics_by_hand():
     assert result.arpa_new == pytest.approx(80)
     assert result.payback_months == pytest.approx(1000 / (80 * 0.8))  # 15.625
     assert result.crc == pytest.approx(500 / 10)
-    assert list(result.to_json()) == ["ltv", "cac", "ltv_cac", "payback_months", "crc", "gross_margin"]
+    assert list(result.to_json()) == ["ltv", "cac", "ltv_cac", "payback_months", "crc", "cs_roi", "gross_margin"]
 
 
 def test_without_cogs_the_gross_margin_is_the_setting():

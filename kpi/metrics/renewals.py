@@ -1,0 +1,200 @@
+"""Renewals: which customers came to a renewal date in a month, and how many of them still pay.
+
+A subscription row renews on its start + k × its interval (k ≥ 1): a monthly row every month on
+the day it started, a quarterly one every three months, an annual one on its anniversaries. The
+renewal rate needs these rows, not the MRR table, so it exists only for subscriptions (an invoice
+or an MRR row has no interval to renew on). docs/definitions.md, "Renewal rate".
+
+Readings shared with `kpi.metrics.revenue`: a row is paying when its status says so
+(`paying_rows`) and its monthly amount is above 0; it starts paying at its `trial_end` when that
+is later than `start_date` (billing is anchored there); `end_date` is exclusive; the interval is a
+number of months (1, 3, 12; a week is 12/52; blank is a month). Dates are read as days: a time of
+day is dropped. Everything is vectorised: each row's renewal months are expanded with
+`numpy.repeat`, never with a Python loop over rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kpi.metrics.revenue import _ratio, monthly_amount, month_number, paying_rows
+
+RENEWAL_COLUMNS = ["renewing", "renewed", "renewal_rate"]
+ANNUAL_MONTHS = 12.0  # interval of an annual plan, in months
+_WEEK = 12 / 52  # the interval `monthly_amount` reads for a weekly plan
+_DAYS_PER_MONTH = 30.4375  # a fractional interval other than a week: round(months × 30.4375) days
+_EPOCH_MONTH = 1970 * 12  # numpy's datetime64[M] counts months from January 1970
+
+
+def _dates_of_months(months: np.ndarray) -> np.ndarray:
+    """First day (datetime64[D]) of each month number (year × 12 + month − 1)."""
+    return (months - _EPOCH_MONTH).astype("datetime64[M]").astype("datetime64[D]")
+
+
+def _days_in_month(months: np.ndarray) -> np.ndarray:
+    return (_dates_of_months(months + 1) - _dates_of_months(months)).astype(np.int64)
+
+
+def _as_days(dates: pd.Series) -> np.ndarray:
+    """Dates as datetime64[D] (NaT stays NaT): the time of day is dropped."""
+    return pd.to_datetime(dates).dt.normalize().to_numpy(dtype="datetime64[D]")
+
+
+def _month_of_days(days: np.ndarray) -> np.ndarray:
+    return days.astype("datetime64[M]").astype(np.int64) + _EPOCH_MONTH
+
+
+def paying_starts(subscriptions: pd.DataFrame) -> pd.Series:
+    """When each row starts paying: `trial_end` when it is later than `start_date`, else `start_date`
+    (the same reading as `kpi.metrics.revenue.mrr_from_subscriptions`)."""
+    start = subscriptions["start_date"]
+    if "trial_end" in subscriptions:
+        start = start.where(subscriptions["trial_end"].isna() | (subscriptions["trial_end"] < start),
+                            subscriptions["trial_end"])
+    return start
+
+
+def _expand(row: np.ndarray, k_first: np.ndarray, k_last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, k) for every k in [k_first, k_last] of each row: numpy.repeat, then a running k."""
+    count = np.maximum(k_last - k_first + 1, 0)
+    rows = np.repeat(row, count)
+    offsets = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    return rows, np.repeat(k_first, count) + offsets
+
+
+def _renewals_in_whole_months(start: np.ndarray, end: np.ndarray, step: np.ndarray, first: int,
+                              last: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row position, month number) of each renewal of rows whose interval is `step` whole months.
+
+    Renewal k falls in month(start) + k × step, on the start's day (the last day of a shorter
+    month: 31 January + 1 month is 28 or 29 February). It counts when the row was still running
+    the day before (renewal date ≤ end, `end` exclusive) and when its month is in [first, last]."""
+    start_month = _month_of_days(start)
+    day = (start - _dates_of_months(start_month)).astype(np.int64) + 1
+    k_first = np.maximum(1, -((start_month - first) // step))  # ceil((first − start month) ÷ step)
+    k_last = (last - start_month) // step
+    ended = ~np.isnat(end)
+    end_month = np.where(ended, _month_of_days(np.where(ended, end, start)), last)
+    k_end = (end_month - start_month) // step
+    last_date_month = start_month + k_end * step
+    last_date = _dates_of_months(last_date_month) + np.minimum(day, _days_in_month(last_date_month)) - 1
+    k_end = k_end - (ended & (last_date > end))  # that month's renewal comes after the row's end
+    k_last = np.where(ended, np.minimum(k_last, k_end), k_last)
+    rows, k = _expand(np.arange(len(start)), k_first, k_last)
+    return rows, start_month[rows] + k * step[rows]
+
+
+def _renewals_in_days(start: np.ndarray, end: np.ndarray, days: np.ndarray, first: int,
+                      last: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row position, month number) of each renewal start + k × `days` days (weekly and other
+    intervals that are not whole months), under the same conditions as in whole months."""
+    first_day, after_last = _dates_of_months(np.array([first, last + 1]))
+    since = lambda date: (date - start).astype(np.int64)  # noqa: E731  days from each row's start
+    k_first = np.maximum(1, -(-since(np.full(len(start), first_day)) // days))
+    k_last = (since(np.full(len(start), after_last)) - 1) // days
+    ended = ~np.isnat(end)
+    k_last = np.where(ended, np.minimum(k_last, since(np.where(ended, end, start)) // days), k_last)
+    rows, k = _expand(np.arange(len(start)), k_first, k_last)
+    dates = start[rows] + (k * days[rows]).astype("timedelta64[D]")
+    return rows, _month_of_days(dates)
+
+
+def _renewing_cells(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """The distinct (customer, month) of every renewal falling in `months`, as integers: the customers
+    (an Index of ids), and per cell the customer's position in it and the month number."""
+    none = (pd.Index([], dtype=object), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    if subscriptions.empty or len(months) == 0:
+        return none
+    rows = subscriptions[paying_rows(subscriptions) & (monthly_amount(subscriptions) > 0)
+                         & subscriptions["customer_id"].notna()]
+    interval = rows["interval"].fillna(1.0) if "interval" in rows else pd.Series(1.0, index=rows.index)
+    start = _as_days(paying_starts(rows))
+    end = _as_days(rows["end_date"]) if "end_date" in rows else np.full(len(rows), np.datetime64("NaT"), "datetime64[D]")
+    step = interval.to_numpy(dtype=float)
+    usable = ~np.isnat(start) & (step > 0)
+    whole = usable & np.isclose(step, np.round(step)) & (step >= 1)
+    in_days = usable & ~whole
+    days = np.where(np.isclose(step, _WEEK), 7, np.round(step * _DAYS_PER_MONTH)).astype(np.int64)
+    first, last = months.min().ordinal + _EPOCH_MONTH, months.max().ordinal + _EPOCH_MONTH
+    codes, customers = pd.factorize(rows["customer_id"].astype("string"))
+    found_rows, found_months = [], []
+    for mask, renewals, size in ((whole, _renewals_in_whole_months, np.round(step).astype(np.int64)),
+                                 (in_days, _renewals_in_days, np.maximum(days, 1))):  # two vectorised passes
+        if mask.any():
+            positions, month = renewals(start[mask], end[mask], size[mask], first, last)
+            found_rows.append(np.flatnonzero(mask)[positions])
+            found_months.append(month)
+    if not found_rows:
+        return none
+    span = last - first + 1
+    cells = codes[np.concatenate(found_rows)] * span + (np.concatenate(found_months) - first)
+    cells = np.flatnonzero(np.bincount(cells, minlength=len(customers) * span))  # distinct, no sort of strings
+    customer, month = cells // span, cells % span + first
+    kept = np.isin(month, months.asi8 + _EPOCH_MONTH)
+    return pd.Index(np.asarray(customers, dtype=object)), customer[kept], month[kept]
+
+
+def renewal_months(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
+    """Every renewal date falling in `months` of the paying rows: one row per (customer_id, month)
+    with at least one renewal (a customer renewing two rows in a month is one renewing customer).
+
+    In: subscriptions (customer_id, start_date; optional end_date, interval, trial_end, status,
+    amount, quantity, discount). Out: customer_id, month (pd.Period)."""
+    customers, customer, month = _renewing_cells(subscriptions, pd.PeriodIndex(months, freq="M"))
+    return pd.DataFrame({"customer_id": customers[customer].to_numpy(dtype=object),
+                         "month": pd.PeriodIndex.from_ordinals(month - _EPOCH_MONTH, freq="M")})
+
+
+def renewal_rate_by_month(subscriptions: pd.DataFrame, mrr: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
+    """Renewal rate per month (docs/definitions.md, `revenue.renewal_rate`):
+
+    renewing(M)    = #{customers with a renewal date in M: a paying row's start + k × its interval,
+                      k ≥ 1, falls in M while the row was still running the day before};
+    renewed(M)     = #{c renewing in M : mrr[c, M] > 0}, MRR read at the end of M;
+    renewal_rate(M) = renewed(M) ÷ renewing(M), NaN (null) when nobody renews in M.
+
+    In: subscription rows, the customer × month MRR matrix (`kpi.metrics.revenue`), the months to
+    report. Out: one row per month of `months` (index `month`), columns renewing, renewed (ints)
+    and renewal_rate."""
+    months = pd.PeriodIndex(months, freq="M", name="month")
+    customers, customer, month = _renewing_cells(subscriptions, months)
+    paying = np.zeros(len(customer), dtype=bool)
+    if len(customer) and mrr.shape[1]:
+        row = mrr.index.get_indexer(customers)[customer]  # once per distinct customer, then by position
+        column = pd.PeriodIndex(mrr.columns, freq="M").asi8 + _EPOCH_MONTH
+        column = np.searchsorted(column, month).clip(max=len(column) - 1)
+        found = (row >= 0) & (pd.PeriodIndex(mrr.columns, freq="M").asi8[column] + _EPOCH_MONTH == month)
+        paying[found] = mrr.to_numpy(dtype=float)[row[found], column[found]] > 0
+    numbers = months.asi8 + _EPOCH_MONTH
+    position = np.searchsorted(numbers, month) if months.is_monotonic_increasing else \
+        pd.Index(numbers).get_indexer(month)
+    out = pd.DataFrame({"renewing": np.bincount(position, minlength=len(months)).astype(np.int64),
+                        "renewed": np.bincount(position, weights=paying, minlength=len(months)).astype(np.int64)},
+                       index=months)
+    out["renewal_rate"] = _ratio(out["renewed"], out["renewing"])
+    return out[RENEWAL_COLUMNS]
+
+
+def annual_plans(subscriptions: pd.DataFrame) -> pd.DataFrame:
+    """The rows of annual plans: an interval of 12 months (a blank interval is a month)."""
+    if "interval" not in subscriptions:
+        return subscriptions.iloc[:0]
+    return subscriptions[np.isclose(subscriptions["interval"].fillna(1.0).to_numpy(dtype=float), ANNUAL_MONTHS)]
+
+
+def annual_renewal_rate_by_month(subscriptions: pd.DataFrame, mrr: pd.DataFrame,
+                                 months: pd.PeriodIndex) -> pd.DataFrame:
+    """`renewal_rate_by_month` over the annual plans' rows only: their anniversaries. A customer
+    renewing an annual plan counts as renewed when it still has MRR > 0 at the end of the month,
+    whatever its plan then."""
+    return renewal_rate_by_month(annual_plans(subscriptions), mrr, months)
+
+
+def renewal_rate_between(renewals: pd.DataFrame, after: pd.Period, through: pd.Period) -> tuple[int, int, float]:
+    """(renewing, renewed, rate) over the months in (after, through]: the monthly counts summed,
+    rate = Σ renewed ÷ Σ renewing (NaN when nobody renews in those months). A quarter's renewal
+    rate is its three months' renewals together."""
+    chosen = renewals[(renewals.index > after) & (renewals.index <= through)]
+    renewing, renewed = int(chosen["renewing"].sum()), int(chosen["renewed"].sum())
+    return renewing, renewed, float(renewed / renewing) if renewing else float("nan")
