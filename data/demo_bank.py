@@ -4,7 +4,8 @@ Money in is Stripe's weekly payouts of the month's MRR (less Stripe's 1.5 % + �
 a yearly innovation tax credit, and the financing: the founders' capital, the seed round, a BPI
 loan and the Series A. Money out follows the costs sheet (`Coûts mensuels`) line by line —
 salaries paid at the month's end and their social charges the next month, ads and AWS billed
-in arrears, rent, tools, the accountant — plus a laptop for every hire. The savings account
+in arrears, rent, tools (the CRM a year ahead, each September), the accountant — plus a laptop
+for every hire. The savings account
 (`Réserve`) receives the rounds and tops up the main account (`Compte principal`) whenever it
 runs low; each internal transfer is written on both accounts, so they sum to zero.
 
@@ -62,6 +63,7 @@ ROUNDS = [
     (dt.datetime(2025, 11, 19, 15, 2, 51), "Alpes Amorçage FPCI", 100_000, "Levée de fonds",
      "Augmentation de capital Plumeo SAS Série A", "Levée de fonds Série A — Augmentation de capital (suivi)"),
 ]
+ANNUAL_CRM = dt.datetime(2024, 9, 1)  # from here the CRM is paid a year ahead, each September
 LOAN_RATE = 0.032  # the BPI loan's yearly interest, paid each quarter
 TO_RESERVE = {  # after each raise, most of it goes to the savings account
     dt.date(2024, 1, 22): 380_000, dt.date(2024, 6, 13): 140_000, dt.date(2025, 11, 24): 520_000}
@@ -277,8 +279,12 @@ class Bank:
                      "Carte", "Marketing", subcategory="Publicité en ligne", card="Carte Marketing")
             self.pay(nxt, round(ads * share - first, 2), who, "Carte", "Marketing", subcategory="Publicité en ligne",
                      card="Carte Marketing")
-        self.pay(business_day(start.date() + dt.timedelta(days=6)), round(0.7 * tools, 2), "HubSpot", "Carte",
-                 "Logiciels & SaaS", card="Carte Ops")
+        if start < ANNUAL_CRM:
+            self.pay(business_day(start.date() + dt.timedelta(days=6)), round(0.7 * tools, 2), "HubSpot", "Carte",
+                     "Logiciels & SaaS", card="Carte Ops")
+        elif start.month == ANNUAL_CRM.month:  # the costs sheet spreads it over the year; the bank pays it at once
+            self.pay(business_day(start.date() + dt.timedelta(days=6)), round(12 * 0.7 * tools, 2), "HubSpot",
+                     "Virement", "Logiciels & SaaS", reference=f"HubSpot Sales Hub Pro {start.year}-{start.year + 1}")
         self.pay(business_day(start.date() + dt.timedelta(days=11)), round(0.3 * tools, 2), "Lemlist", "Carte",
                  "Logiciels & SaaS", card="Carte Marketing")
         if events:
