@@ -162,7 +162,9 @@ class Bank:
 
     def add(self, day: dt.date, euros: float, who: str, method: str, category: str, **extra) -> None:
         operated = self.at(day)
-        lag = dt.timedelta(hours=float(self.rng.choice([0, 0, 0, 20]))) if method in ("Carte", "Virement") else dt.timedelta()
+        lag = dt.timedelta()
+        if method in ("Carte", "Virement"):
+            lag = dt.timedelta(hours=float(self.rng.choice([0, 0, 0, 20])))
         value = operated + lag
         if value.date() > dt.date(2026, 10, 31) or value.weekday() >= 5:  # banks value on weekdays
             value = operated
@@ -236,9 +238,10 @@ class Bank:
         lines = [
             (business_day(day + dt.timedelta(days=4)), rent, "SCI Les Tilleuls" if office else "Morning Coworking",
              "Prélèvement", "Loyer", 0.2, f"Loyer {start:%m/%Y}"),
-            (business_day(day + dt.timedelta(days=33)).replace(day=1), 13.8 * heads, "Google Workspace", "Carte",
+            (business_day((day + dt.timedelta(days=33)).replace(day=1)), 13.8 * heads, "Google Workspace", "Carte",
              "Logiciels & SaaS", 0.2, ""),
-            (business_day(day + dt.timedelta(days=9)), 9.6 * heads, "Notion Labs", "Carte", "Logiciels & SaaS", 0.0, ""),
+            (business_day(day + dt.timedelta(days=9)), 9.6 * heads, "Notion Labs", "Carte", "Logiciels & SaaS", 0.0,
+             ""),
             (business_day(day + dt.timedelta(days=14)), 8.75 * heads, "Slack Technologies", "Carte",
              "Logiciels & SaaS", 0.0, ""),
             (business_day(day + dt.timedelta(days=4)), 98.0 * heads, "Alan", "Prélèvement", "Mutuelle", 0.0,
@@ -300,7 +303,8 @@ class Bank:
             day = start.date() + dt.timedelta(days=i)
             payout = business_day(day + dt.timedelta(days=8 - day.weekday()))  # Tuesday of the next week
             revenue, charges = self.mrr[m] * w, self.customers[m] * w
-            self.pending[payout] = self.pending.get(payout, 0.0) + revenue * (1 - STRIPE_PERCENT) - STRIPE_FIXED * charges
+            net = revenue * (1 - STRIPE_PERCENT) - STRIPE_FIXED * charges
+            self.pending[payout] = self.pending.get(payout, 0.0) + net
 
     def tax_credit(self, m: int, start: dt.datetime) -> None:
         """The innovation tax credit (CII) of last year, refunded in June: 20 % of a third of the payroll."""
