@@ -307,7 +307,8 @@ class Bank:
             self.pending[payout] = self.pending.get(payout, 0.0) + net
 
     def tax_credit(self, m: int, start: dt.datetime) -> None:
-        """The innovation tax credit (CII) of last year, refunded in June: 20 % of a third of the payroll."""
+        """Last year's innovation tax credit (CII), refunded in June: 20 % of the innovation share (a third)
+        of the year's employer cost, taken as the salaries and social charges paid ÷ 1.4."""
         year = start.year - 1
         paid = -sum(mv.cents for mv in self.moves if mv.category in ("Salaires", "Charges sociales")
                     and mv.operated_at.year == year) / 100
