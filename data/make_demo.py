@@ -5,9 +5,10 @@ Run from the repository root::
     .venv/bin/python -m data.make_demo            # writes data/demo/
     .venv/bin/python -m data.make_demo OUT_DIR 42  # other folder / seed
 
-Everything random goes through one ``numpy.random.default_rng(seed)``; no set of
-strings is ever iterated (hash order), so the same seed gives byte-identical
-CSV files.  ``finance.xlsx`` has the same cell values on every run (its bytes
+Everything random goes through one ``numpy.random.default_rng(seed)`` — the bank
+export alone draws from ``default_rng(seed + 1)``, so adding it changed no other
+file; no set of strings is ever iterated (hash order), so the same seed gives
+byte-identical CSV files.  ``finance.xlsx`` has the same cell values on every run (its bytes
 differ only through the timestamps openpyxl and zip store).
 
 See data/README.md for the story and a description of every file.
@@ -25,6 +26,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from data.demo_bank import cash_on, make_bank, month_costs, paying_customers, write_qonto_csv
+from data.demo_budget import add_budget_sheet, budget_rows
 from data.demo_exports import CRM_HEADER, EVENT_HEADER, NPS_HEADER, SUB_HEADER, TICKET_HEADER, DemoExports, write_csv
 from data.demo_model import (
     Customer,
@@ -505,7 +508,8 @@ def make_demo(out_dir: Path, seed: int = 42, verbose: bool = False) -> dict[str,
     ws.append(["Mois", "Poste", "Montant (€)"])
     for cell in ws[3]:
         cell.font = Font(bold=True)
-    for d, poste, v in g.finance_rows(mrr):
+    cost_rows = g.finance_rows(mrr)
+    for d, poste, v in cost_rows:
         ws.append([d, poste, v])
         ws.cell(ws.max_row, 1).number_format = "mmm yyyy"
         ws.cell(ws.max_row, 3).number_format = "#,##0.00 €"
@@ -548,6 +552,11 @@ def make_demo(out_dir: Path, seed: int = 42, verbose: bool = False) -> dict[str,
             cell.font = Font(bold=True)
         for i in range(1, w.max_column + 1):
             w.column_dimensions[get_column_letter(i)].width = 20
+    # --- the bank export and the 2026 budget: their own random stream, so nothing above changes
+    customers = paying_customers(subs)
+    bank_rows, moves = make_bank(seed, cost_rows, mrr, customers)
+    monthly_costs = [sum(c.values()) for c in month_costs(cost_rows)]
+    n_plan = add_budget_sheet(wb, budget_rows(mrr, customers, monthly_costs, cash_on(moves, dt.date(2025, 11, 30))))
     fixed = dt.datetime(2026, 10, 31, 23, 59)
     wb.properties.creator = "Claire Vasseur"
     wb.properties.created = fixed
@@ -555,6 +564,8 @@ def make_demo(out_dir: Path, seed: int = 42, verbose: bool = False) -> dict[str,
     counts["finance.xlsx:Coûts mensuels"] = n_cost
     counts["finance.xlsx:CSAT"] = len(csat_rows)
     counts["finance.xlsx:CES"] = len(ces_rows)
+    counts["finance.xlsx:Budget 2026"] = n_plan
+    counts["qonto_bank_export.csv"] = write_qonto_csv(out_dir / "qonto_bank_export.csv", bank_rows)
 
     if verbose:
         paying_ids = {s.customer.cid for s in subs if s.is_paying() and s.mrr() > 0}

@@ -1,11 +1,11 @@
 """The bundled demo company (Plumeo, a French B2B SaaS): its files, their mapping, its tables.
 
 `data/demo/` holds exports shaped like a founder's (Stripe, HubSpot, Delighted, Zendesk,
-product events, a French finance workbook); `data/demo/mapping.json` maps them to the schema
+product events, a French finance workbook with the 2026 budget, a Qonto bank export); `data/demo/mapping.json` maps them to the schema
 in the JSON format of docs/cli.md. `python -m data.make_demo` regenerates the files.
 
-Reading and parsing the demo's six files takes about 1.7 s, most of a cold start's first
-Overview (docs/performance.md). `cached_demo_tables` keeps the result in the app's home folder,
+Reading and parsing the demo's files (seven, with the bank export) takes a few seconds, most of a
+cold start's first Overview (docs/performance.md). `cached_demo_tables` keeps the result in the app's home folder,
 keyed by the files, the mapping and the version of the code that parses them, so a restarted
 server reads the same tables back in a few milliseconds.
 """

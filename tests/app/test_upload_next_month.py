@@ -101,7 +101,7 @@ def test_choosing_to_add_a_new_file_to_the_demo_keeps_its_files_and_maps_the_new
     assert not app.exception, app.exception
     demo = store().list_workspaces()[0]
     stored = store().load(demo.id)
-    assert FRENCH.name in stored.files and len(stored.files) == 7
+    assert FRENCH.name in stored.files and len(stored.files) == 8  # the demo's seven files and the new one
     assert stored.mapping[FRENCH.name].table == "subscriptions"
     assert "Restated months" not in [h.value for h in app.subheader]
 

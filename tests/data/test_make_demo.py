@@ -21,6 +21,7 @@ CSV_FILES = [
     "nps_survey.csv",
     "helpdesk_tickets.csv",
     "product_events.csv",
+    "qonto_bank_export.csv",
 ]
 EXPORT_AT = pd.Timestamp("2026-10-31 23:59")
 MONTHS = pd.period_range("2023-11", "2026-10", freq="M")
@@ -93,7 +94,7 @@ def _workbook_values(path: Path) -> dict[str, list[tuple]]:
 
 def test_workbook_regenerates_with_equal_values(regenerated):
     new, committed = _workbook_values(regenerated / "finance.xlsx"), _workbook_values(DEMO / "finance.xlsx")
-    assert list(committed) == ["Coûts mensuels", "CSAT", "CES"]
+    assert list(committed) == ["Coûts mensuels", "CSAT", "CES", "Budget 2026"]
     assert new == committed
 
 

@@ -472,7 +472,8 @@ def test_trusted_workbooks_are_read_in_process(monkeypatch):
         raise AssertionError("trusted files skip the sandbox")
 
     monkeypatch.setattr(sandbox, "run_isolated", isolated)
-    assert [s.sheet for s in read_path(DEMO / "finance.xlsx", trusted=True)] == ["Coûts mensuels", "CSAT", "CES"]
+    sheets = read_path(DEMO / "finance.xlsx", trusted=True)
+    assert [s.sheet for s in sheets] == ["Coûts mensuels", "CSAT", "CES", "Budget 2026"]
 
 
 def test_sandboxed_and_in_process_reads_agree():
