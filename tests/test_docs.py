@@ -45,7 +45,7 @@ DEFINITIONS = DOCS / "definitions.md"
 CLI = DOCS / "cli.md"
 DEMO_AS_OF = "2026-10"  # the demo company's last month
 # keys are data, not names
-DATA_KEYED = {"cohorts.logo", "cohorts.revenue", "cohorts.sizes", "data_quality", "churn_reasons"}
+DATA_KEYED = {"cohorts.logo", "cohorts.revenue", "cohorts.sizes", "data_quality", "churn_reasons", "plan"}
 
 
 def text_of(path: Path) -> str:
