@@ -57,7 +57,7 @@ PLAN_LABELS = {
 
 # The words of the finance slides, sheets and sections.
 FINANCE_LABELS = {
-    "en": {"cash_runway": "Cash & runway", "plan": "Plan vs actual", "forecast": "MRR forecast",
+    "en": {"finance": "Cash, plan and forecast", "cash_runway": "Cash & runway", "plan": "Plan vs actual", "forecast": "MRR forecast",
            "cash": "Cash", "inflow": "Inflow", "outflow": "Outflow", "financing": "Financing",
            "net_burn": "Net burn", "net_burn_3m": "Net burn (3-month avg)", "gross_burn": "Gross burn",
            "runway": "Runway", "runway_months": "Runway (months)", "cash_zero": "Cash-zero month",
@@ -69,7 +69,7 @@ FINANCE_LABELS = {
            "naive_mape_h3": "Straight line's error at 3 months", "coverage_80": "Actuals inside the 80 % band",
            "method": "Method", "a_month": "a month", "burn_note": "Net burn: {window}",
            "plan_month": "Plan for {month}"},
-    "fr": {"cash_runway": "Trésorerie et autonomie", "plan": "Réalisé vs plan", "forecast": "Prévision du MRR",
+    "fr": {"finance": "Trésorerie, plan et prévision", "cash_runway": "Trésorerie et autonomie", "plan": "Réalisé vs plan", "forecast": "Prévision du MRR",
            "cash": "Trésorerie", "inflow": "Encaissements", "outflow": "Décaissements", "financing": "Financement",
            "net_burn": "Burn net", "net_burn_3m": "Burn net (moy. 3 mois)", "gross_burn": "Burn brut",
            "runway": "Autonomie", "runway_months": "Autonomie (mois)", "cash_zero": "Trésorerie épuisée en",
