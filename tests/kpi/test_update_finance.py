@@ -2,10 +2,18 @@
 cash, burn and runway of the period, plan vs actual, their highlights, lowlights and sentences in
 English and French."""
 
+import io
+
+import openpyxl
 import pandas as pd
 import pytest
+from pptx import Presentation
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
 
 from kpi.demo import load_demo
+from kpi.exports.html import to_html, to_markdown
+from kpi.exports.pptx import to_pptx
+from kpi.exports.xlsx import SHEETS, to_xlsx
 from kpi.ingest.mapping import Tables
 from kpi.report.build import build_report
 from kpi.report.narrative import NBSP, THIN
@@ -178,3 +186,120 @@ def test_the_forecast_sentence_of_the_demo_in_english_and_french():
         f"Le MRR est prévu à 88,4{S}k€ dans 12 mois (intervalle à 80{S}%{S}: 69,3{S}k€–110,0{S}k€){S}; "
         f"erreur du backtest à 3 mois 7,1{S}% contre 7,2{S}% pour une droite.")
     assert THIN not in french.narrative.split("Le MRR est prévu")[1]
+
+
+# ── the exports ──────────────────────────────────────────────────────────────────────────
+
+
+def _deck_titles(data: bytes) -> list[list[str]]:
+    deck = Presentation(io.BytesIO(data))
+    return [[shape.text_frame.text for shape in slide.shapes if shape.has_text_frame and shape.text_frame.text]
+            for slide in deck.slides]
+
+
+def test_the_deck_has_cash_and_plan_slides_with_their_numbers(burning):
+    update = investor_update(burning, "quarter", language="en")
+    data = to_pptx(update, burning)
+    slides = _deck_titles(data)
+    titles = [texts[1] for texts in slides[1:]]
+    assert titles[-2:] == ["Cash & runway — Q1 2026", "Plan vs actual — March 2026"]
+    cash = slides[-2]
+    for text in ("Runway", "2.9\u00a0months", "Cash-zero month", "May 2026", "€14.8k", "€5.07k", "Burn multiple"):
+        assert text in cash
+    assert "Runway 2.9\u00a0months at the last quarter's burn: cash runs out in May 2026." in cash
+    deck = Presentation(io.BytesIO(data))
+    charts = [shape.chart for shape in deck.slides[len(slides) - 2].shapes if shape.has_chart]
+    assert [tuple(chart.plots[0].series[0].values) for chart in charts] == [
+        (25_150.0, 20_500.0, 14_800.0), (4_850.0, 4_650.0, 5_700.0)]  # cash, then net burn
+    table = next(shape.table for shape in deck.slides[len(slides) - 1].shapes if shape.has_table)
+    rows = [[cell.text for cell in row.cells] for row in table.rows]
+    assert rows[0] == ["KPI", "Plan", "Actual", "Variance", "Attainment"]
+    assert rows[1:] == [["MRR", "€400", "€300", "−€100", "75\u00a0%"], ["Paying customers", "2", "2", "0", "100\u00a0%"],
+                        ["Cash", "€10.0k", "€14.8k", "+€4.80k", "148\u00a0%"],
+                        ["Net burn", "€5.00k", "€5.70k", "+€700", "114\u00a0%"]]
+
+
+def test_the_french_deck_names_its_finance_slides_in_french(burning):
+    slides = _deck_titles(to_pptx(investor_update(burning, "quarter", language="fr"), burning))
+    assert [texts[1] for texts in slides[-2:]] == ["Trésorerie et autonomie — T1 2026", "Réalisé vs plan — mars 2026"]
+    assert "mai 2026" in slides[-2]
+
+
+def test_the_demo_deck_ends_with_the_forecast_slide():
+    report = build_report(load_demo())
+    update = investor_update(report)
+    data = to_pptx(update, report)
+    slides = _deck_titles(data)
+    assert slides[-1][1] == "MRR forecast"
+    assert any(text.startswith("MRR is forecast at €88.4k in 12 months") for text in slides[-1])
+    deck = Presentation(io.BytesIO(data))
+    chart = next(shape.chart for shape in deck.slides[len(slides) - 1].shapes if shape.has_chart)
+    series = {s.name: s.values for s in chart.plots[0].series}
+    assert list(series) == ["MRR (actual)", "Forecast (median)", "High (p90)", "Low (p10)"]
+    forecast = report.forecast.months
+    assert series["Forecast (median)"][-12:] == pytest.approx(tuple(forecast["p50"]))
+    assert series["Low (p10)"][-1] == pytest.approx(forecast["p10"].iloc[-1])
+    assert series["MRR (actual)"][23] == pytest.approx(float(report.revenue.series.at[report.as_of, "mrr"]))
+    dashes = [s.format.line.dash_style for s in chart.plots[0].series]
+    assert dashes[0] is None and dashes[1] == MSO_LINE_DASH_STYLE.DASH
+
+
+def test_the_workbook_has_cash_plan_and_their_values(burning):
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(investor_update(burning, "quarter"), burning)))
+    assert book.sheetnames[-2:] == ["Cash & runway", "Plan vs actual"]
+    cash = [row for row in book["Cash & runway"].iter_rows(values_only=True)]
+    header = next(i for i, row in enumerate(cash) if row[0] == "Month")
+    assert cash[header] == ("Month", "Cash", "Inflow", "Outflow", "Financing", "Net burn", "Net burn (3-month avg)",
+                            "Gross burn", "Runway (months)", "Burn multiple")
+    march = cash[header + 3]
+    assert march[:8] == ("2026-03", 14_800, 300, 6_000, 0, 5_700, pytest.approx(15_200 / 3), 6_000)
+    assert march[8] == pytest.approx(14_800 / (15_200 / 3)) and march[9] is None
+    assert ("Cash-zero month", "May 2026") == cash[7][:2]
+    plan = [row[:7] for row in book["Plan vs actual"].iter_rows(min_row=4, values_only=True)]
+    assert plan[0] == ("MRR", "mrr", "2026-02", 300, 350, 50, pytest.approx(350 / 300))  # every planned month
+    assert ("Net burn", "net_burn", "2026-03", 5_000, 5_700, 700, pytest.approx(1.14)) in plan
+
+
+def test_the_demo_workbook_has_the_forecast_and_its_backtest():
+    report = build_report(load_demo())
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(investor_update(report), report)))
+    assert book.sheetnames[-1] == "Forecast" and "Cash & runway" not in book.sheetnames
+    rows = list(book["Forecast"].iter_rows(values_only=True))
+    forecast = report.forecast
+    assert rows[2][:4] == ("Month", "Low (p10)", "Forecast (p50)", "High (p90)")
+    assert rows[3][:4] == ("2026-11", *(pytest.approx(forecast.months[c].iloc[0]) for c in ("p10", "p50", "p90")))
+    figures = {row[0]: row[1] for row in rows if row[0]}
+    assert figures["Origins"] == forecast.backtest.origins
+    assert figures["Error at 3 months (MAPE)"] == pytest.approx(forecast.backtest.mape_h3)
+    assert figures["Straight line's error at 3 months"] == pytest.approx(forecast.backtest.naive_mape_h3)
+
+
+def test_the_html_report_and_markdown_have_the_finance_sections(burning):
+    update = investor_update(burning, "quarter")
+    text = to_html(update, burning)
+    assert 'id="cash-runway"' in text and 'id="chart-cash"' in text and 'id="plan-vs-actual"' in text
+    assert ('<tr data-key="mrr"><td>MRR</td><td class="muted">€400</td><td class="value">€300</td>'
+            '<td class="bad">−€100</td><td class="bad">75\u00a0%</td></tr>') in text
+    assert 'id="forecast"' not in text  # three months of history: no forecast
+    markdown = to_markdown(update, burning)
+    assert "## Cash, plan and forecast\n\nCash €14.8k; net burn €5.07k a month. Runway 2.9" in markdown
+
+
+def test_the_demo_html_report_draws_the_forecast_dashed_and_banded():
+    report = build_report(load_demo())
+    text = to_html(investor_update(report), report)
+    section = text[text.index('id="forecast"'):]
+    assert 'id="chart-forecast"' in section and '"dash":"dash"' in section and '"fill":"tonexty"' in section
+    assert '"name":"Forecast (median)"' in section and "backtest error at 3 months 7.1" in section
+
+
+def test_a_report_without_cash_plan_or_forecast_exports_as_before():
+    report = report_of()
+    update = investor_update(report, "quarter")
+    slides = _deck_titles(to_pptx(update, report))
+    assert not any(texts[1:2] and texts[1].startswith(("Cash", "Plan", "MRR forecast")) for texts in slides)
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(update, report)))
+    assert book.sheetnames == list(SHEETS)
+    text = to_html(update, report)
+    assert not any(f'id="{section}"' in text for section in ("cash-runway", "plan-vs-actual", "forecast"))
+    assert "## Cash, plan and forecast" not in to_markdown(update, report)
