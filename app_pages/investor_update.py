@@ -1,4 +1,5 @@
-"""Investor update: the period's headline KPIs, highlights and lowlights, an editable narrative,
+"""Investor update: the period's headline KPIs, highlights and lowlights, cash & runway, plan vs
+actual and the MRR forecast when the data has them, an editable narrative,
 the founder's commentary, and the deck, workbook, report and email in one click each."""
 
 import pandas as pd
@@ -11,7 +12,7 @@ from kpi.exports.xlsx import to_xlsx
 from kpi.metrics.periods import last_complete, window_of
 from kpi.report.update import investor_update
 from kpi.text import escape_markdown
-from ui import data, empty, state
+from ui import data, empty, state, update_finance_view
 
 current = state.current()
 st.title("Investor update")
@@ -79,6 +80,7 @@ with bad:
         st.warning(escape_markdown(observation.text), icon=":material/trending_down:")
     if not update.lowlights:
         st.text("Nothing to flag this period.")
+update_finance_view.show(update)  # cash & runway, plan vs actual, MRR forecast: what the report has
 
 # The text is edited in a dialog: while it is open the export buttons cannot be clicked, so a
 # download never carries text the app has not received yet (a text box sends its value only when

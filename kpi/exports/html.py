@@ -1,12 +1,14 @@
 """The investor update as text for people: a Markdown summary, an HTML email body and a
 self-contained HTML report with interactive charts.
 
-- `to_markdown`: title, narrative, the headline table, highlights, lowlights, commentary.
+- `to_markdown`: title, narrative, the headline table, highlights, lowlights, a finance paragraph
+  (cash and runway, plan, forecast: when the update has them), commentary.
 - `to_email_html`: the same content as an email body: one HTML document, inline styles,
   tables for layout, no script and no remote resource.
 - `to_html`: the report a founder attaches or hosts: the same content plus interactive plotly
   charts (MRR bridge, MRR trend with movements, cohort retention heatmap, NPS by segment) and
-  the cohort table. plotly.js is inlined once, gzipped (4.8 MB → 1.9 MB in base64), and
+  the cohort table, then cash & runway, plan vs actual and the MRR forecast when the update has
+  them (`kpi.exports.html_finance`). plotly.js is inlined once, gzipped (4.8 MB → 1.9 MB in base64), and
   unpacked by the browser itself (`DecompressionStream`), so the file stays light and works
   offline; the charts are drawn once it is unpacked.
 
@@ -27,9 +29,11 @@ import re
 
 import pandas as pd
 
+from kpi.exports.html_finance import finance_sections
 from kpi.report import narrative as words
 from kpi.report.build import Report
 from kpi.report.update import GAINS, LOSSES, PALETTE, InvestorUpdate
+from kpi.report.update_finance import finance_paragraph
 from kpi.report.update_views import nps_breakdown, recent_cohorts, segment_verdict
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&$])")
@@ -84,6 +88,8 @@ def to_markdown(update: InvestorUpdate, report: Report) -> str:
         lines += ["", f"## {heading}", ""]
         bullets = [f"- {escape_markdown(' '.join(item.text.splitlines()))}" for item in items]
         lines += bullets or [escape_markdown(w["none"])]
+    if finance := finance_paragraph(update.finance):  # cash and runway, plan, forecast
+        lines += ["", f"## {update.finance.labels['finance']}", "", escape_markdown(finance)]
     commentary = [(name, text) for name, text in update.commentary if text]
     if commentary:
         lines += ["", f"## {w['commentary']}"]
@@ -423,6 +429,7 @@ def to_html(update: InvestorUpdate, report: Report) -> str:
         body.append(f"<section class=\"card\"><h2>{e(w['nps_by_segment'])}</h2><p class=\"note\">{e(overall)}</p>"
                     f"{_figure_html(_nps_figure(update, report), 'chart-nps')}"
                     f"<p class=\"note\">{e(segment_verdict(breakdown, update.language))}</p></section>")
+    body += finance_sections(update, _figure_html, _money_axis)  # cash & runway, plan vs actual, forecast
     commentary = [(name, text) for name, text in update.commentary if text]
     if commentary:
         cards = "".join(f"<div><h3>{e(w[name])}</h3><p>{_html_text(text)}</p></div>" for name, text in commentary)

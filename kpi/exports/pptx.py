@@ -4,8 +4,9 @@ Slides: title (with three headline numbers), summary (narrative, highlights, low
 metrics (a table against the comparison period, and four tiles), MRR bridge (a stacked column
 chart whose invisible base series makes the waterfall: python-pptx has no waterfall type), MRR
 trend (line chart), cohort retention (a table with shaded cells), NPS breakdown (bar charts by
-segment) and the founders' commentary (left out when every field is empty). A slide whose data
-is missing (no revenue, no cohorts, no NPS) is left out.
+segment), then cash & runway, plan vs actual and the MRR forecast (`kpi.exports.pptx_finance`),
+and the founders' commentary (left out when every field is empty). A slide whose data is missing
+(no revenue, no cohorts, no NPS, no bank export, no budget, under 12 months of history) is left out.
 
 Every figure is the `InvestorUpdate`'s own text or `Numbers` of the same value, so the deck says
 what the narrative, the workbook and the HTML say. Text never overflows its box: a long text
@@ -22,6 +23,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Inches
 
 from kpi.exports.pptx_charts import bridge_slide, cohort_slide, nps_slide, trend_slide
+from kpi.exports.pptx_finance import finance_slides
 from kpi.exports.pptx_deck import (
     CONTENT_BOTTOM,
     CONTENT_TOP,
@@ -53,6 +55,7 @@ def to_pptx(update: InvestorUpdate, report: Report) -> bytes:
         cohort_slide(deck)
     if nps_breakdown(report) is not None or report.nps is not None:
         nps_slide(deck)
+    finance_slides(deck)  # cash & runway, plan vs actual, MRR forecast: those the update has
     if any(text for _, text in update.commentary):
         _commentary_slide(deck)
     buffer = io.BytesIO()

@@ -6,7 +6,8 @@ against the comparison period, then every number of the JSON report at the as-of
 Monthly series (MRR, movements and counts per month, with a native line chart of MRR and a
 stacked column chart of the movements), Movements (the customers behind the period's
 movements, named from the customers table), Cohorts (logo and revenue retention with a
-3-colour scale) and NPS by segment (with a native column chart).
+3-colour scale) and NPS by segment (with a native column chart); then, when the update has them,
+Cash & runway, Plan vs actual and Forecast (`kpi.exports.xlsx_finance`).
 
 Formula injection: a cell never holds a formula. Every string is written with `write_string`
 (never `write`, which would turn "=…" into a formula), the workbook is opened with
@@ -25,6 +26,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from kpi.exports.xlsx_finance import finance_sheets
 from kpi.report import narrative as words
 from kpi.report.build import Report
 from kpi.report.update import COMMENTARY_FIELDS, GAINS, LOSSES, PALETTE, InvestorUpdate
@@ -117,6 +119,7 @@ def to_xlsx(update: InvestorUpdate, report: Report) -> bytes:
     _movements(book, update, report)
     _cohorts(book, update, report)
     _nps(book, update, report)
+    finance_sheets(book, update)  # Cash & runway, Plan vs actual, Forecast: those the update has
     return book.close()
 
 

@@ -338,6 +338,7 @@ class Facts:
     nps_comparison: float | None = None
     ltv_cac: float | None = None
     payback_months: float | None = None
+    finance: tuple[str, ...] = ()  # cash, runway, plan and forecast sentences (kpi.report.update_finance)
 
     @property
     def net_new(self) -> float:
@@ -382,7 +383,8 @@ def narrative(facts: Facts) -> str:
     Sentences: MRR and its growth over the period (and year on year when comparing with last
     year); net new MRR (the comparison period's in brackets) and its movements, zero ones left
     out; paying customers gained, won back and lost, with logo churn; NRR monthly and over 12
-    months; NPS; LTV:CAC and CAC payback. A sentence whose numbers are missing is left out."""
+    months; NPS; LTV:CAC and CAC payback; then the finance sentences (cash and runway, plan vs
+    actual, forecast: `Facts.finance`). A sentence whose numbers are missing is left out."""
     language = facts.language
     words = _WORDS[_checked(language)]
     n = Numbers(language, facts.currency)
@@ -449,4 +451,4 @@ def narrative(facts: Facts) -> str:
         economics.append(words["payback"].format(x=n.months(facts.payback_months)))
     if economics:
         sentences.append(_sentence(", ".join(economics)) + ".")
-    return " ".join(sentences)
+    return " ".join(sentences + list(facts.finance))

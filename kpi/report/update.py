@@ -27,6 +27,8 @@ by size):
 4. the customer behind the largest gain and the one behind the largest loss;
 5. where NRR 12 months, LTV:CAC and NPS stand against their benchmark, and logo churn when it
    is outside the typical 3–8 % band.
+Cash, runway, plan vs actual and the forecast (`kpi.report.update_finance`) add theirs: a runway
+under 12 months, a plan missed or beaten by more than 10 %, ranked after target crossings.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from kpi.report import narrative as words
 from kpi.report.build import Report, customer_names, months_of_period
 from kpi.report.narrative import Facts, Numbers
 from kpi.report.significance import SAMPLED, is_significant, samples_of
+from kpi.report.update_finance import Observation, UpdateFinance, finance_observations, french_spaces, update_finance
 from kpi.text import clean_text
 
 PERIODS = ("month", "quarter")
@@ -105,17 +108,6 @@ class Headline:
 
 
 @dataclass(frozen=True)
-class Observation:
-    """A highlight or a lowlight: which rule picked it, about which KPI or movement, in words."""
-
-    tone: str  # "highlight" or "lowlight"
-    rule: str  # "target", "benchmark", "movement", "customer"
-    key: str
-    text: str
-    weight: float  # rank within its list (higher first)
-
-
-@dataclass(frozen=True)
 class Bridge:
     """MRR before the period, its movements summed over the period, MRR at its end."""
 
@@ -158,6 +150,7 @@ class InvestorUpdate:
     commentary: tuple[tuple[str, str], ...]  # (field, text) for every COMMENTARY_FIELDS entry
     targets: tuple[tuple[str, float], ...]
     facts: Facts  # what the narrative was written from (regenerate with kpi.report.narrative.narrative)
+    finance: UpdateFinance | None = None  # cash and runway, plan vs actual, forecast (kpi.report.update_finance)
 
     @property
     def numbers(self) -> Numbers:
@@ -246,12 +239,14 @@ def investor_update(report: Report, period: str = "month", compare: str = "previ
         _headline(report, key, period, shift, months, comparison_months, bridge, comparison_bridge, numbers)
         for key, *_ in HEADLINE_SPECS) if h is not None)
     context = _Context(report, language, numbers, period, months, bridge, comparison_bridge, comparison_label)
+    finance = update_finance(report, period, months, comparison_months, language)
     observations = (_crossings(headline, targets, context) + _movements(context) + _customers(context)
-                    + _standing(headline, targets, context))
+                    + _standing(headline, targets, context) + finance_observations(finance, numbers, period))
     highlights = _ranked([o for o in observations if o.tone == "highlight"])
     lowlights = _ranked([o for o in observations if o.tone == "lowlight"])
     facts = _facts(report, language, period, compare, period_label, comparison_label, bridge, comparison_bridge,
                    months, {h.key: h for h in headline}, shift)
+    facts = dataclasses.replace(facts, finance=finance.sentences if finance is not None else ())
     labels = words.labels(language)
     return InvestorUpdate(
         as_of=report.as_of, period=period, compare=compare, language=language, currency=report.currency,
@@ -261,7 +256,7 @@ def investor_update(report: Report, period: str = "month", compare: str = "previ
         comparison_bridge=comparison_bridge, highlights=highlights, lowlights=lowlights,
         narrative=words.narrative(facts),
         commentary=tuple((name, dict(_commentary(commentary)).get(name, "")) for name in COMMENTARY_FIELDS),
-        targets=tuple(sorted((key, float(value)) for key, value in targets.items())), facts=facts,
+        targets=tuple(sorted((key, float(value)) for key, value in targets.items())), facts=facts, finance=finance,
     )
 
 
@@ -384,11 +379,6 @@ _CUSTOMER_TEXT = {
     "contraction": ("Largest contraction: {name} ({x} MRR)", "Plus forte contraction : {name} ({x} de MRR)"),
     "churn": ("Largest churn: {name} ({x} MRR)", "Plus gros départ : {name} ({x} de MRR)"),
 }
-
-
-def french_spaces(text: str) -> str:
-    """' : ' → no-break space before the colon (French typography)."""
-    return text.replace(" :", words.NBSP + ":").replace(" ;", words.NBSP + ";")
 
 
 def _movements(context: _Context) -> list[Observation]:
@@ -554,7 +544,7 @@ def _standing(headline: tuple[Headline, ...], targets: dict[str, float], context
     return out
 
 
-_RULE_ORDER = ("target", "benchmark", "movement", "customer")
+_RULE_ORDER = ("target", "runway", "plan", "benchmark", "movement", "customer")
 
 
 def _ranked(observations: list[Observation]) -> tuple[Observation, ...]:

@@ -77,3 +77,14 @@ def test_texts_from_a_hostile_settings_json_are_dropped_not_raised():
     assert update_texts_from_json('{"investor_updates": {"a": 1, "b": {"commentary": {"asks": 2, "hires": "x"}}}}') \
         == {"b": {"commentary": {"hires": "x"}, "narratives": {}}}
     assert update_texts_from_json('{"investor_updates": []}') == {} and update_texts_from_json("nope") == {}
+
+
+def test_the_update_shows_the_mrr_forecast_chart_and_no_cash_block_without_a_bank_export():
+    app = start()
+    update = investor_update(build_report(load_demo()), "month", "previous", "en", company="Plumeo (demo company)")
+    headers = [h.value for h in app.subheader]
+    assert "MRR forecast" in headers and not any(h.startswith(("Cash & runway", "Plan vs actual")) for h in headers)
+    assert len(app.get("plotly_chart")) == 1
+    assert any(c.value.startswith("Forecast from the last 12 months") and "Backtest, " in c.value for c in app.caption)
+    assert update.generated_narrative.endswith("for a straight line.")  # the forecast sentence closes the narrative
+    assert any(t.value == update.generated_narrative for t in app.text)
