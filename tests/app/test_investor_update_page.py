@@ -4,9 +4,12 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from kpi.demo import load_demo
+from kpi.demo import demo_files, demo_mapping, load_demo
+from kpi.ingest.io import read_path
+from kpi.ingest.mapping import build_tables
 from kpi.report.build import build_report
 from kpi.report.update import investor_update
+from ui.state import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,12 +82,34 @@ def test_texts_from_a_hostile_settings_json_are_dropped_not_raised():
     assert update_texts_from_json('{"investor_updates": []}') == {} and update_texts_from_json("nope") == {}
 
 
+def demo_without_bank_or_budget() -> Workspace:
+    """The demo company's files and mapping, less its bank export and its budget sheet."""
+    files = {path.name: path.read_bytes() for path in demo_files() if path.name != "qonto_bank_export.csv"}
+    mapping = {key: value for key, value in demo_mapping().items() if value.table not in ("cash", "plan")}
+    return Workspace("Plumeo without bank", files, mapping)
+
+
 def test_the_update_shows_the_mrr_forecast_chart_and_no_cash_block_without_a_bank_export():
-    app = start()
-    update = investor_update(build_report(load_demo()), "month", "previous", "en", company="Plumeo (demo company)")
+    workspace = demo_without_bank_or_budget()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.session_state["workspace"] = workspace
+    app.run()
+    app.switch_page("app_pages/investor_update.py").run()
+    app.segmented_control(key="update_period").set_value("month").run()
+    assert not app.exception, app.exception
+    tables = build_tables([s for p in demo_files() if p.name in workspace.files for s in read_path(p)],
+                          workspace.mapping)
+    update = investor_update(build_report(tables), "month", "previous", "en", company="Plumeo without bank")
     headers = [h.value for h in app.subheader]
     assert "MRR forecast" in headers and not any(h.startswith(("Cash & runway", "Plan vs actual")) for h in headers)
     assert len(app.get("plotly_chart")) == 1
     assert any(c.value.startswith("Forecast from the last 12 months") and "Backtest, " in c.value for c in app.caption)
     assert update.generated_narrative.endswith("for a straight line.")  # the forecast sentence closes the narrative
     assert any(t.value == update.generated_narrative for t in app.text)
+
+
+def test_the_demo_update_shows_its_cash_and_plan_blocks():
+    app = start("month")
+    headers = [h.value for h in app.subheader]
+    assert {"Cash & runway — October 2026", "Plan vs actual — October 2026", "MRR forecast"} <= set(headers)
+    assert len(app.get("plotly_chart")) == 1  # the forecast (the cash block is figures and a sentence)

@@ -95,11 +95,13 @@ def deck_content(deck):
 def test_deck_is_16_9_with_every_slide(deck):
     assert (deck.slide_width, deck.slide_height) == (Emu(12_191_695), Emu(6_858_000))
     firsts = [slide_texts(slide) for slide in deck.slides]
-    assert len(firsts) == 9
+    assert len(firsts) == 11
     assert "KPI report — October 2026" in firsts[0]
     titles = [texts[1] for texts in firsts[1:]]
+    # the demo has a bank export and a budget, and 12+ months of history: cash, plan and a forecast
     assert titles == ["Summary", "Key metrics", "MRR bridge — October 2026", "MRR trend", "Cohort retention",
-                      "NPS — October 2026", "MRR forecast", "From the founders"]  # the demo has 12+ months: a forecast
+                      "NPS — October 2026", "Cash & runway — October 2026", "Plan vs actual — October 2026",
+                      "MRR forecast", "From the founders"]
 
 
 def test_kpi_table_cells_are_the_formatted_engine_numbers(deck, demo):
@@ -176,7 +178,7 @@ def test_summary_and_commentary_slides_carry_the_update_text(deck, demo):
     summary = "\n".join(slide_texts(deck.slides[1]))
     assert update.narrative in summary
     assert all(item.text in summary for item in update.highlights + update.lowlights)
-    commentary = "\n".join(slide_texts(deck.slides[8]))
+    commentary = "\n".join(slide_texts(deck.slides[10]))
     assert all(text in commentary for text in COMMENTARY.values())
 
 
@@ -216,7 +218,7 @@ def test_quarterly_deck_against_last_year(demo):
     update = investor_update(report, period="quarter", compare="last_year")
     deck = Presentation(io.BytesIO(to_pptx(update, report)))
     assert update.period_label == "Q4 2026 through October" and update.comparison_label == "Q4 2025 through October"
-    assert len(deck.slides) == 8  # the forecast slide; no commentary given: no commentary slide
+    assert len(deck.slides) == 10  # cash, plan and forecast slides; no commentary given: no commentary slide
     bridge = next(c for c in charts(deck) if c.chart_type == XL_CHART_TYPE.COLUMN_STACKED)
     assert series_values(bridge)["MRR"][-1] == pytest.approx(update.bridge.end)
 
@@ -243,7 +245,7 @@ def test_deck_renders_in_libreoffice_to_one_page_per_slide(demo, tmp_path):
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(tmp_path / "deck.pdf"), str(DECK_PNG_DIR / "slide")],
                    check=True, capture_output=True, timeout=120)
     pages = sorted(DECK_PNG_DIR.glob("slide-*.png"))
-    assert len(pages) == 9 and all(page.stat().st_size > 5_000 for page in pages)
+    assert len(pages) == 11 and all(page.stat().st_size > 5_000 for page in pages)
 
 
 def test_deck_content_is_deterministic(demo):
@@ -256,7 +258,8 @@ def test_deck_content_is_deterministic(demo):
 
 
 def test_workbook_sheets_and_native_charts(workbook):
-    assert workbook.sheetnames == [*SHEETS, "Forecast"]  # the demo has a forecast; no bank export, no budget
+    # the demo has a bank export, a budget and a forecast
+    assert workbook.sheetnames == [*SHEETS, "Cash & runway", "Plan vs actual", "Forecast"]
     assert len(workbook["Monthly series"]._charts) == 2
     assert len(workbook["NPS by segment"]._charts) == 1
 

@@ -38,7 +38,7 @@ def test_the_demo_report_weighs_less_than_half_of_what_it_did(report_html):
 
 def test_each_chart_waits_for_the_library_and_nothing_is_fetched(report_html):
     figures = re.findall(rf'<script type="{FIGURE_SCRIPT}">\s*window.PLOTLYENV', report_html)
-    assert len(figures) == 5  # bridge, trend, cohorts, NPS, forecast
+    assert len(figures) == 6  # bridge, trend, cohorts, NPS, cash, forecast
     assert report_html.count("<script>") == 0  # no figure script runs before plotly.js is there
     assert "DecompressionStream" in report_html
     assert not re.search(r"<script[^>]+src=|<link[^>]+href=|<img|@import|https?://cdn", report_html)

@@ -176,7 +176,8 @@ def test_the_forecast_sentence_of_the_demo_in_english_and_french():
     report = build_report(load_demo())
     forecast = report.forecast
     english = investor_update(report, language="en")
-    assert english.finance.forecast is forecast and english.finance.figures is None
+    assert english.finance.forecast is forecast
+    assert english.finance.figures.cash == report.finance.value("cash")  # the demo has a bank export
     assert english.narrative.endswith(
         "MRR is forecast at €88.4k in 12 months (80\u00a0% band €69.3k–€110.0k); "
         "backtest error at 3 months 7.1\u00a0% vs 7.2\u00a0% for a straight line.")
@@ -263,7 +264,7 @@ def test_the_workbook_has_cash_plan_and_their_values(burning):
 def test_the_demo_workbook_has_the_forecast_and_its_backtest():
     report = build_report(load_demo())
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx(investor_update(report), report)))
-    assert book.sheetnames[-1] == "Forecast" and "Cash & runway" not in book.sheetnames
+    assert book.sheetnames[-3:] == ["Cash & runway", "Plan vs actual", "Forecast"]
     rows = list(book["Forecast"].iter_rows(values_only=True))
     forecast = report.forecast
     assert rows[2][:4] == ("Month", "Low (p10)", "Forecast (p50)", "High (p90)")
