@@ -40,7 +40,8 @@ PATHS = 2000
 GROWTH_SHARE = 0.5  # share of the fitted new-business growth rate carried forward (a rate from noisy months is shrunk)
 SEASON_TEST = 8.0  # the yearly wave of new business is kept when its F statistic exceeds this
 IRLS_STEPS = 8  # iterations of the log-linear (Poisson) fit of new business
-NOISE = 1.8  # the monthly departures are widened so the 80 % band holds about 80 % (benchmarks/forecast.py)
+RETENTION_PRIOR = 0.1  # weight of the all-ages rate in each age's retention, in mean bases per age
+NOISE = 1.2  # the monthly departures are widened so the 80 % band holds about 80 % (benchmarks/forecast.py, seed 1)
 SEED = 20_261_207
 QUANTILES = (0.10, 0.50, 0.90)
 BAND_COLUMNS = ["p10", "p50", "p90"]
@@ -151,11 +152,11 @@ def _retention(weights: np.ndarray, base: np.ndarray, kept: np.ndarray) -> np.nd
     """Net retention by age, one row per row of `weights` (paths × months); out: paths × AGES.
 
     retention[a] = (Σ w·kept[·, a] + c·R) ÷ (Σ w·base[·, a] + c), R = Σ w·kept ÷ Σ w·base over
-    every age, c = a tenth of the mean weighted base per age (an age with little base leans on R)."""
+    every age, c = RETENTION_PRIOR × the mean weighted base per age (an age with little base leans on R)."""
     w = np.asarray(weights, dtype=float)
     base_w, kept_w = w @ base, w @ kept
     pooled = kept_w.sum(axis=1, keepdims=True) / base_w.sum(axis=1, keepdims=True)
-    prior = 0.1 * base_w.mean(axis=1, keepdims=True)
+    prior = RETENTION_PRIOR * base_w.mean(axis=1, keepdims=True)
     return (kept_w + prior * pooled) / (base_w + prior)
 
 
