@@ -8,15 +8,18 @@ Each month t splits into what the base of the month before kept and what was add
              payment; 12 and more together): net retention of the base at that age
     g(t)   = new + reactivation                                         (new business)
 
-From the last 12 months it estimates r_a (pooled over the months, weighted by MRR) and the new
-business g (a least-squares line through the months, 70 % of its slope carried forward and damped
-by 0.9 each further month), then runs the recursion forward: today's MRR by age is kept and ages,
-new business enters at age 0. The interval comes from simulated paths: each path re-estimates r and
-g from a bootstrap resample of the 12 months (the uncertainty of the estimate) and adds, every
-future month, the departure of one of those months, drawn at random, from the fit, widened 1.8×
-(the month-to-month noise, and the changes of regime 12 months cannot show). p10, p50 and p90 are
-the 10th, 50th and 90th percentiles of the paths for each month. The random draws are seeded:
-the same data gives the same forecast.
+From the last 12 months it estimates r_a (pooled over the months, weighted by MRR, each age shrunk
+towards the rate of all ages). New business is a log-linear curve E[g(t)] = exp(β0 + β1·t/12
+[+ β2·sin + β3·cos of 2π × calendar month ÷ 12]) fitted by Poisson quasi-likelihood to the months
+of g after the first month with MRR (36 at most); the yearly wave is kept only when an F test of
+its two terms passes, and half the fitted growth rate is carried forward. The recursion then runs
+forward: today's MRR by age is kept and ages, new business enters at age 0. The interval comes from
+simulated paths: each path re-estimates r from a bootstrap resample of the 12 months and draws the
+curve's β from its estimate's normal law (the uncertainty of the estimates), and adds, every future
+month, the departures of months drawn at random from the fits (a month's retention from the pooled
+one, a month's g from the curve, as a ratio), widened 1.2× (the changes of regime the months cannot
+show). p10, p50 and p90 are the 10th, 50th and 90th percentiles of the paths for each month. The
+random draws are seeded: the same data gives the same forecast.
 
 The backtest forecasts again from earlier months, with their data only, and scores the forecast
 against what happened, next to the naive drift MRR(T) + h × the mean monthly change of the 6
@@ -46,9 +49,9 @@ SEED = 20_261_207
 QUANTILES = (0.10, 0.50, 0.90)
 BAND_COLUMNS = ["p10", "p50", "p90"]
 POINT_COLUMNS = ["origin", "horizon", "month", "actual", "p10", "p50", "p90", "naive"]
-METHOD = ("Forecast from the last 12 months: today's MRR kept at the recent net retention of customers "
-          "of each age, plus new business following its damped recent trend; the band comes from "
-          "2,000 simulated paths.")
+METHOD = ("Forecast: today's MRR kept at the last 12 months' net retention of customers of each age, "
+          "plus new business following its curve over up to 36 months (half its growth rate, and its "
+          "yearly wave when there is one); the band comes from 2,000 simulated paths.")
 
 
 @dataclass(frozen=True)
@@ -185,18 +188,18 @@ def poisson_fit(g: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Poisson quasi-likelihood by iteratively reweighted least squares (IRLS_STEPS steps from
     β = (log of the mean, 0…); a tiny ridge keeps each step solvable). Covariance φ·(XᵀWX)⁻¹ with
-    W = diag(μ) and φ = Σ (g − μ)² ÷ μ ÷ (n − columns), at least 1 (the quasi-Poisson dispersion).
-    Needs Σ g > 0."""
+    W = diag(μ) and φ = Σ (g − μ)² ÷ μ ÷ (n − columns) (the quasi-Poisson dispersion: g is money, not
+    a count, so its scale is estimated). Needs Σ g > 0."""
     beta = np.zeros(X.shape[1])
     beta[0] = np.log(g.mean())
-    ridge = 1e-6 * np.eye(X.shape[1])
+    ridge = 1e-9 * np.eye(X.shape[1])
     for _ in range(IRLS_STEPS):
         eta = np.clip(X @ beta, -50.0, 50.0)
         mu = np.exp(eta)
         information = X.T @ (mu[:, None] * X) + ridge * mu.sum()
         beta = np.linalg.solve(information, X.T @ (mu * (eta + (g - mu) / mu)))
     mu = np.exp(np.clip(X @ beta, -50.0, 50.0))
-    dispersion = max(1.0, float(np.sum((g - mu) ** 2 / mu)) / max(1, len(g) - X.shape[1]))
+    dispersion = float(np.sum((g - mu) ** 2 / mu)) / max(1, len(g) - X.shape[1])
     information = X.T @ (mu[:, None] * X) + ridge * mu.sum()
     return beta, dispersion * np.linalg.inv(information)
 
