@@ -170,7 +170,8 @@ def score(company: Company, oracle_rng: np.random.Generator | None = None) -> tu
         for h, (month, band) in enumerate(forecast.months.iterrows(), start=1):
             actual = float(series_all.loc[month, "mrr"])
             rows.append({"regime": company.regime, "origin": origin, "horizon": h, "actual": actual,
-                         "p10": band["p10"], "p50": band["p50"], "p90": band["p90"], "naive": naive[month], "oracle": best[h - 1]})
+                         "p10": band["p10"], "p50": band["p50"], "p90": band["p90"], "naive": naive[month],
+                         "oracle": best[h - 1]})
     return rows, seconds
 
 

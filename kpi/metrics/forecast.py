@@ -120,7 +120,7 @@ class _Matrix:
     kept: np.ndarray  # months × AGES
 
     @classmethod
-    def of(cls, mrr: pd.DataFrame, as_of: pd.Period) -> "_Matrix":
+    def of(cls, mrr: pd.DataFrame, as_of: pd.Period) -> _Matrix:
         columns = pd.PeriodIndex(mrr.columns, freq="M")
         values = np.ascontiguousarray(mrr.loc[:, columns <= as_of].to_numpy(dtype=float).T)  # months × customers
         paying = values > 0
