@@ -14,11 +14,13 @@ to T. Three origins per company (the last month of its history, 3 and 6 months e
 
     python -m benchmarks.forecast                  # 60 companies, seed 1
     python -m benchmarks.forecast --companies 200 --seed 2
+    python -m benchmarks.forecast --seed 2 --oracle   # also the oracle: the floor of any method (slower)
 
 Prints MAPE at 3 months (median and mean over companies × origins) for the method and the naive
 drift, the ratio of the means (goal ≤ 0.8), the share of actuals (horizons 1–6) inside the 80 %
-band (goal 70–90 %), the coverage per regime, and the time of one `forecast_mrr` call (which runs
-its own 12-origin backtest too).
+band (goal 70–90 %), the coverage per regime, with --oracle the MAPE of a forecaster that knows
+each company's true arrival rate and hazard (only the future's draws unknown), and the time of
+one `forecast_mrr` call (which runs its own 12-origin backtest too).
 """
 
 from __future__ import annotations
@@ -40,11 +42,15 @@ REGIMES = ("growth", "fast growth", "flat", "decline", "seasonal", "churn shock"
 
 @dataclass(frozen=True)
 class Company:
-    """One simulated company: its regime, its MRR matrix (history and future) and its history length."""
+    """One simulated company: its regime, its MRR matrix (history and future), its history length,
+    and the parameters it was drawn with (for the oracle, never given to the forecaster)."""
 
     regime: str
     mrr: pd.DataFrame  # customers × months, PeriodIndex columns
     history: int  # months before the future the forecaster never sees
+    rate: np.ndarray  # expected new customers per month
+    hazard: float  # base monthly churn hazard
+    shock: np.ndarray  # per month, the extra multiple of the hazard (3.0 in a shock month, else 0)
 
 
 def arrivals(regime: str, months: int, rng: np.random.Generator) -> np.ndarray:
@@ -61,18 +67,42 @@ def arrivals(regime: str, months: int, rng: np.random.Generator) -> np.ndarray:
     return rate
 
 
+def plans(count: int, rng: np.random.Generator) -> np.ndarray:
+    """Monthly plans of `count` new customers: log-normal around 80 (σ 0.8 in logs), rounded, plus 9."""
+    return np.round(np.exp(rng.normal(np.log(80), 0.8, count)), 0) + 9
+
+
+def step(current: np.ndarray, last: np.ndarray, ever: np.ndarray, age: np.ndarray, hazard: float,
+         shock: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One month of the customers already signed: churn with hazard h·(1 + 1.5·e^(−age/4))·(1 + shock),
+    expansion (+10–60 %, 2 %/month), contraction (−10–40 %, 1 %/month), a churned customer who paid
+    before (`ever`) comes back with probability 1 %/month at its last MRR. In: MRR last month,
+    the last MRR > 0 per customer, and ages this month. Out: MRR this month, the updated last MRR."""
+    n = len(current)
+    alive = current > 0
+    churns = alive & (rng.random(n) < hazard * (1 + 1.5 * np.exp(-age / 4)) * (1 + shock))
+    draw = rng.random(n)
+    grows = alive & ~churns & (draw < 0.02)
+    shrinks = alive & ~churns & (draw > 0.99)
+    current = np.where(grows, current * rng.uniform(1.1, 1.6, n), current)
+    current = np.where(shrinks, current * rng.uniform(0.6, 0.9, n), current)
+    last = np.where(alive, current, last)
+    current = np.where(churns, 0.0, current)
+    returns = (age > 0) & (current == 0) & ever & (rng.random(n) < 0.01)
+    return np.where(returns, last, current), last
+
+
 def simulate_company(regime: str, rng: np.random.Generator, start: str = "2022-01") -> Company:
     """A company of `regime` simulated customer by customer for its history (14–36 months) and
-    FUTURE months more. Per customer and month: churn with hazard h·(1 + 1.5·e^(−age/4)) (h drawn
-    1–5 %, ×4 in a shock month), expansion (+10–60 %, 2 %/month), contraction (−10–40 %,
-    1 %/month), a churned customer comes back with probability 1 %/month at its last MRR."""
+    FUTURE months more, `step` by `step` (hazard h drawn 1–5 %, ×4 in a shock month; 15 % of the
+    companies that are not of the churn-shock regime have one too)."""
     history = int(rng.integers(14, 37))
     months = history + FUTURE
     rate = arrivals(regime, months, rng)
     counts = rng.poisson(rate)
     cohort = np.repeat(np.arange(months), counts)
     n = len(cohort)
-    plan = np.round(np.exp(rng.normal(np.log(80), 0.8, n)), 0) + 9
+    plan = plans(n, rng)
     hazard = rng.uniform(0.01, 0.05)
     shock = np.zeros(months)
     if regime == "churn shock" or rng.random() < 0.15:
@@ -81,27 +111,48 @@ def simulate_company(regime: str, rng: np.random.Generator, start: str = "2022-0
     current = np.zeros(n)
     last = plan.copy()
     for t in range(months):  # one vector over customers per month
-        age = t - cohort
-        alive = current > 0
-        churns = alive & (rng.random(n) < hazard * (1 + 1.5 * np.exp(-age / 4)) * (1 + shock[t]))
-        draw = rng.random(n)
-        grows = alive & ~churns & (draw < 0.02)
-        shrinks = alive & ~churns & (draw > 0.99)
-        current = np.where(grows, current * rng.uniform(1.1, 1.6, n), current)
-        current = np.where(shrinks, current * rng.uniform(0.6, 0.9, n), current)
-        last = np.where(alive, current, last)
-        current = np.where(churns, 0.0, current)
-        returns = (age > 0) & (current == 0) & (cohort < t) & (matrix[:, :t].sum(axis=1) > 0) & (rng.random(n) < 0.01)
-        current = np.where(returns, last, current)
+        ever = (cohort < t) & (matrix[:, :t].sum(axis=1) > 0)
+        current, last = step(current, last, ever, t - cohort, hazard, shock[t], rng)
         current = np.where(cohort == t, plan, current)
         matrix[:, t] = current
     columns = pd.period_range(start, periods=months, freq="M")
     mrr = pd.DataFrame(matrix, index=pd.Index([f"c{i}" for i in range(n)], name="customer_id"), columns=columns)
-    return Company(regime=regime, mrr=mrr[(matrix > 0).any(axis=1)], history=history)
+    return Company(regime=regime, mrr=mrr[(matrix > 0).any(axis=1)], history=history, rate=rate,
+                   hazard=hazard, shock=shock)
 
 
-def score(company: Company) -> tuple[list[dict], list[float]]:
-    """Forecast from each origin with the data up to it only; one row per (origin, horizon)."""
+def oracle(company: Company, origin_position: int, horizon: int, rng: np.random.Generator,
+           replicates: int = 100) -> np.ndarray:
+    """The best forecast any method could make: the median of `replicates` futures simulated from
+    the true state at the origin (each customer's MRR, last MRR, age) with the company's true
+    arrival rate and hazard — only the random draws of the future, and a churn shock to come (an
+    event no one foresees), are unknown.
+    Out: the median MRR of months origin+1 … origin+horizon (a diagnostic, never a forecaster)."""
+    seen = company.mrr.to_numpy()[:, :origin_position + 1]
+    first = np.argmax(seen > 0, axis=1)
+    known = (seen > 0).any(axis=1)
+    seen, first = seen[known], first[known]
+    last_position = seen.shape[1] - 1 - np.argmax((seen > 0)[:, ::-1], axis=1)
+    current = np.tile(seen[:, -1], replicates)
+    last = np.tile(seen[np.arange(len(seen)), last_position], replicates)
+    cohort = np.tile(first, replicates)
+    totals = np.zeros((replicates, horizon))
+    owner = np.repeat(np.arange(replicates), len(seen))
+    for k in range(1, horizon + 1):
+        t = origin_position + k
+        current, last = step(current, last, np.ones(len(current), bool), t - cohort, company.hazard, 0.0, rng)
+        counts = rng.poisson(company.rate[t], replicates)
+        newcomers = plans(int(counts.sum()), rng)
+        current, last = np.concatenate([current, newcomers]), np.concatenate([last, newcomers])
+        cohort = np.concatenate([cohort, np.full(len(newcomers), t)])
+        owner = np.concatenate([owner, np.repeat(np.arange(replicates), counts)])
+        totals[:, k - 1] = np.bincount(owner, weights=current, minlength=replicates)
+    return np.median(totals, axis=0)
+
+
+def score(company: Company, oracle_rng: np.random.Generator | None = None) -> tuple[list[dict], list[float]]:
+    """Forecast from each origin with the data up to it only; one row per (origin, horizon), with
+    the oracle's median when `oracle_rng` is given (NaN otherwise)."""
     series_all = movements(company.mrr)
     rows, seconds = [], []
     for offset in ORIGIN_OFFSETS:
@@ -114,10 +165,13 @@ def score(company: Company) -> tuple[list[dict], list[float]]:
         if forecast is None:
             continue
         naive = naive_drift(seen_series["mrr"], origin, FUTURE)
+        best = (oracle(company, company.history - 1 - offset, FUTURE, oracle_rng) if oracle_rng is not None
+                else np.full(FUTURE, np.nan))
         for h, (month, band) in enumerate(forecast.months.iterrows(), start=1):
             actual = float(series_all.loc[month, "mrr"])
             rows.append({"regime": company.regime, "origin": origin, "horizon": h, "actual": actual,
-                         "p10": band["p10"], "p50": band["p50"], "p90": band["p90"], "naive": naive[month]})
+                         "p10": band["p10"], "p50": band["p50"], "p90": band["p90"], "naive": naive[month],
+                         "oracle": best[h - 1]})
     return rows, seconds
 
 
@@ -125,12 +179,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--companies", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--oracle", action="store_true",
+                        help="also score the oracle (true parameters, unknown draws): the floor of any method")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
+    oracle_rng = np.random.default_rng([args.seed, 7]) if args.oracle else None
     rows, seconds = [], []
     for index in range(args.companies):
         company = simulate_company(REGIMES[index % len(REGIMES)], rng)
-        more, took = score(company)
+        more, took = score(company, oracle_rng)
         rows += more
         seconds += took
     points = pd.DataFrame(rows)
@@ -144,6 +201,10 @@ def main() -> None:
     print(f"MAPE at 3 months, naive: median {naive.median():.2%} · mean {naive.mean():.2%}")
     print(f"ratio ours ÷ naive: mean {ours.mean() / naive.mean():.2f} (goal ≤ 0.8) · median "
           f"{ours.median() / naive.median():.2f}")
+    if args.oracle:
+        best = (at_3["actual"] - at_3["oracle"]).abs() / at_3["actual"]
+        print(f"MAPE at 3 months, oracle (true parameters, the floor of any method): median {best.median():.2%} · "
+              f"mean {best.mean():.2%} · ratio to naive {best.mean() / naive.mean():.2f}")
     print(f"80 % band coverage, horizons 1–6: {points['inside'].mean():.1%} (goal 70–90 %)")
     by_horizon = points.groupby("horizon")["inside"].mean()
     print("coverage by horizon: " + " · ".join(f"{h}: {share:.0%}" for h, share in by_horizon.items()))

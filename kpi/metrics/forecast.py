@@ -8,15 +8,18 @@ Each month t splits into what the base of the month before kept and what was add
              payment; 12 and more together): net retention of the base at that age
     g(t)   = new + reactivation                                         (new business)
 
-From the last 12 months it estimates r_a (pooled over the months, weighted by MRR) and the new
-business g (a least-squares line through the months, 70 % of its slope carried forward and damped
-by 0.9 each further month), then runs the recursion forward: today's MRR by age is kept and ages,
-new business enters at age 0. The interval comes from simulated paths: each path re-estimates r and
-g from a bootstrap resample of the 12 months (the uncertainty of the estimate) and adds, every
-future month, the departure of one of those months, drawn at random, from the fit, widened 1.8×
-(the month-to-month noise, and the changes of regime 12 months cannot show). p10, p50 and p90 are
-the 10th, 50th and 90th percentiles of the paths for each month. The random draws are seeded:
-the same data gives the same forecast.
+From the last 12 months it estimates r_a (pooled over the months, weighted by MRR, each age shrunk
+towards the rate of all ages). New business is a log-linear curve E[g(t)] = exp(β0 + β1·t/12
+[+ β2·sin + β3·cos of 2π × calendar month ÷ 12]) fitted by Poisson quasi-likelihood to the months
+of g after the first month with MRR (36 at most); the yearly wave is kept only when an F test of
+its two terms passes, and half the fitted growth rate is carried forward. The recursion then runs
+forward: today's MRR by age is kept and ages, new business enters at age 0. The interval comes from
+simulated paths: each path re-estimates r from a bootstrap resample of the 12 months and draws the
+curve's β from its estimate's normal law (the uncertainty of the estimates), and adds, every future
+month, the departures of months drawn at random from the fits (a month's retention from the pooled
+one, a month's g from the curve, as a ratio), widened 1.2× (the changes of regime the months cannot
+show). p10, p50 and p90 are the 10th, 50th and 90th percentiles of the paths for each month. The
+random draws are seeded: the same data gives the same forecast.
 
 The backtest forecasts again from earlier months, with their data only, and scores the forecast
 against what happened, next to the naive drift MRR(T) + h × the mean monthly change of the 6
@@ -35,17 +38,20 @@ WINDOW = 12  # months of movements the method learns from
 BACKTEST_ORIGINS = 12  # origins tried: the 12 months before the as-of month
 BACKTEST_HORIZON = 6  # months forecast from each origin
 DRIFT_MONTHS = 6  # the naive drift's mean change is over this many months
-DAMPING = 0.9  # the new-business slope keeps this share of itself each further month
+NEW_WINDOW = 36  # months of new business the new-business curve is fitted on, at most
 PATHS = 2000
-TREND_SHARE = 0.7  # share of the fitted new-business slope carried forward (a slope from 12 noisy months is shrunk)
-NOISE = 1.8  # the monthly departures are widened so the 80 % band holds about 80 % (benchmarks/forecast.py)
+GROWTH_SHARE = 0.5  # share of the fitted new-business growth rate carried forward (a rate from noisy months is shrunk)
+SEASON_TEST = 8.0  # the yearly wave of new business is kept when its F statistic exceeds this
+IRLS_STEPS = 8  # iterations of the log-linear (Poisson) fit of new business
+RETENTION_PRIOR = 0.1  # weight of the all-ages rate in each age's retention, in mean bases per age
+NOISE = 1.2  # the monthly departures are widened so the 80 % band holds about 80 % (benchmarks/forecast.py, seed 1)
 SEED = 20_261_207
 QUANTILES = (0.10, 0.50, 0.90)
 BAND_COLUMNS = ["p10", "p50", "p90"]
 POINT_COLUMNS = ["origin", "horizon", "month", "actual", "p10", "p50", "p90", "naive"]
-METHOD = ("Forecast from the last 12 months: today's MRR kept at the recent net retention of customers "
-          "of each age, plus new business following its damped recent trend; the band comes from "
-          "2,000 simulated paths.")
+METHOD = ("Forecast: today's MRR kept at the last 12 months' net retention of customers of each age, "
+          "plus new business following its curve over up to 36 months (half its growth rate, and its "
+          "yearly wave when there is one); the band comes from 2,000 simulated paths.")
 
 
 @dataclass(frozen=True)
@@ -103,74 +109,120 @@ AGES = 13  # ages 0…11 months apart, then 12 months and more together
 
 @dataclass(frozen=True)
 class _Matrix:
-    """The MRR matrix read once for every forecast of a call: values of the months ≤ as_of."""
+    """The MRR matrix summed by customer age once for every forecast of a call (months ≤ as_of).
 
-    values: np.ndarray  # customers × months, float
-    columns: pd.PeriodIndex  # the months of `values`
-    first: np.ndarray  # per customer, the position of its first month with MRR (len(columns) if none)
+    A customer's age in month t is t − its first month with MRR (capped at AGES − 1).
+    state[t, a] = Σ MRR(t) of the customers paying in t at age a; kept[t, a] = Σ MRR(t) of the
+    customers paying in t−1 at age a (in t−1). Rows of months no forecast of the call reads are 0."""
+
+    columns: pd.PeriodIndex  # the months ≤ as_of
+    state: np.ndarray  # months × AGES
+    kept: np.ndarray  # months × AGES
 
     @classmethod
-    def of(cls, mrr: pd.DataFrame, as_of: pd.Period) -> "_Matrix":
+    def of(cls, mrr: pd.DataFrame, as_of: pd.Period) -> _Matrix:
         columns = pd.PeriodIndex(mrr.columns, freq="M")
-        values = mrr.loc[:, columns <= as_of].to_numpy(dtype=float)
+        values = np.ascontiguousarray(mrr.loc[:, columns <= as_of].to_numpy(dtype=float).T)  # months × customers
         paying = values > 0
-        first = np.where(paying.any(axis=1), paying.argmax(axis=1), values.shape[1])
-        return cls(values=values, columns=columns[columns <= as_of], first=first)
+        first = np.where(paying.any(axis=0), paying.argmax(axis=0), len(values))
+        state, kept = np.zeros((len(values), AGES)), np.zeros((len(values), AGES))
+        # the as-of month's forecast and the backtest's origins read months ≥ as_of − WINDOW − BACKTEST_ORIGINS
+        for t in range(max(0, len(values) - WINDOW - BACKTEST_ORIGINS - 1), len(values)):
+            now = paying[t]
+            state[t] = np.bincount(np.clip(t - first[now], 0, AGES - 1), weights=values[t, now], minlength=AGES)
+            if t > 0:
+                before = paying[t - 1]
+                kept[t] = np.bincount(np.clip(t - 1 - first[before], 0, AGES - 1), weights=values[t, before],
+                                      minlength=AGES)
+        return cls(columns=columns[columns <= as_of], state=state, kept=kept)
 
 
 def base_by_age(matrix: _Matrix, origin: pd.Period) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """The base's retention by customer age, from the customer × month MRR matrix (months ≤ origin).
+    """The base's retention by customer age, from months ≤ origin only.
 
-    A customer's age in month t is t − its first month with MRR (capped at AGES − 1). For the last
-    WINDOW months t: base[t, a] = Σ MRR(t−1) of the customers paying in t−1 at age a; kept[t, a] =
-    Σ MRR(t) of those same customers. Also the MRR at the origin by age (the state to forecast).
-    Out: base and kept (months × AGES frames) and that state (an array of AGES)."""
+    For the last WINDOW months t up to the origin: base[t, a] = Σ MRR(t−1) of the customers paying
+    in t−1 at age a (state[t−1, a]); kept[t, a] = Σ MRR(t) of those same customers. Also the MRR at
+    the origin by age (the state to forecast). Out: base and kept (months × AGES frames) and that
+    state (an array of AGES)."""
     end = int((matrix.columns <= origin).sum())
-    values, first = matrix.values[:, :end], matrix.first  # a view: months after the origin never read
-    paying = values > 0
-    months = range(max(1, values.shape[1] - WINDOW), values.shape[1])
-    base = np.zeros((len(months), AGES))
-    kept = np.zeros((len(months), AGES))
-    for row, t in enumerate(months):  # ≤ 12 months, each a bincount over customers
-        before = paying[:, t - 1]
-        age = np.clip(t - 1 - first[before], 0, AGES - 1)
-        base[row] = np.bincount(age, weights=values[before, t - 1], minlength=AGES)
-        kept[row] = np.bincount(age, weights=values[before, t], minlength=AGES)
-    now = values[:, -1] > 0
-    state = np.bincount(np.clip(values.shape[1] - 1 - first[now], 0, AGES - 1), weights=values[now, -1],
-                        minlength=AGES)
-    index = pd.PeriodIndex(matrix.columns[list(months)], freq="M", name="month")
-    return pd.DataFrame(base, index=index), pd.DataFrame(kept, index=index), state
+    months = np.arange(max(1, end - WINDOW), end)
+    index = pd.PeriodIndex(matrix.columns[months], freq="M", name="month")
+    return (pd.DataFrame(matrix.state[months - 1], index=index), pd.DataFrame(matrix.kept[months], index=index),
+            matrix.state[end - 1].copy())
 
 
-@dataclass(frozen=True)
-class _Fit:
-    """Parameters of one or many fits (arrays with one row per simulated path)."""
-
-    retention: np.ndarray  # paths × AGES: monthly net retention of the base at each age
-    level: np.ndarray  # new business at the origin month (the line's value there)
-    slope: np.ndarray  # new business added per month at the origin
-
-
-def _fit(weights: np.ndarray, base: np.ndarray, kept: np.ndarray, new: np.ndarray) -> _Fit:
-    """Weighted fits, one per row of `weights` (paths × months).
+def _retention(weights: np.ndarray, base: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Net retention by age, one row per row of `weights` (paths × months); out: paths × AGES.
 
     retention[a] = (Σ w·kept[·, a] + c·R) ÷ (Σ w·base[·, a] + c), R = Σ w·kept ÷ Σ w·base over
-    every age, c = a tenth of the mean weighted base per age (an age with little base leans on R);
-    new business: weighted least-squares line g = level + TREND_SHARE × slope × (t − t_origin)."""
+    every age, c = RETENTION_PRIOR × the mean weighted base per age (an age with little base leans on R)."""
     w = np.asarray(weights, dtype=float)
     base_w, kept_w = w @ base, w @ kept
     pooled = kept_w.sum(axis=1, keepdims=True) / base_w.sum(axis=1, keepdims=True)
-    prior = 0.1 * base_w.mean(axis=1, keepdims=True)
-    retention = (kept_w + prior * pooled) / (base_w + prior)
-    t = np.arange(len(new), dtype=float) - (len(new) - 1)  # 0 at the origin month
-    total = w.sum(axis=1)
-    t_mean = (w @ t) / total
-    g_mean = (w @ new) / total
-    spread = w @ (t * t) / total - t_mean ** 2
-    covariance = w @ (t * new) / total - t_mean * g_mean
-    slope = TREND_SHARE * np.where(spread > 1e-12, covariance / np.where(spread > 1e-12, spread, 1.0), 0.0)
-    return _Fit(retention=retention, level=g_mean - slope * t_mean, slope=slope)
+    prior = RETENTION_PRIOR * base_w.mean(axis=1, keepdims=True)
+    return (kept_w + prior * pooled) / (base_w + prior)
+
+
+def new_business(series: pd.DataFrame, origin: pd.Period) -> pd.Series:
+    """g(t) = new(t) + reactivation(t) for the months after the first month with MRR, up to the
+    origin, the last NEW_WINDOW of them. The first month is left out: its MRR is the stock the data
+    starts with, not a month's new business."""
+    index = pd.PeriodIndex(series.index, freq="M")
+    g = (series["new"] + series["reactivation"]).astype(float).set_axis(index)[index <= origin]
+    paying = np.flatnonzero(_mrr_until(series, origin).to_numpy() > 0)
+    return g.iloc[int(paying[0]) + 1:].iloc[-NEW_WINDOW:] if paying.size else g.iloc[:0]
+
+
+def design(offsets: np.ndarray, months: np.ndarray, seasonal: bool) -> np.ndarray:
+    """Columns of the new-business curve: 1, years from the origin (offset ÷ 12), and with
+    `seasonal` sin and cos of 2π × calendar month ÷ 12 (a yearly wave)."""
+    columns = [np.ones(len(offsets)), np.asarray(offsets, dtype=float) / 12.0]
+    if seasonal:
+        angle = 2 * np.pi * np.asarray(months, dtype=float) / 12.0
+        columns += [np.sin(angle), np.cos(angle)]
+    return np.column_stack(columns)
+
+
+def poisson_fit(g: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The log-linear curve of new business, E[g] = exp(X·β), and the covariance of β.
+
+    Poisson quasi-likelihood by iteratively reweighted least squares (IRLS_STEPS steps from
+    β = (log of the mean, 0…); a tiny ridge keeps each step solvable). Covariance φ·(XᵀWX)⁻¹ with
+    W = diag(μ) and φ = Σ (g − μ)² ÷ μ ÷ (n − columns) (the quasi-Poisson dispersion: g is money, not
+    a count, so its scale is estimated). Needs Σ g > 0."""
+    beta = np.zeros(X.shape[1])
+    beta[0] = np.log(g.mean())
+    ridge = 1e-9 * np.eye(X.shape[1])
+    for _ in range(IRLS_STEPS):
+        eta = np.clip(X @ beta, -50.0, 50.0)
+        mu = np.exp(eta)
+        information = X.T @ (mu[:, None] * X) + ridge * mu.sum()
+        beta = np.linalg.solve(information, X.T @ (mu * (eta + (g - mu) / mu)))
+    mu = np.exp(np.clip(X @ beta, -50.0, 50.0))
+    dispersion = float(np.sum((g - mu) ** 2 / mu)) / max(1, len(g) - X.shape[1])
+    information = X.T @ (mu[:, None] * X) + ridge * mu.sum()
+    return beta, dispersion * np.linalg.inv(information)
+
+
+def _deviance(g: np.ndarray, mu: np.ndarray) -> float:
+    """Poisson deviance 2 Σ [g·log(g ÷ μ) − (g − μ)] (g·log g = 0 at g = 0)."""
+    mu = np.maximum(mu, 1e-12)
+    ratio = np.where(g > 0, g, 1.0) / mu
+    return float(2 * np.sum(np.where(g > 0, g * np.log(ratio), 0.0) - (g - mu)))
+
+
+def is_seasonal(g: np.ndarray, offsets: np.ndarray, months: np.ndarray) -> bool:
+    """Whether new business follows a yearly wave: with 12 months or more, the F statistic
+    ((D0 − D1) ÷ 2) ÷ (D1 ÷ (n − 4)) of the wave's two terms (D0, D1: deviance of the fits without
+    and with them) exceeds SEASON_TEST."""
+    if len(g) < 12 or g.sum() <= 0:
+        return False
+    deviances = []
+    for seasonal in (False, True):
+        X = design(offsets, months, seasonal)
+        deviances.append(_deviance(g, np.exp(np.clip(X @ poisson_fit(g, X)[0], -50.0, 50.0))))
+    dispersion = deviances[1] / (len(g) - 4)
+    return dispersion > 0 and (deviances[0] - deviances[1]) / 2 / dispersion > SEASON_TEST
 
 
 def simulate_paths(matrix: _Matrix, series: pd.DataFrame, origin: pd.Period, horizon: int,
@@ -178,30 +230,42 @@ def simulate_paths(matrix: _Matrix, series: pd.DataFrame, origin: pd.Period, hor
     """Simulated MRR for months 1…horizon after the origin (paths × horizon), from months ≤ origin.
 
     The MRR at the origin is split by customer age (`base_by_age`); each month every age keeps
-    retention[a] + e_r of its MRR and moves one age on, and new business g enters at age 0:
-    g = max(0, level + slope·Σ_{j≤k} DAMPING^j + e_g). Each path refits from a bootstrap resample
-    of the last WINDOW months (multinomial counts); (e_r, e_g) is one month's departure from the
-    full fit, drawn at random each future month, times NOISE."""
+    retention[a] + e_r of its MRR and moves one age on, and new business enters at age 0:
+    g(k) = exp(β0 + GROWTH_SHARE·β1·k/12 [+ β2 sin + β3 cos of the month]) × max(0, 1 + e_g).
+    Each path refits retention from a bootstrap resample of the last WINDOW months (multinomial
+    counts) and draws the curve's β from its estimate's normal law (`poisson_fit`); e_r (a month's retention minus the
+    pooled one) and e_g (a month's g ÷ the fitted curve − 1) are departures of months drawn at
+    random each future month, times NOISE."""
     base_frame, kept_frame, state = base_by_age(matrix, origin)
-    new = (series["new"] + series["reactivation"]).astype(float).reindex(base_frame.index).fillna(0.0).to_numpy()
     base, kept = base_frame.to_numpy(), kept_frame.to_numpy()
-    n = len(new)
-    central = _fit(np.ones((1, n)), base, kept, new)
-    t = np.arange(n, dtype=float) - (n - 1)
+    n = len(base)
     month_retention = kept.sum(axis=1) / np.where(base.sum(axis=1) > 0, base.sum(axis=1), 1.0)
-    pooled = kept.sum() / base.sum()
-    residual_r = NOISE * (month_retention - pooled)
-    residual_g = NOISE * (new - (central.level[0] + central.slope[0] * t))
-    fit = _fit(rng.multinomial(n, np.full(n, 1.0 / n), size=paths), base, kept, new)
-    steps = np.cumsum(DAMPING ** np.arange(1, horizon + 1))
-    drawn = rng.integers(0, n, size=(paths, horizon))
+    residual_r = NOISE * (month_retention - kept.sum() / base.sum())
+    retention = _retention(rng.multinomial(n, np.full(n, 1.0 / n), size=paths), base, kept)
+    g_series = new_business(series, origin)
+    g, m = g_series.to_numpy(), len(g_series)
+    offsets = np.arange(m) - (m - 1.0)  # 0 at the origin month
+    calendar = np.asarray(g_series.index.month, dtype=float)
+    seasonal = is_seasonal(g, offsets, calendar)
+    X = design(offsets, calendar, seasonal)
+    if m and g.sum() > 0:
+        central, covariance = poisson_fit(g, X)
+        residual_g = NOISE * (g / np.exp(np.clip(X @ central, -50.0, 50.0)) - 1.0)
+        beta = rng.multivariate_normal(central, covariance, size=paths)
+    else:  # no new business in the window: none forecast
+        residual_g, beta = np.zeros(1), np.full((paths, X.shape[1]), -np.inf)
+    future = pd.period_range(origin + 1, periods=horizon, freq="M")
+    X_future = design(np.arange(1, horizon + 1) * GROWTH_SHARE, np.asarray(future.month, dtype=float), seasonal)
+    g_future = np.exp(beta @ X_future.T)  # paths × horizon
+    drawn_r = rng.integers(0, n, size=(paths, horizon))
+    drawn_g = rng.integers(0, len(residual_g), size=(paths, horizon))
     ages = np.tile(state, (paths, 1))
     out = np.empty((paths, horizon))
     for k in range(horizon):  # ≤ 12 steps, each a (paths × ages) array
-        kept_now = ages * np.maximum(0.0, fit.retention + residual_r[drawn[:, k], None])
+        kept_now = ages * np.maximum(0.0, retention + residual_r[drawn_r[:, k], None])
         ages = np.concatenate([np.zeros((paths, 1)), kept_now[:, :-2], kept_now[:, -2:].sum(axis=1, keepdims=True)],
                               axis=1)
-        ages[:, 0] = np.maximum(0.0, fit.level + fit.slope * steps[k] + residual_g[drawn[:, k]])
+        ages[:, 0] = g_future[:, k] * np.maximum(0.0, 1.0 + residual_g[drawn_g[:, k]])
         out[:, k] = ages.sum(axis=1)
     return out
 

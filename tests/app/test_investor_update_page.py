@@ -103,7 +103,7 @@ def test_the_update_shows_the_mrr_forecast_chart_and_no_cash_block_without_a_ban
     headers = [h.value for h in app.subheader]
     assert "MRR forecast" in headers and not any(h.startswith(("Cash & runway", "Plan vs actual")) for h in headers)
     assert len(app.get("plotly_chart")) == 1
-    assert any(c.value.startswith("Forecast from the last 12 months") and "Backtest, " in c.value for c in app.caption)
+    assert any(c.value.startswith("Forecast\\: ") and "Backtest, " in c.value for c in app.caption)  # escaped
     assert update.generated_narrative.endswith("for a straight line.")  # the forecast sentence closes the narrative
     assert any(t.value == update.generated_narrative for t in app.text)
 

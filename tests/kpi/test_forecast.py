@@ -63,6 +63,62 @@ def test_steady_geometric_decline_is_forecast_as_the_same_decline():
     assert result.backtest.naive_mape_h3 > 0.01 and naive < series["mrr"].iloc[-1]
 
 
+def test_steady_new_business_without_churn_is_forecast_as_the_same_additions():
+    # one new customer at 100 a month from 2024-01, nobody churns: retention 1 at every age, and new
+    # business g = 100 every month after the first, a flat curve: MRR(M+k) = MRR(M) + 100 × k, no spread
+    months = 30
+    rows = {f"c{i}": [0.0] * i + [100.0] * (months - i) for i in range(months)}
+    mrr, series = company(rows)
+    result = forecast.forecast_mrr(mrr, series, P("2026-06", "M"))
+    expected = 3000.0 + 100.0 * np.arange(1, 13)
+    for column in ("p10", "p50", "p90"):  # to 1e-7: the fit's tiny ridge (1e-9) moves the curve a hair
+        assert np.allclose(result.months[column].to_numpy(), expected, rtol=1e-7)
+    assert result.backtest.mape_h3 == pytest.approx(0.0, abs=1e-7)
+
+
+def test_growing_new_business_carries_half_its_growth_rate_forward():
+    # customer i starts in month i at 100 × 1.05^i and never churns: g(t) = 100 × 1.05^t after the
+    # first month, exactly log-linear; the forecast adds g(M) × 1.05^(k/2) in month M+k (half the
+    # growth rate, GROWTH_SHARE = 0.5), so MRR(M+k) = MRR(M) + Σ_{j=1..k} g(M) × 1.05^(j/2)
+    months = 24
+    plans = 100.0 * 1.05 ** np.arange(months)
+    mrr, series = company({f"c{i}": [0.0] * i + [plans[i]] * (months - i) for i in range(months)})
+    result = forecast.forecast_mrr(mrr, series, P("2025-12", "M"), horizon=6)
+    added = plans[-1] * 1.05 ** (np.arange(1, 7) / 2)
+    expected = plans.sum() + np.cumsum(added)
+    assert np.allclose(result.months["p50"].to_numpy(), expected, rtol=1e-6)
+    assert np.allclose(result.months["p10"].to_numpy(), result.months["p90"].to_numpy(), rtol=1e-6)
+
+
+def test_new_business_leaves_out_the_first_month_and_keeps_thirty_six():
+    mrr, series = company({"A": [0.0, 0.0] + [100.0] * 40, "B": [0.0] * 10 + [50.0] * 32})
+    g = forecast.new_business(series, P("2027-06", "M"))
+    # first MRR in 2024-03 (A's start, a stock): 2024-04 … 2027-06 is 39 months, the last 36 kept
+    assert len(g) == 36 and str(g.index[0]) == "2024-07" and str(g.index[-1]) == "2027-06"
+    assert g.sum() == 50.0 and g.loc[P("2024-11", "M")] == 50.0  # B's start; A's 2024-03 is left out
+    early = forecast.new_business(series, P("2024-12", "M"))
+    assert str(early.index[0]) == "2024-04" and len(early) == 9 and early.sum() == 50.0
+
+
+def test_poisson_fit_recovers_an_exact_log_linear_curve():
+    offsets = np.arange(20) - 19.0
+    g = 400.0 * 1.03 ** offsets
+    beta, covariance = forecast.poisson_fit(g, forecast.design(offsets, np.zeros(20), seasonal=False))
+    assert beta == pytest.approx([np.log(400.0), 12 * np.log(1.03)], rel=1e-7)
+    assert np.allclose(covariance, 0.0, atol=1e-12)  # no departure from the curve: no uncertainty
+
+
+def test_the_yearly_wave_is_kept_only_when_new_business_has_one():
+    rng = np.random.default_rng(4)
+    offsets = np.arange(30) - 29.0
+    months = (np.arange(30) % 12) + 1.0
+    wave = 1000.0 * np.exp(0.4 * np.sin(2 * np.pi * months / 12)) * rng.normal(1.0, 0.05, 30)
+    flat = 1000.0 * rng.normal(1.0, 0.05, 30)
+    assert forecast.is_seasonal(wave, offsets, months)
+    assert not forecast.is_seasonal(flat, offsets, months)
+    assert not forecast.is_seasonal(wave[:11], offsets[:11], months[:11])  # under 12 months: never
+
+
 def test_backtest_origins_of_a_twenty_month_history_counted_by_hand():
     # history 2024-01 … 2025-08 (20 months); origins must have ≥ 12 months: 2024-12 … 2025-07, i.e. 8.
     # Scored points: 2024-12, 2025-01, 2025-02 → 6 each; 2025-03 → 5, 04 → 4, 05 → 3, 06 → 2, 07 → 1 = 33.

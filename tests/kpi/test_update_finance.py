@@ -179,13 +179,13 @@ def test_the_forecast_sentence_of_the_demo_in_english_and_french():
     assert english.finance.forecast is forecast
     assert english.finance.figures.cash == report.finance.value("cash")  # the demo has a bank export
     assert english.narrative.endswith(
-        "MRR is forecast at €88.4k in 12 months (80\u00a0% band €69.3k–€110.0k); "
-        "backtest error at 3 months 7.1\u00a0% vs 7.2\u00a0% for a straight line.")
-    assert forecast.months["p50"].iloc[-1] == pytest.approx(88_361.7, abs=1)
+        "MRR is forecast at €104.5k in 12 months (80\u00a0% band €88.9k–€125.9k); "
+        "backtest error at 3 months 8.6\u00a0% vs 7.2\u00a0% for a straight line.")
+    assert forecast.months["p50"].iloc[-1] == pytest.approx(104_505.5, abs=1)
     french = investor_update(report, language="fr")
     assert french.narrative.endswith(
-        f"Le MRR est prévu à 88,4{S}k€ dans 12 mois (intervalle à 80{S}%{S}: 69,3{S}k€–110,0{S}k€){S}; "
-        f"erreur du backtest à 3 mois 7,1{S}% contre 7,2{S}% pour une droite.")
+        f"Le MRR est prévu à 104,5{S}k€ dans 12 mois (intervalle à 80{S}%{S}: 88,9{S}k€–125,9{S}k€){S}; "
+        f"erreur du backtest à 3 mois 8,6{S}% contre 7,2{S}% pour une droite.")
     assert THIN not in french.narrative.split("Le MRR est prévu")[1]
 
 
@@ -232,7 +232,7 @@ def test_the_demo_deck_ends_with_the_forecast_slide():
     data = to_pptx(update, report)
     slides = _deck_titles(data)
     assert slides[-1][1] == "MRR forecast"
-    assert any(text.startswith("MRR is forecast at €88.4k in 12 months") for text in slides[-1])
+    assert any(text.startswith("MRR is forecast at €104.5k in 12 months") for text in slides[-1])
     deck = Presentation(io.BytesIO(data))
     chart = next(shape.chart for shape in deck.slides[len(slides) - 1].shapes if shape.has_chart)
     series = {s.name: s.values for s in chart.plots[0].series}
@@ -291,7 +291,7 @@ def test_the_demo_html_report_draws_the_forecast_dashed_and_banded():
     text = to_html(investor_update(report), report)
     section = text[text.index('id="forecast"'):]
     assert 'id="chart-forecast"' in section and '"dash":"dash"' in section and '"fill":"tonexty"' in section
-    assert '"name":"Forecast (median)"' in section and "backtest error at 3 months 7.1" in section
+    assert '"name":"Forecast (median)"' in section and "backtest error at 3 months 8.6" in section
 
 
 def test_a_report_without_cash_plan_or_forecast_exports_as_before():
