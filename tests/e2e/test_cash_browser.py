@@ -60,8 +60,8 @@ def test_plan_table_names_what_was_missed(server, page, report):
 
 def test_runway_formula_popover_shows_the_months_numbers(server, page, report):
     open_page(server, page, "cash", "Cash & runway")
-    boxes = page.get_by_test_id("stVerticalBlockBorderWrapper").filter(has=card(page, "Runway"))
-    boxes.last.get_by_role("button", name="Formula").click()  # the innermost box: the card's own
+    column = page.get_by_test_id("stColumn").filter(has=card(page, "Runway")).last  # the card's own column
+    column.get_by_role("button", name="Formula").click()
     popover = page.get_by_test_id("stPopoverBody")
     expect(popover).to_contain_text("Cash ÷ net burn averaged over the last 3 months", timeout=30_000)
     expect(popover).to_contain_text(f"{report.finance.value('runway_months'):.1f} months")
