@@ -27,7 +27,7 @@ else:
     for warning in finance.warnings:
         st.warning(escape_markdown(warning), icon=":material/account_balance:")
     cards.grid(report, ("cash", "net_burn", "net_burn_3m", "gross_burn", "runway_months", "burn_multiple"),
-               "month", per_row=6)
+               "month", per_row=3)
     runway = finance_view.runway_sentence(finance, report.currency)
     (st.warning if (finance.value("runway_months") or 99) < 12 else st.info)(runway, icon=":material/hourglass:")
     st.plotly_chart(finance_charts.cash_and_burn(finance.by_month, report.currency), width="stretch")

@@ -31,8 +31,11 @@ FINANCING_WORDS = (
     "equity", "fundraising", "fund raising", "funding round", "investment round", "seed round", "series a",
     "series b", "capital increase", "share capital", "convertible", "bsa air", "loan", "debt", "grant",
     "levee de fonds", "levee", "augmentation de capital", "apport en capital", "compte courant d associe",
-    "emprunt", "pret", "subvention", "bpi", "financement",
+    "emprunt", "pret", "subvention", "bpi",
 )
+# a bank's category "Financement" is the company's funding; in a label it is often a lender's name
+# ("Bpifrance Financement" billing its fees), so these words count in the category only
+CATEGORY_FINANCING_WORDS = (*FINANCING_WORDS, "financement", "financing", "funding")
 NOT_FINANCING = ("pret a porter", "pret a poster")  # "prêt" that is no loan
 TRANSFER_WORDS = ("virement interne", "internal transfer", "transfert interne", "between accounts",
                   "entre comptes", "own account")
@@ -57,11 +60,12 @@ def _says(text: pd.Series, words: tuple[str, ...]) -> pd.Series:
 
 
 def financing_by_words(cash: pd.DataFrame) -> pd.Series:
-    """True where the row's category or label names financing (FINANCING_WORDS, accents and case ignored)."""
+    """True where the row's category (CATEGORY_FINANCING_WORDS) or label (FINANCING_WORDS) names financing,
+    accents and case ignored."""
     found = pd.Series(False, index=cash.index)
-    for column in ("category", "label"):
+    for column, words in (("category", CATEGORY_FINANCING_WORDS), ("label", FINANCING_WORDS)):
         if column in cash:
-            found |= _says(cash[column], FINANCING_WORDS) & ~_says(cash[column], NOT_FINANCING)
+            found |= _says(cash[column], words) & ~_says(cash[column], NOT_FINANCING)
     return found
 
 
