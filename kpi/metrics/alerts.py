@@ -102,7 +102,7 @@ def churn_spike(history: pd.Series, month: pd.Period, *, ratio: float = 1.5, poi
     if value is None or any(v is None for v in before):
         return None
     median = float(np.median(before))
-    if value >= ratio * median and value - median >= points / 100 - 1e-12:
+    if value >= ratio * median - 1e-12 and value - median >= points / 100 - 1e-12:  # float noise is no miss
         return Spike(value, median)
     return None
 

@@ -4,7 +4,7 @@
 (default: the report's as-of month) — each names its KPI, month, value, rule and, for churn, the
 customers behind it with their MRR, last NPS and open tickets. `Alert.to_json()` is one entry of
 the JSON report's `alerts` list; `alert_text(alert, language)` words it in English or French (the
-investor update's lowlights read it, `alert_observations`). The rules come from
+investor update's lowlights read it, `with_alerts`). The rules come from
 `Settings.alert_rules` unless given; targets from the caller (a workspace keeps them with its
 settings; the command line in files mode has none). docs/definitions.md, "Alerts".
 """
@@ -29,7 +29,7 @@ KIND = {"mrr": "money", "arr": "money", "customers": "count", "arpa": "money", "
         "nrr_12m": "rate", "quick_ratio": "ratio", "ltv_cac": "ratio", "payback_months": "months", "nps": "points",
         "csat": "rate", "runway_months": "months"}
 RUNWAY_LABEL = {"en": "Runway", "fr": "Autonomie de trésorerie"}
-MAX_NAMED = 5  # customers named in a message; the email lists them all
+MAX_NAMED = 3  # customers named in a message; the email lists them all
 DAYS_PER_MONTH = 30.4375
 
 
@@ -218,13 +218,15 @@ def alert_text(alert: Alert, language: str = "en") -> str:
     head = f"{label} {_figure(n, alert.kpi, alert.value)} {'in' if en else 'en'} {when}"
     rules = alert.settings
     if alert.rule == "churn_spike":
-        ratio = alert.value / alert.reference if alert.reference > 0 else None
-        times = n.ratio(ratio) if ratio is not None else "∞"
         gap = _decimal(n, (alert.value - alert.reference) * 100)
-        text = (f"{head} is {times} the median of the previous {rules.churn_spike_months} months "
-                f"({n.percent(alert.reference)}) and {gap} points above it" if en else
-                f"{head} : {times} la médiane des {rules.churn_spike_months} mois précédents "
-                f"({n.percent(alert.reference)}), {gap} points au-dessus")
+        median = f"the median of the previous {rules.churn_spike_months} months ({n.percent(alert.reference)})" if en \
+            else f"la médiane des {rules.churn_spike_months} mois précédents ({n.percent(alert.reference)})"
+        if alert.reference > 0:
+            times = n.ratio(alert.value / alert.reference)
+            text = (f"{head} is {times} {median} and {gap} points above it" if en else
+                    f"{head} : {times} {median}, {gap} points au-dessus")
+        else:  # no churn at all before: a ratio would be infinite
+            text = f"{head} is {gap} points above {median}" if en else f"{head} : {gap} points au-dessus de {median}"
         text += _behind(alert, n)
     elif alert.rule == "mrr_drop":
         before = month_label(alert.reference_month, language)
@@ -277,14 +279,19 @@ def customer_facts(customer: AlertCustomer, n: Numbers) -> str:
 
 # ── the investor update's lowlights ──────────────────────────────────────────────────────
 
-ALREADY_SAID = ("target", "benchmark", "runway")  # lowlight rules that already name a KPI's bad news
+REPLACED = ("benchmark", "runway")  # lowlights an alert on the same KPI says better ("under 6 months" over "under 12")
 ALERT_WEIGHT = 3.6  # after a target crossed (4.0), before the runway and plan lowlights
 
 
-def alert_observations(report: Report, said: list[Observation], language: str, *,
-                       targets: dict[str, float] | None = None) -> list[Observation]:
-    """The as-of month's alerts as lowlights, but for a KPI that a target, benchmark or runway
-    lowlight already names (no "runway under 12 months" and "under 6" side by side)."""
-    named = {o.key for o in said if o.tone == "lowlight" and o.rule in ALREADY_SAID}
-    return [Observation("lowlight", "alert", alert.kpi, alert_text(alert, language), ALERT_WEIGHT)
-            for alert in evaluate_alerts(report, targets=targets) if alert.kpi not in named]
+def with_alerts(observations: list[Observation], report: Report, language: str, *,
+                targets: dict[str, float] | None = None) -> list[Observation]:
+    """The update's observations with the as-of month's alerts as lowlights. An alert on a KPI that
+    a benchmark or runway lowlight names replaces it (no "runway under 12 months" beside "under 6");
+    a missed target already has its own target lowlight, so its alert is not repeated."""
+    alerts = [alert for alert in evaluate_alerts(report, targets=targets) if not (
+        alert.rule == "target_missed" and any(o.tone == "lowlight" and o.rule == "target" and o.key == alert.kpi
+                                              for o in observations))]
+    replaced = {alert.kpi for alert in alerts}
+    kept = [o for o in observations if not (o.tone == "lowlight" and o.rule in REPLACED and o.key in replaced)]
+    return kept + [Observation("lowlight", "alert", alert.kpi, alert_text(alert, language), ALERT_WEIGHT)
+                   for alert in alerts]
