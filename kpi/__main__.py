@@ -212,18 +212,22 @@ def deliver(alerts: tuple, args: argparse.Namespace) -> bool:
         try:
             send_email(message, host, port, starttls=args.smtp_starttls, user=os.environ.get("KPI_SMTP_USER"),
                        password=os.environ.get("KPI_SMTP_PASSWORD"), log=log)
-            log(f"email sent to {', '.join(args.email_to)} ({len(alerts)} alerts)")
+            log(f"email sent to {', '.join(args.email_to)} ({_count(alerts)})")
         except DeliveryError as error:
             log(str(error))
             delivered = False
     if args.webhook:
         try:
             post_webhook(args.webhook, webhook_payload(alerts), log=log)
-            log(f"webhook posted ({len(alerts)} alerts)")
+            log(f"webhook posted ({_count(alerts)})")
         except DeliveryError as error:
             log(str(error))
             delivered = False
     return delivered
+
+
+def _count(alerts: tuple) -> str:
+    return f"{len(alerts)} alert{'' if len(alerts) == 1 else 's'}"
 
 
 COMMANDS = {"recognise": run_recognise, "report": run_report, "alerts": run_alerts}

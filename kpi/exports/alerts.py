@@ -1,10 +1,11 @@
 """Alerts delivered: one email (plain text and HTML) and one Slack-compatible webhook POST.
 
 `email_message` and `webhook_payload` write the alerts of `kpi.report.alerts` (with the customers
-behind a churn spike); `send_email` (smtplib: STARTTLS and login when asked) and `post_webhook`
-(urllib) deliver them, retrying a failed attempt `ATTEMPTS` times in all with the waits of
-`RETRY_WAITS`, each failure logged through `log`; after the last one they raise `DeliveryError`
-with a one-line reason. Nothing is said sent that was not: success is the function returning.
+behind a churn spike); `send_email` (smtplib: STARTTLS with the certificate verified, and login,
+when asked) and `post_webhook` (urllib) deliver them, retrying a failed attempt `ATTEMPTS`
+times in all with the waits of `RETRY_WAITS`, each failure logged through `log`; after the last
+one they raise `DeliveryError` with a one-line reason. Nothing is said sent that was not:
+success is the function returning.
 
 Every user value in the HTML (customer names above all: hostile markup or spreadsheet formulas)
 is escaped with `html.escape`, so nothing in it is markup; the plain-text part is text.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import smtplib
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -128,13 +130,15 @@ def _reason(error: BaseException) -> str:
 
 def send_email(message: EmailMessage, host: str, port: int, *, starttls: bool = False, user: str | None = None,
                password: str | None = None, log: Log = lambda line: None,
-               sleep: Callable[[float], None] = time.sleep) -> None:
+               sleep: Callable[[float], None] = time.sleep, context: ssl.SSLContext | None = None) -> None:
     """Send `message` through the SMTP server host:port (STARTTLS first when asked, then login when a
-    user is given); raises DeliveryError after ATTEMPTS failed attempts."""
+    user is given); raises DeliveryError after ATTEMPTS failed attempts. STARTTLS verifies the
+    server's certificate and name with `context`, by default the system's trusted authorities
+    (`ssl.create_default_context`, which reads `SSL_CERT_FILE` when set)."""
     def attempt() -> None:
         with smtplib.SMTP(host, port, timeout=TIMEOUT) as server:
             if starttls:
-                server.starttls()
+                server.starttls(context=context or ssl.create_default_context())
             if user:
                 server.login(user, password or "")
             refused = server.send_message(message)

@@ -49,7 +49,7 @@ class Settings:
     subscription_rows: str = "add"  # or "replace": a customer's newer subscription row replaces the older one
     cost_allocation: str = "mrr_share"  # under a segment filter: "mrr_share", "new_customers_share" or "none"
     financing_categories: tuple[tuple[str, bool], ...] = ()  # (bank category, counts as financing): overrides its words
-    alert_rules: tuple[tuple[str, float | bool], ...] = ()  # (rule parameter, value): overrides kpi.metrics.alerts.AlertRules
+    alert_rules: tuple[tuple[str, float | bool], ...] = ()  # (parameter, value): overrides the AlertRules defaults
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,6 @@ class Report:
             "alerts": self._alerts_json(),
             "data_quality": {key: quality.to_json() for key, quality in self.quality.items()},
         }
-
 
     def _alerts_json(self) -> list[dict]:
         """The alerts of the as-of month under the report's alert rules (no targets: a workspace's

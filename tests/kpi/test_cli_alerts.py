@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import ipaddress
 import json
 import socket
+import ssl
 import threading
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -153,8 +156,8 @@ def test_one_email_with_text_and_html_lists_the_alerts_and_the_customers_behind_
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_login_when_the_server_asks_for_it(files, monkeypatch, capsys):
-    """Login over plain SMTP (aiosmtpd with auth_require_tls=False): STARTTLS needs a certificate,
-    so this test covers the login path, not the TLS handshake."""
+    """Login over plain SMTP (aiosmtpd with auth_require_tls=False; STARTTLS then login: below):
+    a right password sends once, a wrong one is three refused attempts and exit 4."""
     seen = []
 
     def authenticate(server, session, envelope, mechanism, data):
@@ -175,6 +178,78 @@ def test_login_when_the_server_asks_for_it(files, monkeypatch, capsys):
         monkeypatch.setenv("KPI_SMTP_PASSWORD", "wrong")
         assert main(["alerts", *files, "--as-of", "2025-08", "--email-to", "a@b.c", "--smtp", f"127.0.0.1:{port}"]) == 4
         assert len(inbox.messages) == 1 and "email not sent after 3 attempts" in capsys.readouterr().err
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 (cert file, key file): the test's own authority."""
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    return str(folder / "cert.pem"), str(folder / "key.pem")
+
+
+def test_starttls_then_login_through_a_server_that_requires_both(files, certificate, monkeypatch, capsys):
+    """aiosmtpd with STARTTLS required and AUTH only over TLS: the message arrives once, after the
+    login; the certificate is verified against the authority of SSL_CERT_FILE."""
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticate(server, session, envelope, mechanism, data):
+        logins.append((data.login, data.password, session.ssl is not None))
+        return AuthResult(success=(data.login, data.password) == (b"founder", b"s3cret"))
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=server_tls,
+                            require_starttls=True, authenticator=authenticate, auth_required=True)
+    controller.start()
+    try:
+        monkeypatch.setenv("KPI_SMTP_USER", "founder")
+        monkeypatch.setenv("KPI_SMTP_PASSWORD", "s3cret")
+        address = f"127.0.0.1:{controller.port}"
+        command = ["alerts", *files, "--as-of", "2025-08", "--email-to", "a@b.c", "--smtp", address]
+        assert main(command) == 4  # without --smtp-starttls the server refuses the login and the mail
+        assert not inbox.messages and "email sent" not in capsys.readouterr().err
+        monkeypatch.setenv("SSL_CERT_FILE", cert)
+        assert main([*command, "--smtp-starttls"]) == 3
+        assert len(inbox.messages) == 1 and logins == [(b"founder", b"s3cret", True)]
+        assert "kpi: email sent to a@b.c" in capsys.readouterr().err
+    finally:
+        controller.stop()
+
+
+def test_starttls_to_a_server_whose_certificate_is_not_trusted_fails(files, certificate, capsys):
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=server_tls)
+    controller.start()
+    try:
+        assert main(["alerts", *files, "--as-of", "2025-08", "--email-to", "a@b.c", "--smtp",
+                     f"127.0.0.1:{controller.port}", "--smtp-starttls"]) == 4
+        err = capsys.readouterr().err
+        assert not inbox.messages and "CERTIFICATE_VERIFY_FAILED" in err and "email sent" not in err
     finally:
         controller.stop()
 
