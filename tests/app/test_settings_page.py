@@ -103,3 +103,22 @@ def test_targets_from_a_hostile_settings_json_are_dropped_not_raised():
     assert targets_from_json('{"targets": {"mrr": "1e9", "nps": NaN, "arr": 1, "x": 2, "csat": true}}') == {"arr": 1.0}
     assert targets_from_json('{"targets": [1, 2]}') == {} and targets_from_json("[]") == {}
     assert targets_from_json("not json") == {}
+
+
+def test_alert_rules_are_shown_and_a_changed_threshold_applies_and_is_saved(workbench_home):
+    app = start()
+    captions = " ".join(c.value.replace("\\", "") for c in app.caption)  # Markdown escapes aside
+    assert "Under these rules, 1 alert for October 2026: NRR (monthly) 98.8" in captions  # the demo's month
+    assert app.number_input(key="alert::floor").value == 100.0 and app.checkbox(key="alert::spike").value
+    app.number_input(key="alert::floor").set_value(98.0)  # 98.8 % is no longer under the floor
+    app.checkbox(key="alert::runway").uncheck()
+    next(b for b in app.button if b.label == "Save the alert rules").click().run()
+    assert not app.exception, app.exception
+    assert app.session_state["kpi_settings"].alert_rules == (("nrr_floor_percent", 98.0), ("runway_short", False))
+    assert "Under these rules, no alert fires for October 2026." in " ".join(c.value for c in app.caption)
+
+    from kpi.report.settings_json import settings_from_json
+    from kpi.store.workspaces import Store
+    with Store(f"sqlite:///{workbench_home / 'workbench.db'}") as store:
+        saved = store.load(store.list_workspaces(None)[0].id)
+    assert settings_from_json(saved.settings_json).alert_rules == (("nrr_floor_percent", 98.0), ("runway_short", False))

@@ -47,6 +47,13 @@ def test_help_loads_no_stage_of_the_engine():
     assert not {m for m in modules if m.startswith(("kpi.ingest", "kpi.metrics", "kpi.report", "pandas"))}
 
 
+def test_alerts_without_delivery_load_no_export_or_sending_module():
+    code, modules = modules_loaded("alerts", "data/demo/stripe_subscriptions.csv", "--as-of", "2026-05")
+    assert code == 3  # the logo churn spike of May 2026
+    assert "kpi.report.alerts" in modules and "smtplib" not in modules and "urllib.request" not in modules
+    assert not heavy(modules), sorted(heavy(modules))
+
+
 def test_a_deck_loads_the_pptx_exporter_only_when_asked(tmp_path):
     code, modules = modules_loaded("report", "data/demo/stripe_subscriptions.csv", "--format", "pptx",
                                    "--out", str(tmp_path / "u.pptx"))
