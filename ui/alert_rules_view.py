@@ -46,8 +46,9 @@ def form(settings: Settings) -> Settings | None:
             nrr = st.checkbox("NRR (monthly) below a floor", rules.nrr_below, key="alert::nrr")
             floor = st.number_input("NRR floor (%)", 0.0, 200.0, float(rules.nrr_floor_percent), step=1.0,
                                     key="alert::floor")
-            nps = st.checkbox("NPS lower than in the previous survey window by more than both margins of error "
-                              "combined", rules.nps_drop, key="alert::nps")
+            nps = st.checkbox("NPS drop beyond both margins of error", rules.nps_drop, key="alert::nps",
+                              help="The headline NPS is lower than in the previous survey window by more than "
+                                   "the two windows' 95 % margins of error added together.")
             runway = st.checkbox("Runway short", rules.runway_short, key="alert::runway")
             runway_months = st.number_input("Runway under (months)", 0.0, 60.0, float(rules.runway_months), step=1.0,
                                             key="alert::runway_months")
