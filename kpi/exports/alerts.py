@@ -56,8 +56,10 @@ def plain_text(alerts: tuple[Alert, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cell(value: object) -> str:
-    return f"<td>{html.escape(str(value), quote=True)}</td>"
+def _cell(value: object, number: bool = False) -> str:
+    """One escaped table cell; figures right-aligned so their digits line up."""
+    align = ' style="text-align:right"' if number else ""
+    return f"<td{align}>{html.escape(str(value), quote=True)}</td>"
 
 
 def html_body(alerts: tuple[Alert, ...]) -> str:
@@ -81,10 +83,11 @@ def html_body(alerts: tuple[Alert, ...]) -> str:
         parts.append("<table border=\"1\" cellpadding=\"4\" cellspacing=\"0\"><tr><th>Customer</th><th>Movement</th>"
                      "<th>MRR before</th><th>MRR lost</th><th>Last NPS</th><th>Open tickets</th></tr>")
         for c in alert.customers:
-            parts.append("<tr>" + "".join(_cell(v) for v in (
-                c.name, c.movement, numbers.money_full(c.mrr_before), numbers.money_full(c.mrr_lost),
-                "—" if c.last_nps is None else f"{c.last_nps:.0f}",
-                "unknown" if c.open_tickets is None else c.open_tickets)) + "</tr>")
+            figures = (numbers.money_full(c.mrr_before), numbers.money_full(c.mrr_lost),
+                       "—" if c.last_nps is None else f"{c.last_nps:.0f}",
+                       "unknown" if c.open_tickets is None else c.open_tickets)
+            parts.append("<tr>" + _cell(c.name) + _cell(c.movement)
+                         + "".join(_cell(v, number=True) for v in figures) + "</tr>")
         parts.append("</table>")
     return "<!doctype html><html><body>" + "\n".join(parts) + "</body></html>"
 
