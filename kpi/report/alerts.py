@@ -280,19 +280,27 @@ def customer_facts(customer: AlertCustomer, n: Numbers) -> str:
 
 # ── the investor update's lowlights ──────────────────────────────────────────────────────
 
-REPLACED = ("benchmark", "runway")  # lowlights an alert on the same KPI says better ("under 6 months" over "under 12")
+SAID_BY = ("target", "runway", "benchmark")  # lowlights that already say an alert on their KPI
 ALERT_WEIGHT = 3.6  # after a target crossed (4.0), before the runway and plan lowlights
 
 
 def with_alerts(observations: list[Observation], report: Report, language: str, *,
                 targets: dict[str, float] | None = None) -> list[Observation]:
-    """The update's observations with the as-of month's alerts as lowlights. An alert on a KPI that
-    a benchmark or runway lowlight names replaces it (no "runway under 12 months" beside "under 6");
-    a missed target already has its own target lowlight, so its alert is not repeated."""
-    alerts = [alert for alert in evaluate_alerts(report, targets=targets) if not (
-        alert.rule == "target_missed" and any(o.tone == "lowlight" and o.rule == "target" and o.key == alert.kpi
-                                              for o in observations))]
-    replaced = {alert.kpi for alert in alerts}
-    kept = [o for o in observations if not (o.tone == "lowlight" and o.rule in REPLACED and o.key in replaced)]
-    return kept + [Observation("lowlight", "alert", alert.kpi, alert_text(alert, language), ALERT_WEIGHT)
-                   for alert in alerts]
+    """The update's observations with the as-of month's alerts as lowlights, each said once.
+
+    An alert on a KPI that a target, runway or benchmark lowlight already names is not repeated
+    (that lowlight says more: the comparison, the month cash runs out — no "runway under 6
+    months" beside "runway 2.9 months: cash runs out in May"); except a churn spike, which
+    replaces a benchmark lowlight on its churn KPI, since it names the customers behind it."""
+    def said(alert: Alert) -> list[Observation]:
+        return [o for o in observations if o.tone == "lowlight" and o.rule in SAID_BY and o.key == alert.kpi]
+
+    out, added = list(observations), []
+    for alert in evaluate_alerts(report, targets=targets):
+        already = said(alert)
+        if alert.rule == "churn_spike" and already and all(o.rule == "benchmark" for o in already):
+            out = [o for o in out if o not in already]
+        elif already:
+            continue
+        added.append(Observation("lowlight", "alert", alert.kpi, alert_text(alert, language), ALERT_WEIGHT))
+    return out + added

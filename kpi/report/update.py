@@ -29,8 +29,8 @@ by size):
    is outside the typical 3–8 % band.
 Cash, runway, plan vs actual and the forecast (`kpi.report.update_finance`) add theirs: a runway
 under 12 months, a plan missed or beaten by more than 10 %, ranked after target crossings. The
-as-of month's alerts (`kpi.report.alerts`) are lowlights too; one replaces a benchmark or runway
-lowlight on its KPI, and a missed target keeps its own target lowlight.
+as-of month's alerts (`kpi.report.alerts`) are lowlights too, unless a target, runway or
+benchmark lowlight already names their KPI; a churn spike replaces a benchmark lowlight on its KPI.
 """
 
 from __future__ import annotations

@@ -206,6 +206,13 @@ def test_alerts_are_lowlights_of_the_investor_update_in_both_languages(august):
     assert "août 2025" in alert_text(evaluate_alerts(august)[0], "fr")
 
 
+def test_an_alert_already_said_by_a_benchmark_lowlight_is_not_repeated(august):
+    lowlights = investor_update(august).lowlights
+    assert any(a.rule == "nrr_below" for a in evaluate_alerts(august))  # NRR 75 % fires…
+    assert [o.rule for o in lowlights if o.key == "nrr_monthly"] == ["benchmark"]  # …said once, with July's 100 %
+    assert [o.rule for o in lowlights if o.key == "mrr"] == ["alert"]  # nothing else says the MRR fell
+
+
 def test_a_missed_target_keeps_its_own_lowlight_without_a_repeat(august):
     lowlights = investor_update(august, targets={"customers": 10}).lowlights
     assert [o.rule for o in lowlights if o.key == "customers"] == ["target"]
