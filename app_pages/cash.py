@@ -24,7 +24,9 @@ if report.finance is None:
     empty.missing(("cash",), "cash, burn, runway and the cash-zero month")
 else:
     finance = report.finance
-    for warning in finance.warnings:
+    read = [f"{quality.source}: {text}" for quality in report.quality.values() if quality.table == "cash"
+            for text in quality.warnings]  # e.g. a balance column that disagrees with the amounts
+    for warning in (*read, *finance.warnings):
         st.warning(escape_markdown(warning), icon=":material/account_balance:")
     cards.grid(report, ("cash", "net_burn", "net_burn_3m", "gross_burn", "runway_months", "burn_multiple"),
                "month", per_row=3)

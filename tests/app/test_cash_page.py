@@ -149,3 +149,18 @@ def test_a_budget_row_s_kpi_chosen_on_map_columns_is_kept_in_the_mapping_and_cou
     report = build_report(build_tables(read(path), mapping))
     assert set(report.plan.to_json()) == {"mrr", "customers", "gross_burn"}
     assert report.plan.to_json()["gross_burn"]["actual"] == 6_000.0
+
+
+def test_a_balance_that_disagrees_with_the_amounts_is_said_on_the_page():
+    bank = ("Date;Libellé;Montant;Solde\n05/01/2026;Stripe;1 000,00;11 000,00\n20/01/2026;Salaires;-4 000,00;7 000,00\n"
+            "05/02/2026;Stripe;1 000,00;8 500,00\n25/02/2026;Salaires;-4 000,00;4 500,00\n").encode()
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "releve.csv"
+        path.write_bytes(bank)
+        mapping, _ = auto_mapping(read_path(path))
+    app = open_page(Workspace("Bank", {"releve.csv": bank}, mapping))
+    shown = [w.value.replace("\\", "") for w in app.warning]  # the page escapes Markdown
+    assert any(text.startswith("releve.csv: row 4: the balance 8,500.00 is not the previous balance 7,000.00")
+               for text in shown)
