@@ -85,7 +85,7 @@ if ws.id is not None and auth.configured() and is_owner:
     for guest in guests:  # each guest's rights, changed or taken back on the guest's own row
         who, rights, gone = st.columns([3, 2, 1], vertical_alignment="center")
         who.text(guest.email)
-        chosen = rights.segmented_control(f"Rights of {guest.email}", list(RIGHTS), default=guest.role,
+        chosen = rights.segmented_control("Rights", list(RIGHTS), default=guest.role,
                                           format_func=RIGHTS.get, required=True, label_visibility="collapsed",
                                           key=f"rights::{guest.email}")
         if chosen != guest.role:
