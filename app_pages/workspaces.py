@@ -96,7 +96,7 @@ if ws.id is not None and auth.configured() and is_owner:
             st.session_state.pop(f"rights::{guest.email}", None)
             st.rerun()
     add, rights, button = st.columns([3, 2, 1], vertical_alignment="bottom")
-    guest = add.text_input("Share with (e-mail)", max_chars=200)
+    guest = add.text_input("Share with (e-mail)", max_chars=200, key="share_with")
     granted = rights.segmented_control("Rights", list(RIGHTS), default="view", format_func=RIGHTS.get,
                                        required=True, key="share_rights")
     if button.button("Share", icon=":material/person_add:", disabled=not guest.strip()):
@@ -105,6 +105,7 @@ if ws.id is not None and auth.configured() and is_owner:
         except InputError as error:
             st.error(escape_markdown(error.message))
         else:
+            del st.session_state["share_with"]  # shared: the field is ready for the next address
             st.rerun()
 
 imported = st.file_uploader("Import a workspace (zip)", type=["zip"], key="workspace_zip")

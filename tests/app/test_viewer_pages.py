@@ -83,7 +83,7 @@ def test_a_viewer_reads_the_settings_but_cannot_apply_any(shared, monkeypatch):
     store, workspace_id = shared
     app = signed_in(monkeypatch, BOB, workspace_id, "settings")
     assert READ_ONLY in said(app)
-    for label in ("Apply to every page", "Back to the defaults", "Save the targets"):
+    for label in ("Apply to every page", "Back to the defaults", "Save the financing categories", "Save the targets"):
         assert button(app, label).disabled, label
     assert any("MRR per customer and month" in d.label for d in app.get("download_button"))
     editor = signed_in(monkeypatch, CAROL, workspace_id, "settings")
@@ -139,5 +139,6 @@ def test_the_owner_lists_guests_with_their_rights_and_changes_them(shared, monke
     button(app, "Share").click().run()
     assert not app.exception, app.exception
     assert ("dan@acme.io", "view") in store.shared_with(workspace_id)
+    assert next(t for t in app.text_input if t.label == "Share with (e-mail)").value == ""  # ready for the next
     app.button(key=f"unshare::{CAROL}").click().run()
     assert [s.email for s in store.shared_with(workspace_id)] == [BOB, "dan@acme.io"]
