@@ -7,7 +7,8 @@ state, asks `kpi` (through ui.data) and draws with ui/ helpers.
 import streamlit as st
 
 from kpi.errors import InputError
-from ui import auth, state
+from kpi.store.model import Forbidden, ReadOnly
+from ui import access, auth, state
 
 st.set_page_config(page_title="KPI workbench", page_icon=":material/monitoring:", layout="wide")
 
@@ -47,4 +48,9 @@ except InputError as error:
         st.rerun()
     st.stop()
 
-pages.run()
+try:
+    pages.run()
+except ReadOnly:  # a change a page did not disable for a viewer: the store refused it, nothing was written
+    access.explain()
+except Forbidden as refused:
+    st.error(str(refused), icon=":material/lock:")

@@ -12,7 +12,7 @@ from kpi.exports.xlsx import to_xlsx
 from kpi.metrics.periods import last_complete, window_of
 from kpi.report.update import investor_update
 from kpi.text import escape_markdown
-from ui import data, empty, state, update_finance_view
+from ui import access, data, empty, state, update_finance_view
 
 current = state.current()
 st.title("Investor update")
@@ -113,10 +113,13 @@ st.subheader("Narrative")
 with st.container(border=True):
     st.text(narrative)
 edited = version in record["narratives"]
+read_only = access.read_only()  # a "can view" guest reads and exports the update, edits nothing
+if read_only:
+    access.explain()
 with st.container(horizontal=True):
-    if st.button("Edit the narrative and commentary", icon=":material/edit:"):
+    if st.button("Edit the narrative and commentary", icon=":material/edit:", disabled=read_only):
         edit_text()
-    if edited and st.button("Back to the generated narrative", icon=":material/restart_alt:"):
+    if edited and st.button("Back to the generated narrative", icon=":material/restart_alt:", disabled=read_only):
         state.set_update_text(str(report.as_of), period, {
             "commentary": record["commentary"],
             "narratives": {k: v for k, v in record["narratives"].items() if k != version}})
@@ -165,7 +168,8 @@ if ws.id is None:
     st.stop()
 store = state.store()
 if st.button(f"Mark {state.month_label(str(report.as_of))} as reported", icon=":material/verified:",
-             help="Freezes the month's full report; later data that changes it is flagged on the Workspaces page."):
+             disabled=read_only, help=access.READ_ONLY if read_only else
+             "Freezes the month's full report; later data that changes it is flagged on the Workspaces page."):
     store.mark_reported(ws.id, str(report.as_of), report.to_json(), by=state.owner())
     st.rerun()
 snapshots = store.snapshots(ws.id)

@@ -7,7 +7,7 @@ from kpi.ingest.empty_sheets import no_data_rows
 from kpi.ingest.mapping import mapping_to_json, parse_mapping
 from kpi.store.model import Conflict
 from kpi.text import escape_markdown
-from ui import data, mapping_editor, state
+from ui import access, data, mapping_editor, state
 
 ws = state.workspace()
 st.title("Map columns")
@@ -15,7 +15,10 @@ st.caption(f"{escape_markdown(ws.name)} · each sheet's table and the column fee
            "automatic recognition (confidence shown); every change is checked at once against the data and "
            "remembered for files with the same headers.")
 
-loaded = st.file_uploader("Load a mapping (JSON)", type=["json"], key="mapping_upload",
+read_only = access.read_only()  # a "can view" guest sees the mapping, changes nothing
+if read_only:
+    access.explain()
+loaded = st.file_uploader("Load a mapping (JSON)", type=["json"], key="mapping_upload", disabled=read_only,
                           help="The same JSON the download button gives and `python -m kpi report --mapping` takes.")
 if loaded is not None and st.session_state.get("mapping_upload_seen") != loaded.file_id:
     st.session_state["mapping_upload_seen"] = loaded.file_id
@@ -72,7 +75,7 @@ for sheet in sheets:
         if (empty := no_data_rows(sheet)) is not None:  # nothing to map: said, and left out of the mapping
             st.warning(escape_markdown(empty.message), icon=":material/table_rows:")
             continue
-        draft = mapping_editor.sheet_editor(sheet, ws.mapping.get(sheet.key))
+        draft = mapping_editor.sheet_editor(sheet, ws.mapping.get(sheet.key), disabled=read_only)
         if draft is None:
             continue
         quality = data.check(ws, sheet, draft)
@@ -80,11 +83,11 @@ for sheet in sheets:
             st.error(escape_markdown(quality.message))
             continue
         drafts[sheet.key] = draft
-        if ws.name != state.DEMO:
+        if ws.name != state.DEMO and not read_only:
             memory.remember(sheet, draft)  # next month's file with these headers maps itself
         mapping_editor.quality_summary(quality)
 
-if drafts != ws.mapping and conflict is None:
+if drafts != ws.mapping and conflict is None and not read_only:
     try:
         state.save_mapping(ws, drafts)  # saved at once: every edit is kept
     except Conflict as error:

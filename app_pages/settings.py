@@ -8,7 +8,7 @@ import streamlit as st
 from kpi.report.build import Settings
 from kpi.report.narrative import kpi_label
 from kpi.report.update import HEADLINE_SPECS
-from ui import alert_rules_view, data, definitions_doc, finance_view, state
+from ui import access, alert_rules_view, data, definitions_doc, finance_view, state
 
 current = state.current()
 settings = state.settings()
@@ -18,6 +18,9 @@ st.title("Definitions & settings")
 st.caption("Every number follows the KPI definitions at the bottom of this page; where a convention can be "
            "chosen, the default is the one written there and your choice applies to every page, export and "
            "download of this session.")
+read_only = access.read_only()  # a "can view" guest reads every convention, changes none
+if read_only:
+    access.explain()
 
 st.subheader("Revenue")
 st.markdown(
@@ -90,7 +93,7 @@ with st.form("settings"):
                            "rate": st.column_config.NumberColumn("Value of 1 unit in the reporting currency",
                                                                  min_value=0.0, format="%.6f")},
         )
-    saved = st.form_submit_button("Apply to every page", type="primary")
+    saved = st.form_submit_button("Apply to every page", type="primary", disabled=read_only)
 if saved:
     clean_rates = tuple((str(c).strip().upper(), float(r)) for c, r in rates.dropna().itertuples(index=False)
                         if str(c).strip() and r > 0)
@@ -104,7 +107,7 @@ if saved:
                                    subscription_rows=subscription_rows, cost_allocation=cost_allocation))
         st.success("Settings applied.")
         st.rerun()
-if st.button("Back to the defaults", icon=":material/restart_alt:"):
+if st.button("Back to the defaults", icon=":material/restart_alt:", disabled=read_only):
     state.set_settings(Settings())
     st.rerun()
 
@@ -119,7 +122,7 @@ if choices is not None:
                                 disabled=["Category", "Rows", "Amount", "Why"],
                                 column_config={"Financing": st.column_config.CheckboxColumn("Financing (not burn)"),
                                                "Amount": st.column_config.NumberColumn(format="%.2f")})
-        if st.form_submit_button("Save the financing categories", type="primary"):
+        if st.form_submit_button("Save the financing categories", type="primary", disabled=read_only):
             state.set_settings(replace(settings, financing_categories=finance_view.financing_overrides(report,
                                                                                                       edited)))
             st.rerun()
@@ -144,7 +147,7 @@ with st.form("targets"):
             f"{kpi_label(key, 'en')} ({UNITS[kind]})", value=None if shown is None else
             (shown * 100 if kind == "rate" else shown), step=1.0 if kind in ("money", "count", "rate") else 0.1,
             key=f"target::{key}", placeholder="No target")
-    if st.form_submit_button("Save the targets", type="primary"):
+    if st.form_submit_button("Save the targets", type="primary", disabled=read_only):
         state.set_targets({key: (value / 100 if KINDS[key] == "rate" else float(value))
                            for key, value in entered.items() if value is not None})
         st.rerun()
@@ -154,7 +157,7 @@ if saved_targets:
         for k, v in saved_targets.items()))
 
 # Alert rules: when a KPI crosses one, `python -m kpi alerts` says so (exit 3) and delivers it
-if (chosen := alert_rules_view.form(settings)) is not None:
+if (chosen := alert_rules_view.form(settings, disabled=read_only)) is not None:
     state.set_settings(chosen)
     st.rerun()
 alert_rules_view.month_summary(report, saved_targets)

@@ -14,7 +14,7 @@ from kpi.ingest.recognise import recognise
 from kpi.ingest.replacements import plan_update
 from kpi.store.model import Conflict
 from kpi.text import escape_markdown
-from ui import data, restatements, state
+from ui import access, data, restatements, state
 
 ws = state.workspace()
 st.title("Upload your files")
@@ -27,10 +27,14 @@ if saved is not None:  # next month's files were just saved into this workspace:
     restatements.after_update(ws)
 
 upload_round = st.session_state.get("upload_round", 0)  # a new round after saving empties the uploader
+read_only = access.read_only()  # a "can view" guest: nothing to drop here
 uploads = st.file_uploader(
     "Drop your exports here", accept_multiple_files=True, key=f"uploads_{upload_round}",
-    type=sorted(s.lstrip(".") for s in TEXT_SUFFIXES | WORKBOOK_SUFFIXES | PARQUET_SUFFIXES),
+    type=sorted(s.lstrip(".") for s in TEXT_SUFFIXES | WORKBOOK_SUFFIXES | PARQUET_SUFFIXES), disabled=read_only,
 )
+if read_only:
+    access.explain()
+    st.stop()
 if not uploads:
     st.info("Nothing uploaded yet. Meanwhile every page shows " + ("the bundled demo company." if ws.name == state.DEMO
                                                                   else f"“{escape_markdown(ws.name)}”."))

@@ -7,7 +7,7 @@ import streamlit as st
 from kpi import formatting as fmt
 from kpi.errors import InputError
 from kpi.text import escape_markdown
-from ui import activity, auth, data, restatements, state
+from ui import access, activity, auth, data, restatements, state
 
 store = state.store()
 ws = state.workspace()
@@ -39,16 +39,21 @@ def confirm_delete(workspace_id: int, name: str) -> None:
         st.rerun()
 
 
-# Guests of a shared workspace work in it (upload, map, report, export, duplicate); renaming,
-# deleting and sharing it are its owner's.
+# A "can edit" guest works in a shared workspace (upload, map, report, export, duplicate), a "can
+# view" guest reads, exports and duplicates it; renaming, deleting and sharing it are its owner's.
 owner = next((w.owner for w in listed if w.id == ws.id), state.owner())
-is_owner = owner == state.owner()
+role = state.role()
+is_owner = role == "owner"
+RIGHTS = {"view": "Can view", "edit": "Can edit"}
 
 if ws.id is not None:
     st.subheader(f"“{escape_markdown(ws.name)}”")
     if not is_owner:
-        st.caption(f"Shared with you by {escape_markdown(owner or 'its owner')}: only they can rename, delete or "
-                   "share it. Duplicate it to get a copy of your own.")
+        st.caption(f"Shared with you by {escape_markdown(owner or 'its owner')}, who lets you "
+                   f"{'edit' if role == 'editor' else 'view'} it: only they can rename, delete or share it. "
+                   "Duplicate it to get a copy of your own.")
+    if role == "viewer":
+        access.explain()
     rename, duplicate, delete = st.columns(3, vertical_alignment="bottom")
     new_name = rename.text_input("New name", ws.name, max_chars=120, disabled=not is_owner)
     if rename.button("Rename", icon=":material/edit:", disabled=not is_owner or new_name.strip() == ws.name):
@@ -72,20 +77,35 @@ if ws.id is not None:
 
 if ws.id is not None and auth.configured() and is_owner:
     st.subheader("Shared with")
+    st.caption("Can edit: uploads, maps, changes settings and marks months as reported. Can view: sees every "
+               "page and downloads every export, changes nothing. Only you rename, delete or share it.")
     guests = store.shared_with(ws.id)
-    st.text(", ".join(guests) if guests else "Nobody: only you can open this workspace.")
-    add, remove = st.columns(2, vertical_alignment="bottom")
-    guest = add.text_input("Share with (e-mail)", max_chars=200)
-    if add.button("Share", icon=":material/person_add:", disabled=not guest.strip()):
+    if not guests:
+        st.text("Nobody: only you can open this workspace.")
+    for guest in guests:  # each guest's rights, changed or taken back on the guest's own row
+        who, rights, gone = st.columns([3, 2, 1], vertical_alignment="center")
+        who.text(guest.email)
+        chosen = rights.segmented_control("Rights", list(RIGHTS), default=guest.role,
+                                          format_func=RIGHTS.get, required=True, label_visibility="collapsed",
+                                          key=f"rights::{guest.email}")
+        if chosen != guest.role:
+            store.share(ws.id, guest.email, chosen, by=state.owner())
+            st.rerun()
+        if gone.button("Stop sharing", icon=":material/person_remove:", key=f"unshare::{guest.email}"):
+            store.unshare(ws.id, guest.email, by=state.owner())
+            st.session_state.pop(f"rights::{guest.email}", None)
+            st.rerun()
+    add, rights, button = st.columns([3, 2, 1], vertical_alignment="bottom")
+    guest = add.text_input("Share with (e-mail)", max_chars=200, key="share_with")
+    granted = rights.segmented_control("Rights", list(RIGHTS), default="view", format_func=RIGHTS.get,
+                                       required=True, key="share_rights")
+    if button.button("Share", icon=":material/person_add:", disabled=not guest.strip()):
         try:
-            store.share(ws.id, guest, by=state.owner())
+            store.share(ws.id, guest, granted, by=state.owner())
         except InputError as error:
             st.error(escape_markdown(error.message))
-        st.rerun()
-    if guests:
-        gone = remove.selectbox("Stop sharing with", guests)
-        if remove.button("Stop sharing", icon=":material/person_remove:"):
-            store.unshare(ws.id, gone, by=state.owner())
+        else:
+            del st.session_state["share_with"]  # shared: the field is ready for the next address
             st.rerun()
 
 imported = st.file_uploader("Import a workspace (zip)", type=["zip"], key="workspace_zip")
@@ -107,7 +127,8 @@ if ws.id is None or current.as_of is None:
     st.stop()
 st.caption("Marking a month as reported freezes its full KPI report, as you gave it to investors. If later "
            "uploads change it, the difference shows here, KPI by KPI.")
-if st.button(f"Mark {state.month_label(current.as_of)} as reported", icon=":material/verified:"):
+if st.button(f"Mark {state.month_label(current.as_of)} as reported", icon=":material/verified:",
+             disabled=not state.can_edit(), help=access.READ_ONLY if not state.can_edit() else None):
     report = data.report(state.State(ws, current.as_of))  # the unfiltered report of the month
     version = store.mark_reported(ws.id, current.as_of, report.to_json(), by=state.owner())
     state.set_workspace(state.Workspace(ws.name, ws.files, ws.mapping, id=ws.id, version=version), keep_month=True)

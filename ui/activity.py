@@ -62,8 +62,13 @@ def activity_sentence(action: str, detail: Mapping, rows: Mapping[str, int] | No
     if action == "delete":
         return f"deleted “{detail.get('name', '')}”"
     if action in ("share", "unshare"):
-        return ("shared the workspace with " if action == "share" else "stopped sharing with ") + str(
-            detail.get("with", ""))
+        rights = {"view": "can view", "edit": "can edit"}
+        guest, role = str(detail.get("with", "")), rights.get(str(detail.get("role")))
+        if action == "unshare":
+            return f"stopped sharing with {guest}"
+        if detail.get("was") in rights and role:
+            return f"changed the rights of {guest} from {rights[detail['was']]} to {role}"
+        return f"shared the workspace with {guest}" + (f" ({role})" if role else "")
     if action == "save":
         parts = [f"{verb} {_files(detail[key], rows)}" for key, verb in (
             ("files_added", "added"), ("files_replaced", "replaced"), ("files_removed", "removed"))

@@ -23,7 +23,7 @@ def changed_pairs(rules: AlertRules) -> tuple[tuple[str, float | bool], ...]:
     return tuple((name, value) for name, value in rules.pairs() if defaults[name] != value)
 
 
-def form(settings: Settings) -> Settings | None:
+def form(settings: Settings, *, disabled: bool = False) -> Settings | None:
     """Draw the form; the new settings when it is saved, else None."""
     rules = rules_from_pairs(settings.alert_rules)
     with st.form("alert_rules"):
@@ -52,7 +52,7 @@ def form(settings: Settings) -> Settings | None:
             runway = st.checkbox("Runway short", rules.runway_short, key="alert::runway")
             runway_months = st.number_input("Runway under (months)", 0.0, 60.0, float(rules.runway_months), step=1.0,
                                             key="alert::runway_months")
-        if not st.form_submit_button("Save the alert rules", type="primary"):
+        if not st.form_submit_button("Save the alert rules", type="primary", disabled=disabled):
             return None
     chosen = AlertRules(churn_spike=spike, churn_spike_ratio=float(ratio), churn_spike_points=float(points),
                         churn_spike_months=int(months), mrr_drop=mrr_drop, nrr_below=nrr,

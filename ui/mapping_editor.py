@@ -74,8 +74,9 @@ def _table_proposal(key: str, header: tuple, table: str, _sheet: Sheet) -> Propo
     return propose_for_table(_sheet, table)
 
 
-def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | None:
-    """Draw the preview and the choices for one sheet; return the mapping they describe."""
+def sheet_editor(sheet: Sheet, current: TableMapping | None, disabled: bool = False) -> TableMapping | None:
+    """Draw the preview and the choices for one sheet; return the mapping they describe
+    (`disabled`: shown, not editable — a "can view" guest)."""
     proposal = _proposal(sheet.key, tuple(sheet.frame.columns), sheet)
     st.caption(f"Header found on row {sheet.header_row}. First rows:")
     st.dataframe(sheet.frame.head(8), width="stretch", placeholder="—")
@@ -83,7 +84,8 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
     chosen = current.table if current is not None else None
     table = st.selectbox(
         "This sheet is", tables, index=tables.index(chosen) if chosen in TABLES else 0,
-        key=f"{PREFIX}{sheet.key}::table", format_func=lambda name: name if name == NOT_USED else label_of(name),
+        key=f"{PREFIX}{sheet.key}::table", disabled=disabled,
+        format_func=lambda name: name if name == NOT_USED else label_of(name),
         help=f"Recognised as {label_of(proposal.table)} ({proposal.confidence:.0%})." if proposal.table else
         "Not recognised automatically.",
     )
@@ -101,7 +103,7 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
         across = "cost category" if table == "costs" else "month"
         wide = st.toggle(f"One column per {across} (wide)", value=bool(
             (kept and current.layout == "wide") or (not kept and fitting.layout == "wide")),
-            key=f"{PREFIX}{sheet.key}::{table}::wide")
+            key=f"{PREFIX}{sheet.key}::{table}::wide", disabled=disabled)
         layout = "wide" if wide else "long"
     headers = [NOT_USED, *map(str, sheet.frame.columns)]
     mapped = current.columns if kept else fitting.columns
@@ -118,7 +120,8 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
                 schema_field.name) else "")
         with grid[position % 3]:
             choice = st.selectbox(label, headers, index=headers.index(default) if default in headers else 0,
-                                  key=f"{PREFIX}{sheet.key}::{table}::{schema_field.name}", help=hint)
+                                  key=f"{PREFIX}{sheet.key}::{table}::{schema_field.name}", help=hint,
+                                  disabled=disabled)
         if choice != NOT_USED:
             columns[schema_field.name] = choice
     reasons = [f"**{escape_markdown(label_of(name))}** ← {escape_markdown(why)}"
@@ -129,18 +132,18 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None) -> TableMapping | N
     options = dict(current.options) if kept else dict(fitting.options)
     if any(f.kind in ("amount", "signed_amount") for f in TABLES[table].fields):
         cents = st.toggle("Amounts are in cents (2900 means 29.00)", value=options.get("amount_unit") == "cents",
-                          key=f"{PREFIX}{sheet.key}::{table}::cents",
+                          key=f"{PREFIX}{sheet.key}::{table}::cents", disabled=disabled,
                           help="Billing APIs such as Chargebee's write money in minor units: every amount of "
                                "this sheet is then divided by 100.")
         options.pop("amount_unit", None)
         if cents:
             options["amount_unit"] = "cents"
     if table == "plan" and "metric" in columns:
-        _plan_metrics(sheet, columns["metric"], options)
+        _plan_metrics(sheet, columns["metric"], options, disabled)
     return TableMapping(table, columns, layout, options)
 
 
-def _plan_metrics(sheet: Sheet, header: str, options: dict) -> None:
+def _plan_metrics(sheet: Sheet, header: str, options: dict, disabled: bool = False) -> None:
     """Each budget row name and the report KPI it is compared with: read from its words
     (kpi.metrics.plan.plan_key), changed here; a change is kept in the mapping's `metrics` option."""
     from kpi.metrics.plan import plan_key
@@ -158,7 +161,8 @@ def _plan_metrics(sheet: Sheet, header: str, options: dict) -> None:
                                                         "not compared") for n in names]})
     st.caption("Which KPI each budget row is compared with (read from its name; change any).")
     edited = st.data_editor(
-        table, hide_index=True, width="stretch", disabled=["Budget row"], key=f"{PREFIX}{sheet.key}::plan::metrics",
+        table, hide_index=True, width="stretch", disabled=True if disabled else ["Budget row"],
+        key=f"{PREFIX}{sheet.key}::plan::metrics",
         column_config={"Compared with": st.column_config.SelectboxColumn(options=list(choices.values()),
                                                                          required=True)})
     overrides = {}

@@ -384,7 +384,8 @@ def gross_margin_setting(unit_economics: economics.UnitEconomics) -> None:
     from_costs = unit_economics.gross_margin_source == "costs"
     st.session_state.setdefault(MARGIN_KEY, round(state.settings().gross_margin * 100, 2))
     st.number_input("Gross margin when no COGS are mapped (%)", min_value=0.0, max_value=100.0, step=1.0,
-                    format="%.1f", key=MARGIN_KEY, on_change=_keep_margin, disabled=from_costs,
+                    format="%.1f", key=MARGIN_KEY, on_change=_keep_margin,
+                    disabled=from_costs or not state.can_edit(),  # a "can view" guest changes no setting
                     help="Used by LTV and CAC payback when the costs table has no cost-of-goods category.")
     if from_costs:
         st.info(f"The gross margin comes from the costs table: 1 − COGS ÷ MRR = "

@@ -56,6 +56,20 @@ def owner() -> str | None:
     return st.session_state.get("user")
 
 
+def role() -> str:
+    """The signed-in user's role on the current workspace: "owner", "editor", "viewer" or "none"
+    (`Store.role`); local use without sign-in, or a workspace not saved yet, is the owner's."""
+    ws = workspace()
+    if ws.id is None or owner() is None:
+        return "owner"
+    return store().role(ws.id, owner())
+
+
+def can_edit() -> bool:
+    """Whether this session may change the current workspace (the store refuses a viewer anyway)."""
+    return role() in ("owner", "editor")
+
+
 def _from_store(stored: StoredWorkspace) -> Workspace:
     return Workspace(stored.name, stored.files, stored.mapping, id=stored.id, version=stored.version)
 
@@ -140,8 +154,7 @@ def settings() -> Settings:
 
 
 def set_settings(new: Settings) -> None:
-    st.session_state["kpi_settings"] = new
-    _save_settings()
+    _save_settings(kpi_settings=new)
 
 
 def targets() -> dict[str, float]:
@@ -151,8 +164,7 @@ def targets() -> dict[str, float]:
 
 
 def set_targets(new: dict[str, float]) -> None:
-    st.session_state["kpi_targets"] = dict(new)
-    _save_settings()
+    _save_settings(kpi_targets=dict(new))
 
 
 def update_text(as_of: str, period: str) -> dict:
@@ -166,18 +178,22 @@ def set_update_text(as_of: str, period: str, record: dict) -> None:
     """Keep an update's texts with the workspace: a reload, a restart or a colleague finds them."""
     texts = dict(st.session_state.get("kpi_update_texts") or {})
     texts[f"{as_of}:{period}"] = record
-    st.session_state["kpi_update_texts"] = texts
-    _save_settings()
+    _save_settings(kpi_update_texts=texts)
 
 
-def _save_settings() -> None:
-    """Settings, targets and investor-update texts, saved together with the workspace (one JSON object)."""
+def _save_settings(**changes: object) -> None:
+    """Settings, targets and investor-update texts, saved together with the workspace (one JSON
+    object); `changes` (kpi_settings, kpi_targets, kpi_update_texts) reach the session only once
+    the store has taken them, so a refused save (a viewer: store.ReadOnly) changes nothing."""
     ws = workspace()
+    kept = {"kpi_settings": settings(), "kpi_targets": targets(),
+            "kpi_update_texts": st.session_state.get("kpi_update_texts") or {}} | changes
     if ws.id is not None:
         version = store().save_settings(ws.id, settings_to_json(
-            settings(), targets=targets(), investor_updates=st.session_state.get("kpi_update_texts") or {}),
+            kept["kpi_settings"], targets=kept["kpi_targets"], investor_updates=kept["kpi_update_texts"]),
             by=owner())
         st.session_state["workspace"] = replace(ws, version=version)
+    st.session_state.update(changes)
 
 
 def _months(current: Workspace) -> list[str]:

@@ -36,6 +36,15 @@ def test_exports_renames_and_imports():
     assert activity_sentence("create", {"name": "Demo", "demo": True}) == "created the demo workspace"
 
 
+def test_a_share_says_the_rights_it_gives_and_a_change_of_rights_says_both():
+    assert activity_sentence("share", {"with": "bob@acme.io", "role": "view"}) == \
+        "shared the workspace with bob@acme.io (can view)"
+    assert activity_sentence("share", {"with": "bob@acme.io", "role": "edit", "was": "view"}) == \
+        "changed the rights of bob@acme.io from can view to can edit"
+    assert activity_sentence("share", {"with": "bob@acme.io"}) == "shared the workspace with bob@acme.io"  # before roles
+    assert activity_sentence("unshare", {"with": "bob@acme.io"}) == "stopped sharing with bob@acme.io"
+
+
 def test_an_unknown_detail_is_written_as_words_not_json():
     text = activity_sentence("merge", {"source_id": 4, "note": "x"})
     assert text == "source id: 4; note: x"
