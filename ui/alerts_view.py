@@ -18,8 +18,16 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kpi.metrics.alerts import AlertRules, rules_from_pairs
-from kpi.report.alert_history import (RULE_LABELS, alert_history, alert_phrase, compared, fired_per_month,
-                                      history_months, rules_in_force, rule_words)
+from kpi.report.alert_history import (
+    RULE_LABELS,
+    alert_history,
+    alert_phrase,
+    compared,
+    fired_per_month,
+    history_months,
+    rule_words,
+    rules_in_force,
+)
 from kpi.report.alerts import Alert, alert_label, evaluate_alerts
 from kpi.report.build import Report
 from kpi.report.periods import view as period_view
@@ -176,10 +184,10 @@ def history_table(history: pd.DataFrame) -> None:
                           "kpi": history["kpi_label"], "rule": history["rule_label"],
                           "compared": history["compared"], "message": history["message"]})
     st.dataframe(shown, hide_index=True, width="stretch", key="alert_history",
-                 column_config={"month": st.column_config.TextColumn("Month", width="small"),
-                                "kpi": st.column_config.TextColumn("KPI", width="small"),
-                                "rule": st.column_config.TextColumn("Rule", width="small"),
-                                "compared": st.column_config.TextColumn("Value vs reference"),
+                 column_config={"month": st.column_config.TextColumn("Month", width=110),
+                                "kpi": st.column_config.TextColumn("KPI", width=130),
+                                "rule": st.column_config.TextColumn("Rule", width=140),
+                                "compared": st.column_config.TextColumn("Value vs reference", width=300),
                                 "message": st.column_config.TextColumn("Message", width="large")})
 
 

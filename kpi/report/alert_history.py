@@ -130,7 +130,8 @@ def rule_words(rule: str, rules: AlertRules) -> str:
             "nrr_below": f"monthly NRR under {rules.nrr_floor_percent:g} %",
             "nps_drop": "NPS lower than in the previous survey window by more than both margins of error combined",
             "runway_short": f"runway under {n.months(rules.runway_months)}",
-            "target_missed": "a KPI target missed (below it, or above it for a KPI where lower is better, such as churn)"}.get(rule, rule)
+            "target_missed": "a KPI target missed (below it, or above it for a KPI where lower is better, "
+                             "such as churn)"}.get(rule, rule)
 
 
 def rules_in_force(rules: AlertRules | tuple | list | None) -> list[tuple[str, str]]:

@@ -119,7 +119,8 @@ def test_twelve_month_table_is_the_engines_alerts_month_by_month(report):
     app = start("app_pages/alerts.py", as_of=str(SPIKE))
     history = next(d.value for d in app.dataframe if "message" in d.value.columns)
     months = [SPIKE - k for k in range(12)]
-    expected = [(month.strftime("%B %Y"), alert.message) for month in months for alert in evaluate_alerts(report, month)]
+    expected = [(month.strftime("%B %Y"), alert.message)
+                for month in months for alert in evaluate_alerts(report, month)]
     assert list(zip(history["month"], history["message"], strict=True)) == expected
     assert len(expected) > len(evaluate_alerts(report, SPIKE))  # earlier months fired too (February 2026)
     bars = json.loads(app.get("plotly_chart")[0].proto.spec)["data"][0]
@@ -143,7 +144,7 @@ def test_a_target_missed_fires_on_the_page_and_the_banner(report):
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     app.query_params["as_of"] = str(SPIKE)
     app.run()
-    app.session_state["kpi_targets"] = targets  # as Definitions & settings saves them (the first run opened the workspace)
+    app.session_state["kpi_targets"] = targets  # as Definitions & settings saves them, once the workspace is open
     app.run()
     assert not app.exception, app.exception
     assert alert_warnings(app)[0].startswith(f"{len(expected)} alerts in May 2026")

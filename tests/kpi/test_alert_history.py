@@ -8,8 +8,16 @@ import pytest
 from kpi.demo import load_demo
 from kpi.ingest.mapping import Tables
 from kpi.metrics.alerts import AlertRules
-from kpi.report.alert_history import (HISTORY_COLUMNS, alert_history, alert_phrase, compared, fired_per_month,
-                                      history_months, rule_words, rules_in_force)
+from kpi.report.alert_history import (
+    HISTORY_COLUMNS,
+    alert_history,
+    alert_phrase,
+    compared,
+    fired_per_month,
+    history_months,
+    rule_words,
+    rules_in_force,
+)
 from kpi.report.alerts import Alert, evaluate_alerts
 from kpi.report.build import build_report
 
