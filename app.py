@@ -18,6 +18,7 @@ pages = st.navigation(  # expanded: every page listed, none behind "View more"
     {
         "Analysis": [
             st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+            st.Page("app_pages/alerts.py", title="Alerts", icon=":material/notifications:"),
             st.Page("app_pages/revenue.py", title="Revenue", icon=":material/trending_up:"),
             st.Page("app_pages/retention.py", title="Retention", icon=":material/event_repeat:"),
             st.Page("app_pages/satisfaction.py", title="Satisfaction", icon=":material/sentiment_satisfied:"),

@@ -5,7 +5,7 @@ import streamlit as st
 from kpi.metrics.revenue import aggregate_series
 from kpi.report.periods import view
 from kpi.text import escape_markdown
-from ui import cards, charts, data, empty, filters, state
+from ui import alerts_view, cards, charts, data, empty, filters, state
 
 current = state.current()
 st.title("Overview")
@@ -19,6 +19,7 @@ described = f"month-end snapshot of {shown.label}" if current.granularity == "mo
 st.caption(f"{escape_markdown(current.workspace.name)} · {escape_markdown(described)}, compared with "
            f"{escape_markdown(shown.comparison_label)}"
            + filters.in_force(current))
+alerts_view.banner(current, report, state.targets())
 if shown.partial:
     st.info(f"{shown.label} is a partial {current.granularity}: {shown.window.months} of its months so far. Rates and "
             f"movements cover those months only and are compared with the same months of the {current.granularity} "

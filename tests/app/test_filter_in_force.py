@@ -6,8 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ("overview", "revenue", "retention", "satisfaction", "support", "customers", "economics", "engagement",
-         "investor_update")
+PAGES = ("overview", "alerts", "revenue", "retention", "satisfaction", "support", "customers", "economics",
+         "engagement", "investor_update")
 
 
 @pytest.mark.parametrize("page", PAGES)
