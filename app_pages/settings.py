@@ -8,7 +8,7 @@ import streamlit as st
 from kpi.report.build import Settings
 from kpi.report.narrative import kpi_label
 from kpi.report.update import HEADLINE_SPECS
-from ui import data, definitions_doc, finance_view, state
+from ui import alert_rules_view, data, definitions_doc, finance_view, state
 
 current = state.current()
 settings = state.settings()
@@ -152,6 +152,12 @@ if saved_targets:
     st.caption("Targets in force: " + " · ".join(
         f"{kpi_label(k, 'en')} {v:.2%}" if KINDS[k] == "rate" else f"{kpi_label(k, 'en')} {v:g}"
         for k, v in saved_targets.items()))
+
+# Alert rules: when a KPI crosses one, `python -m kpi alerts` says so (exit 3) and delivers it
+if (chosen := alert_rules_view.form(settings)) is not None:
+    state.set_settings(chosen)
+    st.rerun()
+alert_rules_view.month_summary(report, saved_targets)
 
 st.subheader("Fixed by the definitions")
 st.markdown(

@@ -1,15 +1,20 @@
-"""The command line: `python -m kpi report PATH... [--mapping] [--save-mapping] [--as-of] [--format] [--out]`
-and `python -m kpi recognise PATH... [--format text|json]`.
+"""The command line: `python -m kpi report PATH... [--mapping] [--save-mapping] [--as-of] [--format] [--out]`,
+`python -m kpi recognise PATH... [--format text|json]` and `python -m kpi alerts PATH... [--mapping]
+[--as-of] [--format json|text] [--email-to ADDR...] [--smtp HOST:PORT] [--smtp-starttls] [--from ADDR]
+[--webhook URL]`.
 
 The engine without the UI (docs/cli.md): same readers, same mapping, same report object
 as the app. A user's mistake exits 2 with one line on stderr naming the file, sheet, row and
-column at fault — never a traceback.
+column at fault — never a traceback. `alerts` exits 0 when no rule fires, 3 when one does (for
+cron) and 4 when a delivery failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -48,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     recognise = commands.add_parser("recognise", help="say what each file or sheet is recognised as, and why")
     recognise.add_argument("paths", nargs="+", metavar="PATH", help="files, read as `report` reads them")
     recognise.add_argument("--format", choices=("text", "json"), default="text")
+    alerts = commands.add_parser("alerts", help="evaluate the alert rules for one month; exit 3 when one fires")
+    alerts.add_argument("paths", nargs="+", metavar="PATH", help="files, read as `report` reads them")
+    alerts.add_argument("--mapping", metavar="MAPPING.json", help="which table and columns each file[:sheet] is")
+    alerts.add_argument("--as-of", metavar="YYYY-MM", help="month evaluated (default: last month with data)")
+    alerts.add_argument("--format", choices=("json", "text"), default="json")
+    alerts.add_argument("--email-to", nargs="+", action="extend", metavar="ADDR", help="email the alerts to these")
+    alerts.add_argument("--smtp", metavar="HOST:PORT", default="localhost:25", help="SMTP server (default localhost:25)")
+    alerts.add_argument("--smtp-starttls", action="store_true", help="STARTTLS before sending (and before login)")
+    alerts.add_argument("--from", dest="sender", metavar="ADDR", default="kpi-workbench@localhost",
+                        help="the email's sender")
+    alerts.add_argument("--webhook", metavar="URL", help="POST {text, alerts} as JSON here (Slack-compatible)")
     return parser
 
 
@@ -58,16 +74,14 @@ def run_recognise(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_report(args: argparse.Namespace) -> int:
+def _read_tables(args: argparse.Namespace):
+    """The files' tables, through `--mapping` or recognised (notes and warnings on stderr);
+    `--save-mapping` written when the command has it."""
     from kpi.ingest.empty_sheets import NO_DATA_ROWS, split_empty
     from kpi.ingest.io import read_path
     from kpi.ingest.mapping import build_tables, load_mapping, mapping_to_json
     from kpi.ingest.recognise import auto_mapping
-    from kpi.report.build import build_report, parse_as_of
 
-    parse_as_of(args.as_of)  # a bad month fails before any file is read
-    if args.format in BINARY_FORMATS and not args.out:
-        raise InputError(f"--format {args.format} writes a binary file: give --out FILE")
     sheets, empty = split_empty([sheet for path in args.paths for sheet in read_path(path)])
     if not sheets:  # nothing but headers: an empty report would pass for a quiet month
         if len(empty) == 1:
@@ -86,12 +100,22 @@ def run_report(args: argparse.Namespace) -> int:
         print(f"kpi: mapping used:\n{mapping_to_json(mapping)}", file=sys.stderr)
         if not mapping:
             raise InputError("no file or sheet was recognised as a table of the schema; pass --mapping")
-    if args.save_mapping:
+    if getattr(args, "save_mapping", None):
         Path(args.save_mapping).write_text(mapping_to_json(mapping) + "\n", encoding="utf-8")
     tables = build_tables(sheets, mapping)
     for key, quality in tables.quality.items():
         for warning in quality.warnings:
             print(f"kpi: {key}: warning: {warning}", file=sys.stderr)
+    return tables
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from kpi.report.build import build_report, parse_as_of
+
+    parse_as_of(args.as_of)  # a bad month fails before any file is read
+    if args.format in BINARY_FORMATS and not args.out:
+        raise InputError(f"--format {args.format} writes a binary file: give --out FILE")
+    tables = _read_tables(args)
     report = build_report(tables, args.as_of)
     if args.format in ("html", "xlsx", "pptx"):  # the investor update: the same files as the app's buttons
         _write_update(report, args.format, args.out)
@@ -132,10 +156,82 @@ def _write_update(report, fmt: str, out: str | None) -> None:
         Path(out).write_bytes(to_pptx(update, report))
 
 
+def _smtp_address(text: str) -> tuple[str, int]:
+    match = re.fullmatch(r"\[?([^\s\[\]]+?)\]?:(\d{1,5})", text.strip())
+    if not match or not 0 < int(match.group(2)) < 65536:
+        raise InputError(f"--smtp '{text}' is not HOST:PORT (e.g. smtp.example.com:587)")
+    return match.group(1), int(match.group(2))
+
+
+def _check_delivery(args: argparse.Namespace) -> None:
+    """Delivery options are checked before any file is read: a typo is exit 2, not a failed send."""
+    for address in args.email_to or ():
+        if not re.fullmatch(r"[^@\s,<>]+@[^@\s,<>]+", address):
+            raise InputError(f"--email-to '{address}' is not an email address")
+    if args.email_to:
+        _smtp_address(args.smtp)
+        if not re.fullmatch(r"[^@\s,<>]+@[^@\s,<>]+", args.sender):
+            raise InputError(f"--from '{args.sender}' is not an email address")
+    if args.webhook is not None and not re.match(r"https?://[^\s/]+", args.webhook):
+        raise InputError(f"--webhook '{args.webhook}' is not an http:// or https:// URL")
+
+
+def run_alerts(args: argparse.Namespace) -> int:
+    """Evaluate the alert rules on the files for the as-of month, print them and deliver them:
+    0 when none fires, 3 when one does, 4 when a delivery failed (docs/cli.md)."""
+    from kpi.report.alerts import alerts_json, alert_text, evaluate_alerts
+    from kpi.report.build import build_report, parse_as_of
+
+    parse_as_of(args.as_of)
+    _check_delivery(args)
+    report = build_report(_read_tables(args), args.as_of)
+    alerts = evaluate_alerts(report)
+    if args.format == "json":
+        print(json.dumps(alerts_json(alerts), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(alert_text(alert) for alert in alerts) if alerts else
+              f"no alert for {report.as_of}" if report.as_of is not None else "no alert: no month with data")
+    if not alerts:
+        return 0
+    return 3 if deliver(alerts, args) else 4
+
+
+def deliver(alerts: tuple, args: argparse.Namespace) -> bool:
+    """Email and POST the alerts as `args` asks; each success and each failure is one stderr line.
+    True when everything asked for was delivered."""
+    from kpi.exports.alerts import DeliveryError, email_message, post_webhook, send_email, webhook_payload
+
+    def log(line: str) -> None:
+        print(f"kpi: {line}", file=sys.stderr)
+
+    delivered = True
+    if args.email_to:
+        host, port = _smtp_address(args.smtp)
+        message = email_message(alerts, sender=args.sender, recipients=args.email_to)
+        try:
+            send_email(message, host, port, starttls=args.smtp_starttls, user=os.environ.get("KPI_SMTP_USER"),
+                       password=os.environ.get("KPI_SMTP_PASSWORD"), log=log)
+            log(f"email sent to {', '.join(args.email_to)} ({len(alerts)} alerts)")
+        except DeliveryError as error:
+            log(str(error))
+            delivered = False
+    if args.webhook:
+        try:
+            post_webhook(args.webhook, webhook_payload(alerts), log=log)
+            log(f"webhook posted ({len(alerts)} alerts)")
+        except DeliveryError as error:
+            log(str(error))
+            delivered = False
+    return delivered
+
+
+COMMANDS = {"recognise": run_recognise, "report": run_report, "alerts": run_alerts}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return run_recognise(args) if args.command == "recognise" else run_report(args)
+        return COMMANDS[args.command](args)
     except InputError as error:
         print(f"kpi: {error}", file=sys.stderr)
         return 2

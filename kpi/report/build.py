@@ -49,6 +49,7 @@ class Settings:
     subscription_rows: str = "add"  # or "replace": a customer's newer subscription row replaces the older one
     cost_allocation: str = "mrr_share"  # under a segment filter: "mrr_share", "new_customers_share" or "none"
     financing_categories: tuple[tuple[str, bool], ...] = ()  # (bank category, counts as financing): overrides its words
+    alert_rules: tuple[tuple[str, float | bool], ...] = ()  # (rule parameter, value): overrides kpi.metrics.alerts.AlertRules
 
 
 @dataclass(frozen=True)
@@ -203,8 +204,17 @@ class Report:
             "finance": _section(self.finance),
             "plan": _section(self.plan),
             "forecast": _section(self.forecast),
+            "alerts": self._alerts_json(),
             "data_quality": {key: quality.to_json() for key, quality in self.quality.items()},
         }
+
+
+    def _alerts_json(self) -> list[dict]:
+        """The alerts of the as-of month under the report's alert rules (no targets: a workspace's
+        targets are passed to `kpi.report.alerts.evaluate_alerts` by whoever holds them)."""
+        from kpi.report.alerts import alerts_json, evaluate_alerts  # it reads this module's Report
+
+        return alerts_json(evaluate_alerts(self))
 
 
 def _section(result: object) -> dict | None:

@@ -12,6 +12,7 @@ import json
 import math
 from typing import Any
 
+from kpi.metrics.alerts import rules_from_pairs
 from kpi.metrics.allocation import RULES
 from kpi.report.build import Settings
 
@@ -35,7 +36,17 @@ def settings_from_json(text: str) -> Settings:
             values[spec.name] = _tuples(value) if isinstance(getattr(defaults, spec.name), tuple) else value
     if values.get("cost_allocation") not in (None, *RULES):  # an unknown rule falls back to the default
         del values["cost_allocation"]
+    if "alert_rules" in values:  # only well-formed (parameter, value) pairs: the rules read them one by one
+        values["alert_rules"] = alert_rules_of(values["alert_rules"])
     return dataclasses.replace(defaults, **values)
+
+
+def alert_rules_of(value: Any) -> tuple[tuple[str, float | bool], ...]:
+    """`Settings.alert_rules` from a settings JSON's value: the pairs that change a rule, in the
+    rules' order; anything malformed is dropped (its rule keeps its default)."""
+    pairs = value if isinstance(value, tuple | list) else ()
+    given = {pair[0] for pair in pairs if isinstance(pair, tuple | list) and len(pair) == 2}
+    return tuple(pair for pair in rules_from_pairs(pairs).pairs() if pair[0] in given)
 
 
 def _settings_section(text: str, name: str) -> dict:

@@ -28,7 +28,9 @@ by size):
 5. where NRR 12 months, LTV:CAC and NPS stand against their benchmark, and logo churn when it
    is outside the typical 3–8 % band.
 Cash, runway, plan vs actual and the forecast (`kpi.report.update_finance`) add theirs: a runway
-under 12 months, a plan missed or beaten by more than 10 %, ranked after target crossings.
+under 12 months, a plan missed or beaten by more than 10 %, ranked after target crossings. The
+as-of month's alerts (`kpi.report.alerts`) are lowlights too; one replaces a benchmark or runway
+lowlight on its KPI, and a missed target keeps its own target lowlight.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import pandas as pd
 from kpi.errors import InputError
 from kpi.metrics import revenue
 from kpi.report import narrative as words
+from kpi.report.alerts import with_alerts
 from kpi.report.build import Report, customer_names, months_of_period
 from kpi.report.narrative import Facts, Numbers
 from kpi.report.significance import SAMPLED, is_significant, samples_of
@@ -242,6 +245,7 @@ def investor_update(report: Report, period: str = "month", compare: str = "previ
     finance = update_finance(report, period, months, comparison_months, language)
     observations = (_crossings(headline, targets, context) + _movements(context) + _customers(context)
                     + _standing(headline, targets, context) + finance_observations(finance, numbers, period))
+    observations = with_alerts(observations, report, language, targets=targets)  # the as-of month's alerts
     highlights = _ranked([o for o in observations if o.tone == "highlight"])
     lowlights = _ranked([o for o in observations if o.tone == "lowlight"])
     facts = _facts(report, language, period, compare, period_label, comparison_label, bridge, comparison_bridge,
@@ -544,7 +548,7 @@ def _standing(headline: tuple[Headline, ...], targets: dict[str, float], context
     return out
 
 
-_RULE_ORDER = ("target", "runway", "plan", "benchmark", "movement", "customer")
+_RULE_ORDER = ("target", "alert", "runway", "plan", "benchmark", "movement", "customer")
 
 
 def _ranked(observations: list[Observation]) -> tuple[Observation, ...]:

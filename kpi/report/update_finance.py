@@ -94,7 +94,7 @@ class Observation:
     """A highlight or a lowlight: which rule picked it, about which KPI or movement, in words."""
 
     tone: str  # "highlight" or "lowlight"
-    rule: str  # "target", "runway", "plan", "benchmark", "movement", "customer"
+    rule: str  # "target", "alert", "runway", "plan", "benchmark", "movement", "customer"
     key: str
     text: str
     weight: float  # rank within its list (higher first)
