@@ -1,7 +1,7 @@
-"""What the store takes and gives: workspaces, files, snapshots, conflicts, limits.
+"""What the store takes and gives: workspaces, files, snapshots, shares, conflicts, limits.
 
-Plain frozen dataclasses and the two exceptions a caller handles (`Conflict`, `NotFound`);
-no database code here.
+Plain frozen dataclasses and the exceptions a caller handles (`Conflict`, `NotFound`,
+`Forbidden` and its case `ReadOnly`); no database code here.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from kpi.ingest.mapping import Mapping
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 DEMO_NAME = "Plumeo (demo company)"
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+SHARE_ROLES = ("view", "edit")  # what a share grants: "can view" or "can edit"
+Role = Literal["owner", "editor", "viewer", "none"]  # a user's role on one workspace
 
 
 # ── What goes in and out ───────────────────────────────────────────────────────────────────
@@ -103,6 +105,13 @@ class Restatement:
     changes: tuple[Change, ...]
 
 
+class Share(NamedTuple):
+    """One named guest of a workspace: the address, and "view" or "edit" (`SHARE_ROLES`)."""
+
+    email: str
+    role: str
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     at: datetime
@@ -138,6 +147,23 @@ class NotFound(LookupError):
     def __init__(self, workspace_id: int) -> None:
         super().__init__(f"workspace {workspace_id} does not exist (it may have been deleted in another session)")
         self.workspace_id = workspace_id
+
+
+class Forbidden(PermissionError):
+    """`user` may not do this to the workspace (only its owner shares it); nothing was written."""
+
+    def __init__(self, workspace_id: int, user: str, message: str | None = None) -> None:
+        super().__init__(message or f"{user} does not own this workspace: only its owner can share it or "
+                                    "change who may open it")
+        self.workspace_id = workspace_id
+        self.user = user
+
+
+class ReadOnly(Forbidden):
+    """A "can view" guest tried to change the workspace; nothing was written."""
+
+    def __init__(self, workspace_id: int, user: str) -> None:
+        super().__init__(workspace_id, user, f"{user} can view this workspace but not change it")
 
 
 @dataclass(frozen=True)

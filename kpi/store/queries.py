@@ -49,6 +49,14 @@ def lock(conn: Connection, workspace_id: int) -> Any:
     return row
 
 
+def load_row(conn: Connection, workspace_id: int) -> Any:
+    """The workspace's row, unlocked (for a read); NotFound when there is none."""
+    row = conn.execute(select(WORKSPACES).where(WORKSPACES.c.id == workspace_id)).first()
+    if row is None:
+        raise NotFound(workspace_id)
+    return row
+
+
 def bump(conn: Connection, row: Any) -> int:
     version = row.version + 1
     conn.execute(update(WORKSPACES).where(WORKSPACES.c.id == row.id).values(version=version, updated_at=_now()))

@@ -88,7 +88,7 @@ LAYOUTS = Table(
 SHARES = Table(
     "shares", _meta,
     Column("workspace_id", Integer), Column("email", String(200)), Column("shared_at", UTCDateTime),
-    Column("shared_by", String(200)),
+    Column("shared_by", String(200)), Column("role", String(10)),
 )
 AUDIT = Table(
     "audit", _meta,

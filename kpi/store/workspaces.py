@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 
 from kpi.errors import InputError
-from kpi.store import migrations, queries
+from kpi.store import migrations, queries, sharing
 from kpi.store.archive import _bad, _read_export, write_export
 from kpi.store.layouts import StoredLayoutMemory
 from kpi.store.model import (
@@ -41,7 +41,6 @@ from kpi.store.tables import (
     LAYOUTS,
     MAPPINGS,
     SETTINGS,
-    SHARES,
     SNAPSHOTS,
     WORKSPACES,
     _engine,
@@ -55,8 +54,9 @@ T = TypeVar("T")
 # ── The store ──────────────────────────────────────────────────────────────────────────────
 
 
-class Store:
-    """Every workspace, in one database. One instance per process; it is thread-safe."""
+class Store(sharing.SharingMethods):
+    """Every workspace, in one database. One instance per process; it is thread-safe. Who may
+    open and change a workspace (`role`, `share`, `unshare`, `shared_with`) is in `kpi.store.sharing`."""
 
     def __init__(self, url: str | URL, *, migrate: bool = True) -> None:
         self.url = make_url(normalise_url(str(url)) if isinstance(url, str) else url)
@@ -176,7 +176,7 @@ class Store:
         name = queries.check_name(name)
         try:
             with self._writing() as conn:
-                row = queries.lock(conn, workspace_id)
+                row = sharing.writable(conn, workspace_id, by)
                 if row.name == name:
                     return row.version
                 version = queries.bump(conn, row)
@@ -190,12 +190,13 @@ class Store:
                   owner: str | None = None) -> int:
         """A copy of the workspace (files, mapping, settings, snapshots), named `name` or
         "<name> (copy)" made unique; returns the copy's id. The copy belongs to `owner` when
-        given (a guest duplicating a shared workspace owns the copy), else to the original's owner."""
+        given (a guest duplicating a shared workspace owns the copy), else to the original's owner;
+        a viewer may only make a copy of his own (ReadOnly otherwise)."""
         chosen = queries.check_name(name) if name is not None else None
 
         def copy() -> int:
             with self._writing() as conn:
-                source = queries.lock(conn, workspace_id)  # no write to the source can interleave with the copy
+                source = sharing.copyable(conn, workspace_id, by, owner)  # locked: no write can interleave
                 new_owner = owner if owner is not None else source.owner
                 new_name = chosen or queries.free_name(conn, f"{source.name} (copy)", new_owner)
                 now = _now()
@@ -234,7 +235,7 @@ class Store:
     def delete(self, workspace_id: int, *, by: str | None = None) -> None:
         """Delete the workspace and everything in it (the UI asks for confirmation first)."""
         with self._writing() as conn:
-            row = queries.lock(conn, workspace_id)
+            row = sharing.writable(conn, workspace_id, by)
             for table in (FILES, MAPPINGS, SETTINGS, SNAPSHOTS):
                 conn.execute(delete(table).where(table.c.workspace_id == workspace_id))
             conn.execute(delete(WORKSPACES).where(WORKSPACES.c.id == workspace_id))
@@ -267,29 +268,6 @@ class Store:
         with self._reading() as conn:
             return conn.scalar(select(WORKSPACES.c.id).where(WORKSPACES.c.id == workspace_id,
                                                              queries.visible_to(user))) is not None
-
-    def share(self, workspace_id: int, email: str, *, by: str | None = None) -> None:
-        """Let the user with this e-mail open the workspace (idempotent)."""
-        email = email.strip().lower()
-        if "@" not in email or len(email) > 200:
-            raise InputError(f"'{email}' is not an e-mail address")
-        with self._writing() as conn:
-            queries.lock(conn, workspace_id)
-            if conn.scalar(select(SHARES.c.email).where(SHARES.c.workspace_id == workspace_id,
-                                                        SHARES.c.email == email)) is None:
-                conn.execute(insert(SHARES).values(workspace_id=workspace_id, email=email, shared_at=_now(),
-                                                   shared_by=by))
-                self._audit(conn, by, "share", workspace_id, None, {"with": email})
-
-    def unshare(self, workspace_id: int, email: str, *, by: str | None = None) -> None:
-        with self._writing() as conn:
-            conn.execute(delete(SHARES).where(SHARES.c.workspace_id == workspace_id,
-                                              SHARES.c.email == email.strip().lower()))
-            self._audit(conn, by, "unshare", workspace_id, None, {"with": email})
-
-    def shared_with(self, workspace_id: int) -> list[str]:
-        with self._reading() as conn:
-            return sorted(conn.scalars(select(SHARES.c.email).where(SHARES.c.workspace_id == workspace_id)))
 
     def version(self, workspace_id: int) -> int:
         """The workspace's current version: a cheap "has anyone saved since I loaded it?"."""
@@ -359,7 +337,7 @@ class Store:
         digests = {name: hashlib.sha256(content).hexdigest() for name, content in put.items()}
 
         with self._writing() as conn:
-            row = queries.lock(conn, workspace_id)
+            row = sharing.writable(conn, workspace_id, by)
             current = {f.name: f for f in conn.execute(
                 select(FILES.c.name, FILES.c.sha256, FILES.c.revision).where(FILES.c.workspace_id == workspace_id))}
             to_drop = set(current) - set(put) if drop is None else (drop & set(current)) - set(put)
@@ -434,7 +412,7 @@ class Store:
             raise ValueError(f"this report is as of {document['as_of']}, not {month}")
         text = json.dumps(document, ensure_ascii=False)
         with self._writing() as conn:
-            row = queries.lock(conn, workspace_id)
+            row = sharing.writable(conn, workspace_id, by)
             stored = conn.execute(select(SNAPSHOTS.c.report, SNAPSHOTS.c.revision).where(
                 SNAPSHOTS.c.workspace_id == workspace_id, SNAPSHOTS.c.month == month)).first()
             if stored is not None:
@@ -454,7 +432,7 @@ class Store:
         """Forget the month's snapshot."""
         month = queries.check_month(month)
         with self._writing() as conn:
-            row = queries.lock(conn, workspace_id)
+            row = sharing.writable(conn, workspace_id, by)
             revision = conn.scalar(select(SNAPSHOTS.c.revision).where(
                 SNAPSHOTS.c.workspace_id == workspace_id, SNAPSHOTS.c.month == month))
             if revision is None:

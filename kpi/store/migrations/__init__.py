@@ -147,10 +147,17 @@ def _shares(conn: Connection) -> None:
     meta.tables["shares"].create(conn)
 
 
+def _share_roles(conn: Connection) -> None:
+    """A role per share: "view" (can view) or "edit" (can edit). Shares made before roles existed
+    let their guest work in the workspace, so they become "edit"."""
+    conn.execute(text("ALTER TABLE shares ADD COLUMN role VARCHAR(10) NOT NULL DEFAULT 'edit'"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "workspaces, files, mappings, settings, snapshots", _initial),
     Migration(2, "remembered layouts and audit trail", _layouts_and_audit),
     Migration(3, "workspaces shared with named users", _shares),
+    Migration(4, "a role per share: can view or can edit", _share_roles),
 )
 LATEST = MIGRATIONS[-1].version
 
