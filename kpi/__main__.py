@@ -59,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     alerts.add_argument("--as-of", metavar="YYYY-MM", help="month evaluated (default: last month with data)")
     alerts.add_argument("--format", choices=("json", "text"), default="json")
     alerts.add_argument("--email-to", nargs="+", action="extend", metavar="ADDR", help="email the alerts to these")
-    alerts.add_argument("--smtp", metavar="HOST:PORT", default="localhost:25", help="SMTP server (default localhost:25)")
+    alerts.add_argument("--smtp", metavar="HOST:PORT", default="localhost:25",
+                        help="SMTP server (default localhost:25)")
     alerts.add_argument("--smtp-starttls", action="store_true", help="STARTTLS before sending (and before login)")
     alerts.add_argument("--from", dest="sender", metavar="ADDR", default="kpi-workbench@localhost",
                         help="the email's sender")
@@ -179,7 +180,7 @@ def _check_delivery(args: argparse.Namespace) -> None:
 def run_alerts(args: argparse.Namespace) -> int:
     """Evaluate the alert rules on the files for the as-of month, print them and deliver them:
     0 when none fires, 3 when one does, 4 when a delivery failed (docs/cli.md)."""
-    from kpi.report.alerts import alerts_json, alert_text, evaluate_alerts
+    from kpi.report.alerts import alert_text, alerts_json, evaluate_alerts
     from kpi.report.build import build_report, parse_as_of
 
     parse_as_of(args.as_of)

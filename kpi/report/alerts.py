@@ -245,7 +245,8 @@ def alert_text(alert: Alert, language: str = "en") -> str:
                 f"{head} : en baisse depuis {n.points(alert.reference)} sur la fenêtre close en {before}, "
                 f"au-delà des deux marges d’erreur cumulées (±{margin} points)")
     elif alert.rule == "runway_short":
-        text = f"{head} is under {n.months(alert.reference)}" if en else f"{head} : moins de {n.months(alert.reference)}"
+        months = n.months(alert.reference)
+        text = f"{head} is under {months}" if en else f"{head} : moins de {months}"
     else:
         target = _figure(n, alert.kpi, alert.reference)
         text = f"{head} missed its target of {target}" if en else f"{head} : objectif de {target} manqué"

@@ -130,7 +130,7 @@ def test_retention_heatmap_opens_by_quarter_with_readable_numbers_and_an_average
         assert all(left + width < right for (left, width), (right, _) in zip(labels, labels[1:], strict=False))
 
 
-def test_the_html_report_draws_its_four_charts_with_no_network(page, tmp_path):
+def test_the_html_report_draws_its_six_charts_with_no_network(page, tmp_path):
     report = build_report(load_demo())
     path = tmp_path / "report.html"
     path.write_text(to_html(investor_update(report, company="Plumeo"), report), encoding="utf-8")
@@ -138,7 +138,8 @@ def test_the_html_report_draws_its_four_charts_with_no_network(page, tmp_path):
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
                else (fetched.append(route.request.url), route.abort()))
     page.goto(path.as_uri())
-    page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length >= 4", timeout=60_000)
-    assert page.locator(".plotly-graph-div").count() == 4
+    page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length >= 6", timeout=60_000)
+    # MRR bridge, MRR trend, two cohort heatmaps, cash & burn, MRR forecast
+    assert page.locator(".plotly-graph-div").count() == 6
     assert fetched == []
     shot(page, "html_report.png")

@@ -106,8 +106,8 @@ HOSTILE = '<img src=x onerror=alert(1)>=HYPERLINK("http://evil")'
 
 
 def company(*, churn_in_august: bool = True, nps_drop: bool = False) -> Tables:
-    """Eight customers from January 2025 and a ninth from August (€50); two leave in August (when asked): Acme (€300) and a
-    customer with a hostile name (€100). Acme answered NPS 9 in March and 3 in August (a September
+    """Eight customers from January 2025 and a ninth from August (€50); two leave in August (when asked):
+    Acme (€300) and a customer with a hostile name (€100). Acme answered NPS 9 in March and 3 in August (a September
     answer comes too late); it has one ticket open at the end of August, one resolved in July and
     one opened in August, resolved in September (still open at the month's end)."""
     ids = list("ABCDEFGHI")
