@@ -78,8 +78,8 @@ class SmtpSettings:
         if not self.configured:
             return (f"not configured (KPI_SMTP_HOST is not set): emails would go to {self.host}:{self.port}, "
                     f"from {self.sender}")
-        login = (f", login as {self.user} (password {'set' if self.password else 'not set'})" if self.user
-                 else ", no login")
+        login = (f", login as {self.user} ({'password set' if self.password else 'KPI_SMTP_PASSWORD not set here'})"
+                 if self.user else ", no login")
         return (f"{self.host}:{self.port}{' with STARTTLS' if self.starttls else ''}, from {self.sender}{login}")
 
 
