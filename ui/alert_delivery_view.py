@@ -55,7 +55,8 @@ def smtp_sentence() -> str:
 def sent_table(store, workspace_id: int) -> pd.DataFrame:
     """The sent log's latest rows as a table: when, month, KPI, rule, channel, recipient."""
     rows = store.sent_log(workspace_id, limit=20)
-    return pd.DataFrame([{"Sent at (UTC)": f"{r.sent_at:%Y-%m-%d %H:%M}", "Month": r.month,
+    return pd.DataFrame([{"Sent at (UTC)": f"{r.sent_at:%Y-%m-%d %H:%M}",
+                          "Month": pd.Period(r.month, freq="M").strftime("%B %Y"),
                           "KPI": kpi_label(r.kpi, "en"), "Rule": RULE_WORDS.get(r.rule, r.rule),
                           "Channel": r.kind, "To": shown_address(Subscriber(r.kind, r.address))} for r in rows],
                         columns=["Sent at (UTC)", "Month", "KPI", "Rule", "Channel", "To"])

@@ -126,7 +126,8 @@ class AlertDeliveryMethods:
                         {kind: sum(s.kind == kind for s in wanted) for kind in KINDS})
         return wanted
 
-    def unsent(self, workspace_id: int, month: str, alerts: Sequence[AlertKey], subscriber: Subscriber) -> list[AlertKey]:
+    def unsent(self, workspace_id: int, month: str, alerts: Sequence[AlertKey],
+               subscriber: Subscriber) -> list[AlertKey]:
         """Of `alerts` ((kpi, rule) of `month`), those the sent log has not yet delivered to
         `subscriber`, in the order given."""
         with self._reading() as conn:
@@ -165,4 +166,5 @@ class AlertDeliveryMethods:
     def workspaces_with_subscribers(self) -> list[int]:
         """The ids of every workspace that has at least one subscriber (what a scheduled run visits)."""
         with self._reading() as conn:
-            return list(conn.scalars(select(SUBSCRIBERS.c.workspace_id).distinct().order_by(SUBSCRIBERS.c.workspace_id)))
+            return list(conn.scalars(select(SUBSCRIBERS.c.workspace_id).distinct()
+                                     .order_by(SUBSCRIBERS.c.workspace_id)))

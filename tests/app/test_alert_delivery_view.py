@@ -123,7 +123,7 @@ def test_the_owner_sees_the_last_sent_and_the_smtp_in_force_never_its_password(s
     [sent] = app.dataframe
     row = sent.value.iloc[0]
     assert (row["Month"], row["KPI"], row["Rule"], row["Channel"], row["To"]) == (
-        "2026-10", "NRR (monthly)", "NRR floor", "email", "cs@acme.io")
+        "October 2026", "NRR (monthly)", "NRR floor", "email", "cs@acme.io")
     shown = texts(app)
     assert "smtp.acme.io:587 with STARTTLS" in shown and "login as bot@acme.io (password set)" in shown
     assert PASSWORD not in shown

@@ -5,6 +5,7 @@ real SMTP server (aiosmtpd) and an HTTP receiver on the loopback, two runs, a se
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -181,9 +182,9 @@ def hosted(tmp_path, monkeypatch, smtp, receiver):
     monkeypatch.setenv("KPI_SMTP_FROM", "kpi@acme.io")
     monkeypatch.setenv("KPI_SMTP_USER", "bot")
     monkeypatch.setenv("KPI_SMTP_PASSWORD", PASSWORD)
-    with Store(url) as store:
-        workspace_id = store.ensure_demo(owner=ALICE)
-        store.set_subscribers(workspace_id, [("email", "cs@acme.io"), ("webhook", receiver.url)], by=ALICE)
+    with Store(url) as db:
+        workspace_id = db.ensure_demo(owner=ALICE)
+        db.set_subscribers(workspace_id, [("email", "cs@acme.io"), ("webhook", receiver.url)], by=ALICE)
     return url, workspace_id
 
 
@@ -213,8 +214,8 @@ def test_first_run_sends_one_email_and_one_post_the_second_sends_nothing(hosted,
     assert len(smtp[0].messages) == 1 and len(receiver.bodies) == 1  # …but nothing is sent twice
     assert "email to cs@acme.io: already sent" in second.out and "webhook to http://127.0.0.1:" in second.out
     assert second.out.count("already sent") == 2 and "NRR (monthly) 98.8\u00a0%" in second.out
-    with Store(url) as store:
-        assert sorted((r.kind, r.kpi) for r in store.sent_log(workspace_id)) == [("email", "nrr_monthly"),
+    with Store(url) as db:
+        assert sorted((r.kind, r.kpi) for r in db.sent_log(workspace_id)) == [("email", "nrr_monthly"),
                                                                                    ("webhook", "nrr_monthly")]
 
 
@@ -224,8 +225,8 @@ def test_no_table_holds_the_smtp_password_after_a_run(hosted, smtp, capsys):
     assert len(smtp[0].messages) == 1  # it logged in with the password…
     output = capsys.readouterr()
     assert PASSWORD not in output.out + output.err
-    with Store(url) as store, store.engine.connect() as conn:  # …and no cell of any table holds it
-        for table in inspect(store.engine).get_table_names():
+    with Store(url) as db, db.engine.connect() as conn:  # …and no cell of any table holds it
+        for table in inspect(db.engine).get_table_names():
             for row in conn.execute(text(f'SELECT * FROM "{table}"')):
                 for value in row:
                     cell = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
@@ -235,8 +236,8 @@ def test_no_table_holds_the_smtp_password_after_a_run(hosted, smtp, capsys):
 def test_a_new_subscriber_gets_the_month_alerts_once(hosted, smtp, receiver, capsys):
     url, workspace_id = hosted
     assert run("--workspace", str(workspace_id)) == 3
-    with Store(url) as store:
-        store.set_subscribers(workspace_id, [*store.subscribers(workspace_id), ("email", "ceo@acme.io")], by=ALICE)
+    with Store(url) as db:
+        db.set_subscribers(workspace_id, [*db.subscribers(workspace_id), ("email", "ceo@acme.io")], by=ALICE)
     assert run("--workspace", str(workspace_id)) == 3
     assert [m["To"] for m in smtp[0].messages] == ["cs@acme.io", "ceo@acme.io"] and len(receiver.bodies) == 1
     capsys.readouterr()
@@ -252,8 +253,8 @@ def test_smtp_down_exits_4_logs_why_records_nothing_then_sends_once_when_up(host
     assert "email to cs@acme.io: email not sent after 3 attempts: ConnectionRefusedError" in down.err
     shown = json.loads(down.out)
     assert [(d["kind"], d["status"]) for d in shown["deliveries"]] == [("email", "failed"), ("webhook", "sent")]
-    with Store(url) as store:
-        assert [r.kind for r in store.sent_log(workspace_id)] == ["webhook"]  # the failed email is not recorded
+    with Store(url) as db:
+        assert [r.kind for r in db.sent_log(workspace_id)] == ["webhook"]  # the failed email is not recorded
     monkeypatch.setenv("KPI_SMTP_PORT", str(smtp[1].port))  # up again
     assert run("--workspace", str(workspace_id)) == 3
     assert len(smtp[0].messages) == 1 and len(receiver.bodies) == 1
@@ -267,8 +268,8 @@ def test_a_webhook_answering_500_is_retried_and_not_recorded(hosted, receiver, c
     assert len(receiver.bodies) == 3  # every attempt reached it; none was accepted
     err = capsys.readouterr().err
     assert "webhook not sent after 3 attempts: DeliveryError: HTTP 500" in err
-    with Store(url) as store:
-        assert [r.kind for r in store.sent_log(workspace_id)] == ["email"]
+    with Store(url) as db:
+        assert [r.kind for r in db.sent_log(workspace_id)] == ["email"]
 
 
 def test_an_unknown_workspace_exits_2_with_one_sentence(hosted, capsys):
@@ -291,8 +292,8 @@ def test_bad_options_exit_2(hosted, capsys, args, words):
 
 def test_all_workspaces_visits_those_with_subscribers_and_a_quiet_month_exits_0(hosted, smtp, capsys):
     url, workspace_id = hosted
-    with Store(url) as store:
-        store.create_workspace("No subscribers", owner=ALICE)
+    with Store(url) as db:
+        db.create_workspace("No subscribers", owner=ALICE)
     assert run("--all-workspaces", "--as-of", "2026-10") == 3
     assert [w["workspace"] for w in json.loads(capsys.readouterr().out)] == [workspace_id]
     quiet = "2026-04"
@@ -303,12 +304,10 @@ def test_all_workspaces_visits_those_with_subscribers_and_a_quiet_month_exits_0(
 
 def test_the_command_runs_as_cron_runs_it(hosted, smtp, receiver):
     url, workspace_id = hosted
-    import os
-
     done = subprocess.run([sys.executable, "-m", "kpi", "alerts", "--all-workspaces", "--format", "text"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120, env=dict(os.environ))
     assert done.returncode == 3, done.stderr
     assert "email to cs@acme.io: sent" in done.stdout and len(smtp[0].messages) == 1 and len(receiver.bodies) == 1
     assert "Traceback" not in done.stderr
-    with Store(url) as store, store.engine.connect() as conn:
+    with Store(url) as db, db.engine.connect() as conn:
         assert conn.scalar(select(text("count(*)")).select_from(text("alerts_sent"))) == 2
