@@ -8,7 +8,7 @@ import streamlit as st
 from kpi.report.build import Settings
 from kpi.report.narrative import kpi_label
 from kpi.report.update import HEADLINE_SPECS
-from ui import access, alert_rules_view, data, definitions_doc, finance_view, state
+from ui import access, alert_delivery_view, alert_rules_view, data, definitions_doc, finance_view, state
 
 current = state.current()
 settings = state.settings()
@@ -161,6 +161,7 @@ if (chosen := alert_rules_view.form(settings, disabled=read_only)) is not None:
     state.set_settings(chosen)
     st.rerun()
 alert_rules_view.month_summary(report, saved_targets)
+alert_delivery_view.show(current.workspace.id)
 
 st.subheader("Fixed by the definitions")
 st.markdown(

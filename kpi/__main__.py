@@ -1,7 +1,7 @@
 """The command line: `python -m kpi report PATH... [--mapping] [--save-mapping] [--as-of] [--format] [--out]`,
 `python -m kpi recognise PATH... [--format text|json]` and `python -m kpi alerts PATH... [--mapping]
 [--as-of] [--format json|text] [--email-to ADDR...] [--smtp HOST:PORT] [--smtp-starttls] [--from ADDR]
-[--webhook URL]`.
+[--webhook URL]` (or `alerts --workspace ID | --all-workspaces`: stored workspaces, `kpi.hosted_alerts`).
 
 The engine without the UI (docs/cli.md): same readers, same mapping, same report object
 as the app. A user's mistake exits 2 with one line on stderr naming the file, sheet, row and
@@ -27,7 +27,7 @@ STAGES = """stages of the engine, one package each:
   kpi.metrics  one module per KPI family: revenue, cohorts, economics, surveys, support…
   kpi.report   the report of one month, the investor update and its narrative
   kpi.exports  the investor update as XLSX, PPTX, HTML and Markdown
-  kpi.store    workspaces kept in a database (the app's; not used by the CLI)
+  kpi.store    workspaces kept in a database (the app's; read by alerts --workspace)
 docs/cli.md describes every command, docs/definitions.md every KPI."""
 
 FORMATS = ("json", "md", "text", "html", "xlsx", "pptx")
@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     recognise.add_argument("paths", nargs="+", metavar="PATH", help="files, read as `report` reads them")
     recognise.add_argument("--format", choices=("text", "json"), default="text")
     alerts = commands.add_parser("alerts", help="evaluate the alert rules for one month; exit 3 when one fires")
-    alerts.add_argument("paths", nargs="+", metavar="PATH", help="files, read as `report` reads them")
+    alerts.add_argument("paths", nargs="*", metavar="PATH", help="files, read as `report` reads them")
     alerts.add_argument("--mapping", metavar="MAPPING.json", help="which table and columns each file[:sheet] is")
     alerts.add_argument("--as-of", metavar="YYYY-MM", help="month evaluated (default: last month with data)")
     alerts.add_argument("--format", choices=("json", "text"), default="json")
@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     alerts.add_argument("--from", dest="sender", metavar="ADDR", default="kpi-workbench@localhost",
                         help="the email's sender")
     alerts.add_argument("--webhook", metavar="URL", help="POST {text, alerts} as JSON here (Slack-compatible)")
+    alerts.add_argument("--workspace", type=int, metavar="ID", help="a stored workspace of KPI_DATABASE_URL, sent "
+                        "to its subscribers once (kpi.hosted_alerts)")
+    alerts.add_argument("--all-workspaces", action="store_true", help="every stored workspace with subscribers")
+    alerts.set_defaults(smtp=None, sender=None)  # not given: KPI_SMTP_HOST/PORT and KPI_SMTP_FROM, else the defaults
     return parser
 
 
@@ -180,6 +184,13 @@ def _check_delivery(args: argparse.Namespace) -> None:
 def run_alerts(args: argparse.Namespace) -> int:
     """Evaluate the alert rules on the files for the as-of month, print them and deliver them:
     0 when none fires, 3 when one does, 4 when a delivery failed (docs/cli.md)."""
+    from kpi.hosted_alerts import fill_smtp_from_environment, run_stored
+
+    if args.workspace is not None or args.all_workspaces:
+        return run_stored(args)
+    if not args.paths:
+        raise InputError("alerts needs the files to read (PATH…), or --workspace ID, or --all-workspaces")
+    fill_smtp_from_environment(args)
     from kpi.report.alerts import alert_text, alerts_json, evaluate_alerts
     from kpi.report.build import build_report, parse_as_of
 

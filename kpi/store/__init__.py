@@ -29,8 +29,9 @@ session may have saved something else in between.
 Modules: `workspaces` (the `Store` and its public methods), `model` (the dataclasses it takes and
 gives, `Conflict`, `NotFound`), `tables` (the SQL tables and the engine), `queries` (steps inside
 one transaction), `archive` (a workspace as a zip, and back), `snapshots` (restatements of a
-reported month), `layouts` (mappings remembered per file layout), `migrations` (the schema's
-history).
+reported month), `layouts` (mappings remembered per file layout), `sharing` (who may do what),
+`alert_delivery` (who receives a workspace's alerts, what was sent to whom), `migrations` (the
+schema's history).
 
 May import: `kpi.errors`, `kpi.ingest` (sheets, mappings, layouts) and `kpi.demo`. Never
 `kpi.metrics`, `kpi.report` or `kpi.exports`: settings are kept as an opaque JSON object, read by

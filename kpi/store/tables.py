@@ -90,6 +90,16 @@ SHARES = Table(
     Column("workspace_id", Integer), Column("email", String(200)), Column("shared_at", UTCDateTime),
     Column("shared_by", String(200)), Column("role", String(10)),
 )
+SUBSCRIBERS = Table(
+    "alert_subscribers", _meta,
+    Column("workspace_id", Integer), Column("kind", String(10)), Column("address", String(500)),
+    Column("added_at", UTCDateTime), Column("added_by", String(200)),
+)
+ALERTS_SENT = Table(
+    "alerts_sent", _meta,
+    Column("workspace_id", Integer), Column("month", String(7)), Column("kpi", String(40)), Column("rule", String(40)),
+    Column("kind", String(10)), Column("address", String(500)), Column("sent_at", UTCDateTime),
+)
 AUDIT = Table(
     "audit", _meta,
     Column("id", Integer, primary_key=True), Column("at", UTCDateTime), Column("who", String(200)),

@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 
 from kpi.errors import InputError
-from kpi.store import migrations, queries, sharing
+from kpi.store import alert_delivery, migrations, queries, sharing
 from kpi.store.archive import _bad, _read_export, write_export
 from kpi.store.layouts import StoredLayoutMemory
 from kpi.store.model import (
@@ -54,9 +54,11 @@ T = TypeVar("T")
 # ── The store ──────────────────────────────────────────────────────────────────────────────
 
 
-class Store(sharing.SharingMethods):
+class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
     """Every workspace, in one database. One instance per process; it is thread-safe. Who may
-    open and change a workspace (`role`, `share`, `unshare`, `shared_with`) is in `kpi.store.sharing`."""
+    open and change a workspace (`role`, `share`, `unshare`, `shared_with`) is in `kpi.store.sharing`;
+    who receives its alerts and what was sent (`subscribers`, `unsent`, `record_sent`…) in
+    `kpi.store.alert_delivery`."""
 
     def __init__(self, url: str | URL, *, migrate: bool = True) -> None:
         self.url = make_url(normalise_url(str(url)) if isinstance(url, str) else url)

@@ -44,7 +44,7 @@ def new_workspace(store, name="Acme", **kw):
 
 
 def test_a_new_database_is_migrated_to_the_latest_version(store):
-    assert store.schema_version() == migrations.LATEST == 4
+    assert store.schema_version() == migrations.LATEST == 5
 
 
 def test_a_database_at_version_1_is_migrated_to_the_latest_keeping_its_workspaces(store_url):
@@ -73,7 +73,7 @@ def test_migrating_again_changes_nothing(store_url):
         assert second.migrate() == migrations.LATEST
         assert second.load(workspace_id).files == {"subs.csv": SUBSCRIPTIONS}
         with second.engine.connect() as conn:
-            assert conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all() == [1, 2, 3, 4]
+            assert conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all() == [1, 2, 3, 4, 5]
 
 
 def test_the_tables_the_store_queries_are_those_the_migrations_create(store):

@@ -145,7 +145,7 @@ def test_the_migration_keeps_shares_made_before_roles_as_editors(store_url):
             conn.execute(text("INSERT INTO shares (workspace_id, email, shared_at, shared_by) "
                               "VALUES (1, 'bob@acme.io', '2025-01-01 00:00:00', 'alice@acme.io')"))
     with Store(store_url) as new:
-        assert new.schema_version() == migrations.LATEST == 4
+        assert new.schema_version() == migrations.LATEST == 5
         assert new.shared_with(1) == [(BOB, "edit")]
         assert new.role(1, BOB) == "editor"
         new.save_settings(1, json.dumps({"gross_margin": 0.5}), by=BOB)  # he keeps his rights

@@ -153,11 +153,40 @@ def _share_roles(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE shares ADD COLUMN role VARCHAR(10) NOT NULL DEFAULT 'edit'"))
 
 
+def _alert_delivery(conn: Connection) -> None:
+    """Who receives a workspace's alerts (e-mail addresses and webhook URLs) and what was sent to
+    whom: one row per alert (month, KPI, rule) and recipient, so a second run sends nothing twice
+    and a new subscriber still gets the month's alerts once. SMTP settings are never stored."""
+    meta = MetaData()
+    Table("workspaces", meta, Column("id", Integer, primary_key=True))
+    Table(
+        "alert_subscribers", meta, _workspace_id(),
+        Column("kind", String(10), nullable=False),  # "email" or "webhook"
+        Column("address", String(500), nullable=False),
+        Column("added_at", DateTime, nullable=False),
+        Column("added_by", String(200)),
+        PrimaryKeyConstraint("workspace_id", "kind", "address"),
+    )
+    Table(
+        "alerts_sent", meta, _workspace_id(),
+        Column("month", String(7), nullable=False),  # YYYY-MM, the month the alert is about
+        Column("kpi", String(40), nullable=False),
+        Column("rule", String(40), nullable=False),
+        Column("kind", String(10), nullable=False),
+        Column("address", String(500), nullable=False),
+        Column("sent_at", DateTime, nullable=False),  # written after the server accepted it
+        PrimaryKeyConstraint("workspace_id", "month", "kpi", "rule", "kind", "address"),
+    )
+    meta.tables["alert_subscribers"].create(conn)
+    meta.tables["alerts_sent"].create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "workspaces, files, mappings, settings, snapshots", _initial),
     Migration(2, "remembered layouts and audit trail", _layouts_and_audit),
     Migration(3, "workspaces shared with named users", _shares),
     Migration(4, "a role per share: can view or can edit", _share_roles),
+    Migration(5, "alert subscribers and the log of alerts sent", _alert_delivery),
 )
 LATEST = MIGRATIONS[-1].version
 
