@@ -4,6 +4,16 @@ tests start first."""
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_workbench_home(tmp_path_factory):
+    """A home for what module- and session-scoped fixtures keep (they run before the per-test
+    home below): never the real one, whose database another version of the app may have migrated."""
+    with pytest.MonkeyPatch.context() as patch:
+        home = tmp_path_factory.mktemp("session-home") / "home"
+        patch.setenv("KPI_WORKBENCH_HOME", str(home))
+        yield home
+
+
 @pytest.fixture(autouse=True)
 def workbench_home(tmp_path, monkeypatch):
     monkeypatch.setenv("KPI_WORKBENCH_HOME", str(tmp_path / "home"))
