@@ -58,7 +58,7 @@ CARDS: dict[str, Card] = {
     "net_burn": Card("Net burn", _money, False, lower_is_better=True),
     "net_burn_3m": Card("Net burn (3-month avg)", _money, False, lower_is_better=True),
     "gross_burn": Card("Gross burn", _money, False, lower_is_better=True),
-    "runway_months": Card("Runway", lambda v, c: fmt.NOT_AVAILABLE if fmt.missing(v) else f"{v:.1f} months", False),
+    "runway_months": Card("Runway", lambda v, c: fmt.NOT_AVAILABLE if fmt.missing(v) else f"{v:.1f} mo", False),
     "burn_multiple": Card("Burn multiple", lambda v, c: fmt.ratio(v), False, lower_is_better=True, absolute=True),
 }
 OVERVIEW_FINANCE = ("cash", "runway_months", "burn_multiple")  # with a bank export

@@ -39,7 +39,7 @@ def test_the_cards_show_the_bank_s_cash_burn_and_runway(finance_workspace):
     assert shown["Cash"] == "104.8k"
     assert shown["Net burn"] == "5.70k"
     assert shown["Net burn (3-month avg)"] == "5.07k"
-    assert shown["Runway"] == "20.7 months"
+    assert shown["Runway"] == "20.7 mo"  # short enough for a card in a row of five
     assert shown["Burn multiple"] == "n/a"
     warnings = [w.value for w in app.warning] + [i.value for i in app.info]
     assert any(text.startswith("Runway 20.7 months at the last 3 months' burn") and "cash runs out in November 2027"

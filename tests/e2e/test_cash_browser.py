@@ -36,7 +36,7 @@ def test_cards_runway_sentence_and_charts_read_the_engines_numbers(server, page,
     expect(card(page, "Cash").get_by_test_id("stMetricValue")).to_have_text(
         fmt.money(finance.value("cash"), report.currency), timeout=30_000)
     expect(card(page, "Runway").get_by_test_id("stMetricValue")).to_have_text(
-        f"{finance.value('runway_months'):.1f} months")
+        f"{finance.value('runway_months'):.1f} mo")
     expect(card(page, "Burn multiple").get_by_test_id("stMetricValue")).to_have_text(
         fmt.ratio(finance.value("burn_multiple")))
     zero = finance.cash_zero_month.strftime("%B %Y")
