@@ -55,29 +55,30 @@ counted AS (
 ),
 kept AS (SELECT * FROM counted WHERE stop > first),
 spine AS (SELECT unnest(range((SELECT min(first) FROM kept), (SELECT last FROM horizon) + 1)) AS month),
+paid AS (  -- each row over its months, summed per customer and month
+    SELECT customer_id, month, sum(amount) AS mrr
+    FROM (SELECT customer_id, unnest(range(first, stop)) AS month, amount FROM kept)
+    GROUP BY customer_id, month
+),
 customer_months AS (  -- every month of every customer from their first MRR on: zeros included
-    SELECT c.customer_id, s.month
+    SELECT c.customer_id, s.month, c.first
     FROM (SELECT customer_id, min(first) AS first FROM kept GROUP BY customer_id) c
     JOIN spine s ON s.month >= c.first
 ),
 snapshot AS (  -- end-of-month MRR per customer and month
-    SELECT cm.customer_id, cm.month, coalesce(sum(k.amount), 0.0) AS mrr
-    FROM customer_months cm
-    LEFT JOIN kept k ON k.customer_id = cm.customer_id AND k.first <= cm.month AND cm.month < k.stop
-    GROUP BY cm.customer_id, cm.month
+    SELECT cm.customer_id, cm.month, cm.first, coalesce(p.mrr, 0.0) AS mrr
+    FROM customer_months cm LEFT JOIN paid p USING (customer_id, month)
 ),
-clean AS (SELECT customer_id, month, CASE WHEN abs(mrr) < 1e-9 THEN 0.0 ELSE mrr END AS mrr FROM snapshot),
+clean AS (SELECT customer_id, month, first, CASE WHEN abs(mrr) < 1e-9 THEN 0.0 ELSE mrr END AS mrr FROM snapshot),
 walked AS (
     SELECT customer_id, month, mrr,
-           coalesce(lag(mrr) OVER w, 0.0) AS prev,
-           coalesce(max(CASE WHEN mrr > 0 THEN 1 ELSE 0 END) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING
-                                                                 AND 1 PRECEDING), 0) AS had_before
+           coalesce(lag(mrr) OVER (PARTITION BY customer_id ORDER BY month), 0.0) AS prev,
+           month > first AS had_before  -- the first month of a customer always has MRR (amounts > 0)
     FROM clean
-    WINDOW w AS (PARTITION BY customer_id ORDER BY month)
 ),
 moved AS (
     SELECT month, mrr, prev,
-           CASE WHEN prev = 0 AND mrr > 0 AND had_before = 0 THEN 'new'
+           CASE WHEN prev = 0 AND mrr > 0 AND NOT had_before THEN 'new'
                 WHEN prev = 0 AND mrr > 0 THEN 'reactivation'
                 WHEN prev > 0 AND mrr > prev AND abs(mrr - prev) > 1e-9 THEN 'expansion'
                 WHEN prev > 0 AND mrr > 0 AND mrr < prev AND abs(mrr - prev) > 1e-9 THEN 'contraction'
@@ -113,6 +114,7 @@ FROM kpis WHERE month = {as_of}
 DUCKDB_PROGRAM = """
 import json, sys
 import duckdb
+duckdb.execute("SET enable_progress_bar = false")
 row = duckdb.sql(sys.argv[2].format(path=sys.argv[1], as_of=sys.argv[3])).fetchall()[0]
 keys = ["year", "month", "mrr", "customers", "arpa", "logo_churn_rate", "gross_mrr_churn_rate", "nrr_monthly"]
 print(json.dumps(dict(zip(keys, row))))
