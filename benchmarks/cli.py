@@ -13,7 +13,9 @@ end-of-month MRR, the five movements and the report's revenue KPIs that SQL can 
 customers, ARPA, logo churn, gross MRR churn, NRR monthly) for the as-of month. Wall time is
 from launch to exit; peak memory is the child's resident peak (`os.wait4`). The MRR and
 customers of the as-of month must agree, or the run stops with both figures. Each command runs
-`--repeat` times (default 2) and the fastest run is kept: the machine is shared.
+`--repeat` times (default 2) and the fastest run is kept: the machine is shared. CPU seconds
+(user + system, all threads) are printed too: they vary less than wall time when other work
+competes for the cores, but DuckDB's run on every core, so its CPU can exceed its wall time.
 
 duckdb is a dev dependency (requirements-dev.txt); nothing in `kpi/` imports it.
 """
@@ -126,8 +128,10 @@ SQL_KPIS = ("mrr", "customers", "arpa", "logo_churn_rate", "gross_mrr_churn_rate
 
 @dataclass(frozen=True)
 class Run:
-    """One cold process: its wall seconds, resident peak in MB and standard output."""
+    """One cold process: its wall seconds, CPU seconds (user + system), resident peak in MB and
+    standard output."""
     seconds: float
+    cpu: float
     peak_mb: float
     stdout: str
 
@@ -143,7 +147,7 @@ def run_cold(command: list[str], cwd: Path) -> Run:
         if child.returncode != 0:
             raise SystemExit(f"{' '.join(command)} exited with {child.returncode}")
         out.seek(0)
-        return Run(seconds, usage.ru_maxrss / 1024, out.read())
+        return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read())
 
 
 def fastest(command: list[str], cwd: Path, repeat: int) -> Run:
@@ -199,8 +203,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--before", type=Path, help="a checkout of an older version, timed in the same run")
     args = parser.parse_args(argv)
     versions = [("ours", ROOT)] + ([("before", args.before.resolve())] if args.before else [])
-    print(f"{'customers':>10} {'rows':>10} {'version':>8} {'ours s':>7} {'DuckDB s':>9} {'ratio':>6} {'peak MB':>8}"
-          f" {'DuckDB MB':>10}  as-of MRR / customers")
+    print(f"{'customers':>10} {'rows':>10} {'version':>8} {'ours s':>7} {'DuckDB s':>9} {'ratio':>6} "
+          f"{'ours CPU':>9} {'DuckDB CPU':>11} {'ratio':>6} {'peak MB':>8} {'DuckDB MB':>10}  as-of MRR / customers")
     with tempfile.TemporaryDirectory(prefix="kpi-cli-bench-") as folder:
         for size in args.sizes:
             path, mapping, as_of = write_input(size, Path(folder))
@@ -210,7 +214,8 @@ def main(argv: list[str] | None = None) -> None:
                 run, mine = ours(checkout, path, mapping, as_of, args.repeat)
                 check_same(mine, sql, f"{label} at {size:,}")
                 print(f"{size:>10,} {rows:>10,} {label:>8} {run.seconds:>7.2f} {sql_run.seconds:>9.2f} "
-                      f"{run.seconds / sql_run.seconds:>6.2f} {run.peak_mb:>8.0f} {sql_run.peak_mb:>10.0f}  "
+                      f"{run.seconds / sql_run.seconds:>6.2f} {run.cpu:>9.2f} {sql_run.cpu:>11.2f} "
+                      f"{run.cpu / sql_run.cpu:>6.2f} {run.peak_mb:>8.0f} {sql_run.peak_mb:>10.0f}  "
                       f"{sql['mrr']:,.2f} / {sql['customers']:,}", flush=True)
             path.unlink()
 
