@@ -18,6 +18,10 @@ import pandas as pd
 SUBHEADER_ROWS = 2  # at most this many rows under the header
 _IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"\s*:', re.I)
 _DIGIT = re.compile(r"\d")
+# the characters str.strip() removes (str.isspace), spelt out for a regex that pandas can run on a
+# whole string column at once; tests/kpi/test_footer_blank_cells.py checks it against Python's
+_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_BLANK = f"[{_WHITESPACE}]*"
 _NUMBER_OR_DATE = re.compile(r"^[\s(+\-−$€£]*\d[\d\s.,:/\-−'TZ+]*[)%]?\s*(?:[AP]M)?$", re.I)
 
 
@@ -69,13 +73,28 @@ def drop_subheaders(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], 
     return frame, descriptions, dropped
 
 
+def blank_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """True where a cell is text of nothing but whitespace (`isinstance(v, str) and not v.strip()`).
+
+    A string column is matched in one vectorised regex; any other column of Python objects is
+    checked cell by cell, and a column of numbers or dates has no text at all."""
+    def blank(column: pd.Series) -> pd.Series:
+        if isinstance(column.dtype, pd.StringDtype):
+            return column.str.fullmatch(_BLANK).fillna(False).astype(bool)
+        if column.dtype == object:
+            return column.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+        return pd.Series(False, index=column.index)
+    return pd.DataFrame({i: blank(frame.iloc[:, i]) for i in range(frame.shape[1])}, index=frame.index) \
+        .set_axis(frame.columns, axis=1)
+
+
 def drop_footer(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The frame without its trailing footer lines: rows at the very end, below the data, that fill
     a single cell with text (`Grand Totals (36 records)`, `Accrual Basis Monday, …`), in a sheet of
     three columns or more whose other rows fill more than one cell."""
     if frame.shape[1] < 3 or len(frame) < 3:
         return frame, 0
-    filled = frame.notna() & ~frame.map(lambda v: isinstance(v, str) and not v.strip())
+    filled = frame.notna() & ~blank_cells(frame)
     counts = filled.sum(axis=1).to_numpy()
     end = len(frame)
     while end > 0 and counts[end - 1] <= 1:

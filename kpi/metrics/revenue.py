@@ -111,8 +111,13 @@ def _spread(counted: pd.DataFrame, horizon: int | None) -> pd.DataFrame:
     """Sum per customer and month the amount of each row over its months [first, stop).
 
     A difference array: each row adds its amount at `first` and takes it back at `stop`; a
-    cumulative sum along the months gives every month's total. Float residues of the
-    take-backs (|x| < 1e-9) are zeroed so that a customer who left is exactly 0."""
+    running sum along the months gives every month's total (the same additions in the same
+    order as a cumulative sum). Float residues of the take-backs (0 < |x| < 1e-9) are zeroed so
+    that a customer who left is exactly 0.
+
+    Laid out months × customers in memory (one month's customers contiguous), since every
+    reader of the matrix walks it a month at a time: the frame returned is customers × months,
+    a transposed view of that array (no copy), so `mrr.to_numpy()[:, t]` is contiguous."""
     if counted.empty or horizon is None:
         return pd.DataFrame(index=pd.Index([], name="customer_id", dtype=object))
     codes, customers = pd.factorize(counted["customer_id"].astype("string"), sort=True)
@@ -121,15 +126,18 @@ def _spread(counted: pd.DataFrame, horizon: int | None) -> pd.DataFrame:
     amount = counted["amount"].to_numpy(dtype=float)
     m0 = int(first.min())
     n_months = horizon - m0 + 1
+    n_customers = len(customers)
     closes = stop - m0 < n_months  # rows still open at the horizon are never taken back
-    cells = np.concatenate([codes * n_months + (first - m0), codes[closes] * n_months + (stop[closes] - m0)])
-    diff = np.bincount(cells, weights=np.concatenate([amount, -amount[closes]]), minlength=len(customers) * n_months)
-    matrix = diff.reshape(len(customers), n_months)
-    np.cumsum(matrix, axis=1, out=matrix)  # in place: one customers × months array in all
-    matrix[np.abs(matrix) < _TOLERANCE] = 0.0
+    cells = np.concatenate([(first - m0) * n_customers + codes, (stop[closes] - m0) * n_customers + codes[closes]])
+    diff = np.bincount(cells, weights=np.concatenate([amount, -amount[closes]]), minlength=n_months * n_customers)
+    by_month = diff.reshape(n_months, n_customers)  # one months × customers array in all, summed in place
+    for month in range(1, n_months):  # the running sum, one contiguous vector add per month: 10× a strided cumsum
+        np.add(by_month[month - 1], by_month[month], out=by_month[month])
+    residues = np.flatnonzero((np.abs(by_month) < _TOLERANCE) & (by_month != 0))  # few: set only those
+    by_month.flat[residues] = 0.0
     columns = pd.period_range(month_period(m0), periods=n_months, freq="M")
-    return pd.DataFrame(matrix, index=pd.Index(np.asarray(customers, dtype=object), name="customer_id"),
-                        columns=columns)
+    return pd.DataFrame(by_month.T, index=pd.Index(np.asarray(customers, dtype=object), name="customer_id"),
+                        columns=columns, copy=False)
 
 
 _DAYS_PER_MONTH = 30.4375
@@ -345,22 +353,26 @@ def revenue_kpis(mrr: pd.DataFrame, series: pd.DataFrame | None = None,
 
 
 def _twelve_month_sums(m: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Per month M (NaN-padded before month 12 of the data): Σ mrr at M−12 of customers paying
-    then, their Σ mrr at M, Σ min(both), count paying at M−12, count paying at both."""
+    """Per month M (zeros before month 12 of the data, which `_ratio` turns into NaN): Σ mrr at
+    M−12 of customers paying then, their Σ mrr at M, Σ min(both), count paying at M−12, count
+    paying at both.
+
+    The counts are one NumPy pass over the 2-D customers × months array (12-month shifted
+    views of it, no copy). The amounts are summed month by month over the compressed vector of
+    the customers paying at M−12, as NumPy sums a contiguous vector (pairwise): a masked 2-D sum
+    adds the same numbers in another order and would move the last digit of NRR and GRR."""
     n = m.shape[1]
-    year_ago = np.zeros(n)
-    now = np.zeros(n)
-    held = np.zeros(n)
-    kept = np.zeros(n)
-    retained = np.zeros(n)
-    for t in range(12, n):  # month by month: vectors over customers, no months × customers temporaries
-        base, later = m[:, t - 12], m[:, t]
-        paying = base > 0
-        year_ago[t] = base[paying].sum()
-        now[t] = later[paying].sum()
-        held[t] = np.minimum(base[paying], later[paying]).sum()
-        kept[t] = np.count_nonzero(paying)
-        retained[t] = np.count_nonzero(paying & (later > 0))
+    year_ago, now, held, kept, retained = (np.zeros(n) for _ in range(5))
+    if n <= 12:
+        return year_ago, now, held, kept, retained
+    m = np.asfortranarray(m)  # each month's customers contiguous (already so for `_spread`'s matrix)
+    base, later = m[:, :-12], m[:, 12:]
+    paying = base > 0
+    kept[12:] = np.count_nonzero(paying, axis=0)
+    retained[12:] = np.count_nonzero(paying & (later > 0), axis=0)
+    for t in range(n - 12):
+        then, after = base[:, t][paying[:, t]], later[:, t][paying[:, t]]
+        year_ago[t + 12], now[t + 12], held[t + 12] = then.sum(), after.sum(), np.minimum(then, after).sum()
     return year_ago, now, held, kept, retained
 
 
