@@ -161,20 +161,15 @@ def _write_update(report, fmt: str, out: str | None) -> None:
         Path(out).write_bytes(to_pptx(update, report))
 
 
-def _smtp_address(text: str) -> tuple[str, int]:
-    match = re.fullmatch(r"\[?([^\s\[\]]+?)\]?:(\d{1,5})", text.strip())
-    if not match or not 0 < int(match.group(2)) < 65536:
-        raise InputError(f"--smtp '{text}' is not HOST:PORT (e.g. smtp.example.com:587)")
-    return match.group(1), int(match.group(2))
-
-
 def _check_delivery(args: argparse.Namespace) -> None:
     """Delivery options are checked before any file is read: a typo is exit 2, not a failed send."""
     for address in args.email_to or ():
         if not re.fullmatch(r"[^@\s,<>]+@[^@\s,<>]+", address):
             raise InputError(f"--email-to '{address}' is not an email address")
     if args.email_to:
-        _smtp_address(args.smtp)
+        from kpi.hosted_alerts import smtp_address
+
+        smtp_address(args.smtp)
         if not re.fullmatch(r"[^@\s,<>]+@[^@\s,<>]+", args.sender):
             raise InputError(f"--from '{args.sender}' is not an email address")
     if args.webhook is not None and not re.match(r"https?://[^\s/]+", args.webhook):
@@ -220,7 +215,9 @@ def deliver(alerts: tuple, args: argparse.Namespace) -> bool:
 
     delivered = True
     if args.email_to:
-        host, port = _smtp_address(args.smtp)
+        from kpi.hosted_alerts import smtp_address
+
+        host, port = smtp_address(args.smtp)
         message = email_message(alerts, sender=args.sender, recipients=args.email_to)
         try:
             send_email(message, host, port, starttls=args.smtp_starttls, user=os.environ.get("KPI_SMTP_USER"),

@@ -217,23 +217,23 @@ def deliver_once(store: Any, workspace_id: int, month: str, alerts: tuple, smtp:
             log.info(f"workspace {workspace_id}: {subscriber.kind} to {to}: already sent for {month}")
             out.append(Delivery(subscriber.kind, to, "already sent", 0))
             continue
-        todo = tuple(alert for alert in alerts if (alert.kpi, alert.rule) in keys)
+        pending = tuple(alert for alert in alerts if (alert.kpi, alert.rule) in keys)
         try:
             if subscriber.kind == "email":
-                send_email(email_message(todo, sender=smtp.sender, recipients=[subscriber.address]), smtp.host,
+                send_email(email_message(pending, sender=smtp.sender, recipients=[subscriber.address]), smtp.host,
                            smtp.port, starttls=smtp.starttls, user=smtp.user, password=smtp.password,
                            log=log.warning)
             else:
-                post_webhook(subscriber.address, webhook_payload(todo), log=log.warning)
+                post_webhook(subscriber.address, webhook_payload(pending), log=log.warning)
         except DeliveryError as error:
             reason = str(error).replace(subscriber.address, to) if subscriber.kind == "webhook" else str(error)
             log.error(f"workspace {workspace_id}: {subscriber.kind} to {to}: {reason}")
-            out.append(Delivery(subscriber.kind, to, "failed", len(todo), reason))
+            out.append(Delivery(subscriber.kind, to, "failed", len(pending), reason))
             continue
         store.record_sent(workspace_id, month, keys, subscriber)
-        log.info(f"workspace {workspace_id}: {subscriber.kind} to {to}: sent ({len(todo)} alert"
-                 f"{'' if len(todo) == 1 else 's'} of {month})")
-        out.append(Delivery(subscriber.kind, to, "sent", len(todo)))
+        log.info(f"workspace {workspace_id}: {subscriber.kind} to {to}: sent ({len(pending)} alert"
+                 f"{'' if len(pending) == 1 else 's'} of {month})")
+        out.append(Delivery(subscriber.kind, to, "sent", len(pending)))
     return tuple(out)
 
 
