@@ -177,3 +177,15 @@ def log_span(daily: pd.DataFrame, end: pd.Timestamp | None = None) -> tuple[pd.T
     if end is not None:
         days = days[days < end]
     return None if days.empty else (days.min(), days.max())
+
+
+def from_tables(tables: dict[str, pd.DataFrame], *, value_event: str = VALUE_EVENT,
+                active_events: tuple[str, ...] | None = None, source: str = "events") -> EventAggregates:
+    """`EventAggregates` of five tables counted elsewhere (a database: kpi.ingest.sql_events),
+    each given the dtypes and order of the ones `aggregate_events` counts."""
+    names = {"daily": DAILY, "monthly": MONTHLY, "customer_daily": CUSTOMER_DAILY,
+             "customer_monthly": CUSTOMER_MONTHLY, "first_value": FIRST_VALUE}
+    typed = {name: _typed(tables.get(name, pd.DataFrame(columns=list(columns))), columns)
+             for name, columns in names.items()}
+    return EventAggregates(**typed, value_event=value_event, active_events=active_events, source=source,
+                           rows_read=sum(len(t) for t in typed.values()))
