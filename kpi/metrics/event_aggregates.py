@@ -116,7 +116,7 @@ def monthly_activity(events: pd.DataFrame, active_events: tuple[str, ...] | None
     """Per month with an active row: active_users = distinct user_id of its active rows."""
     active = _active_rows(events, active_events)
     users = pd.DataFrame({"user_id": active["user_id"].to_numpy(),
-                          "month": active["timestamp"].dt.to_period("M").to_numpy()}).drop_duplicates()
+                          "month": active["timestamp"].dt.to_period("M").array}).drop_duplicates()
     counted = users.groupby("month").size().rename("active_users").reset_index()
     return _typed(counted, MONTHLY)
 
@@ -145,7 +145,7 @@ def customer_monthly_activity(events: pd.DataFrame, active_events: tuple[str, ..
     """Per customer and month with an active row: active_users = distinct user_id of its active rows."""
     active = _active_rows(_with_customer(events), active_events)
     users = pd.DataFrame({"customer_id": active["customer_id"].to_numpy(), "user_id": active["user_id"].to_numpy(),
-                          "month": active["timestamp"].dt.to_period("M").to_numpy()}).drop_duplicates()
+                          "month": active["timestamp"].dt.to_period("M").array}).drop_duplicates()
     counted = users.groupby(["customer_id", "month"]).size().rename("active_users").reset_index()
     return _typed(counted, CUSTOMER_MONTHLY)
 
