@@ -183,6 +183,7 @@ def _utf8_sheet(name: str, data: Buffer, start: int, limits: Limits) -> Sheet:
     if not sample.strip():
         raise InputError("the file is empty", file=name)
     delimiter = detect_delimiter(sample)
+    safety.check_columns(name, buffer, delimiter)
     records, line_ends = _records(sample, delimiter, whole)
     width = max((len(r) for r in records), default=1) or 1
     if not whole:  # a big file: its cells, estimated from the sample's, must stay within the limit
@@ -214,10 +215,15 @@ def _count_quotes(data: Buffer, start: int) -> int:
 
 
 def _sample(buffer: memoryview) -> tuple[str, bool]:
-    """The first ~64 KB as text, cut after a line end, and whether that is the whole file."""
+    """The first ~64 KB as text, cut after a line end, and whether that is the whole file; the
+    whole first line when it is longer (a header of thousands of columns)."""
     if len(buffer) <= SAMPLE_BYTES:
         return _decode_utf8(buffer), True
     head = bytes(buffer[:SAMPLE_BYTES])
+    if b"\n" not in head:  # lines are at most safety.MAX_LINE_BYTES long
+        head = bytes(buffer[:safety.MAX_LINE_BYTES + 1])
+        if len(head) == len(buffer):
+            return _decode_utf8(head), True
     cut = head.rfind(b"\n")
     return _decode_utf8(head[: cut + 1] if cut > 0 else head, partial=cut <= 0), False
 
@@ -454,17 +460,31 @@ def _is_label(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip()) and not _NUMBER_LIKE.match(value)
 
 
+def _is_filled(value: object) -> bool:
+    """Not missing, not blank text."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and value is not pd.NA and value is not pd.NaT and not (
+        isinstance(value, float) and np.isnan(value))
+
+
+_FILLED = np.frompyfunc(_is_filled, 1, 1)
+_LABEL = np.frompyfunc(_is_label, 1, 1)
+
+
 def find_header_row(cells: pd.DataFrame) -> int:
     """Position of the header among the first rows: the first row that fills at least 60 %
     of the widest row's cells, half of them with labels (text that is not a number or a date
     written as text); title rows and blank rows above it are skipped."""
     head = cells.head(HEADER_SCAN_ROWS)
-    filled = head.notna() & head.map(lambda v: not (isinstance(v, str) and not v.strip()))
-    counts = filled.sum(axis=1).to_numpy()
+    # on the NumPy values, not per column with DataFrame.map: a sheet of 16,384 columns
+    # would take seconds there
+    values = head.to_numpy(dtype=object)
+    counts = _FILLED(values).astype(bool).sum(axis=1) if values.size else np.zeros(len(head), dtype=int)
     if counts.size == 0 or counts.max() == 0:
         return 0
     widest = counts.max()
-    texty = head.map(_is_label).sum(axis=1).to_numpy()
+    texty = _LABEL(values).astype(bool).sum(axis=1)
     for position, (count, texts) in enumerate(zip(counts, texty, strict=True)):
         if count >= max(1, 0.6 * widest) and texts >= 0.5 * count:
             return position
