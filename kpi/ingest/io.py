@@ -42,6 +42,7 @@ PARQUET_SUFFIXES = {".parquet"}
 HEADER_SCAN_ROWS = 20
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 64 * 1024  # of a text file, for its delimiter, header and width
+WIDE_COLUMNS = 1_000  # a text file wider than this is read into one block of Python strings
 RAGGED_WIDENINGS = 4  # how often the C parser may widen for rows longer than any seen
 Buffer = bytes | mmap.mmap  # a text file's content: an upload's bytes, or a file mapped by read_path
 
@@ -327,7 +328,11 @@ def _read_with_arrow(buffer: memoryview, delimiter: str, width: int, skip: int, 
         if not invalid and "utf8" in str(exc).lower().replace("-", ""):
             raise _NotUtf8 from None
         return None
-    cells = table.to_pandas()
+    if width > WIDE_COLUMNS:  # one object block: per-column string arrays cost seconds in every frame operation
+        cells = pd.DataFrame(np.column_stack([column.to_numpy(zero_copy_only=False) for column in table.columns]),
+                             dtype=object)
+    else:
+        cells = table.to_pandas()
     cells.columns = range(width)
     cells.index = pd.RangeIndex(skip + 1, skip + 1 + len(cells))
     return cells
@@ -368,7 +373,8 @@ def _read_with_csv_module(name: str, buffer: memoryview, delimiter: str) -> pd.D
         rows = [[cell if cell != "" else None for cell in record] for record in reader]
     except csv.Error as exc:
         raise InputError(f"cannot read this file as CSV (row {reader.line_num}: {exc})", file=name) from None
-    cells = pd.DataFrame(rows, dtype="str")
+    wide = max(map(len, rows), default=0) > WIDE_COLUMNS  # see _read_with_arrow
+    cells = pd.DataFrame(rows, dtype=object if wide else "str")
     cells.index = pd.RangeIndex(1, len(cells) + 1)
     return cells
 
