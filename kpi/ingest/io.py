@@ -179,7 +179,7 @@ def _text_sheet(name: str, data: Buffer, limits: Limits) -> Sheet:
 
 def _utf8_sheet(name: str, data: Buffer, start: int, limits: Limits) -> Sheet:
     """A text file's sheet from its UTF-8 bytes (from `start`, past a BOM)."""
-    buffer = memoryview(data)[start:]
+    buffer = _without_trailing_blank_lines(memoryview(data)[start:])
     sample, whole = _sample(buffer)
     if not sample.strip():
         raise InputError("the file is empty", file=name)
@@ -206,6 +206,19 @@ def _utf8_sheet(name: str, data: Buffer, start: int, limits: Limits) -> Sheet:
         position = 0  # arrow started at the header
     return _with_header(name, None, cells, position=position,
                         warnings=_ragged_warnings(cells, position, header_width))
+
+
+def _without_trailing_blank_lines(buffer: memoryview) -> memoryview:
+    """The text up to its last line with something on it (and that line's end): millions of
+    empty lines at a file's end hold no row, but would cost seconds to read as rows."""
+    end = len(buffer)
+    while end:
+        start = max(0, end - (1 << 20))
+        content = bytes(buffer[start:end]).rstrip(b"\r\n")
+        if content:
+            return buffer[:start + len(content) + 1]
+        end = start
+    return buffer[:0]
 
 
 def _count_quotes(data: Buffer, start: int) -> int:
