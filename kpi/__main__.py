@@ -1,4 +1,5 @@
-"""The command line: `python -m kpi report PATH... [--mapping] [--save-mapping] [--as-of] [--format] [--out]`,
+"""The command line: `python -m kpi report PATH... [--mapping] [--save-mapping] [--as-of] [--format] [--out]
+[--events-sql URL --events-table T | --events-query SQL] [--events-columns F=C,...]`,
 `python -m kpi recognise PATH... [--format text|json]` and `python -m kpi alerts PATH... [--mapping]
 [--as-of] [--format json|text] [--email-to ADDR...] [--smtp HOST:PORT] [--smtp-starttls] [--from ADDR]
 [--webhook URL]` (or `alerts --workspace ID | --all-workspaces`: stored workspaces, `kpi.hosted_alerts`).
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--as-of", metavar="YYYY-MM", help="month reported on (default: last month with data)")
     report.add_argument("--format", choices=FORMATS, default="json")
     report.add_argument("--out", metavar="FILE", help="write the report here instead of stdout")
+    _events_options(report)
     recognise = commands.add_parser("recognise", help="say what each file or sheet is recognised as, and why")
     recognise.add_argument("paths", nargs="+", metavar="PATH", help="files, read as `report` reads them")
     recognise.add_argument("--format", choices=("text", "json"), default="text")
@@ -68,8 +70,44 @@ def _parser() -> argparse.ArgumentParser:
     alerts.add_argument("--workspace", type=int, metavar="ID", help="a stored workspace of KPI_DATABASE_URL, sent "
                         "to its subscribers once (kpi.hosted_alerts)")
     alerts.add_argument("--all-workspaces", action="store_true", help="every stored workspace with subscribers")
+    _events_options(alerts)
     alerts.set_defaults(smtp=None, sender=None)  # not given: KPI_SMTP_HOST/PORT and KPI_SMTP_FROM, else the defaults
     return parser
+
+
+def _events_options(command: argparse.ArgumentParser) -> None:
+    """Product events counted by a database instead of read from a file (kpi.ingest.sql_events)."""
+    group = command.add_argument_group("product events in a database (docs/cli.md)")
+    group.add_argument("--events-sql", metavar="URL", help="SQLAlchemy URL of the events database "
+                       "(default: KPI_EVENTS_DATABASE_URL)")
+    source = group.add_mutually_exclusive_group()
+    source.add_argument("--events-table", metavar="TABLE", help="the events table ([schema.]table)")
+    source.add_argument("--events-query", metavar="SQL", help="a SELECT whose rows are the events")
+    group.add_argument("--events-columns", metavar="FIELD=COLUMN,...",
+                       help="columns of user_id, timestamp, customer_id, event (default: recognised by name)")
+
+
+def _events_from_database(args: argparse.Namespace):
+    """The events' aggregates counted by the database the options name (None without one); what
+    was read is one stderr line, the URL's password hidden."""
+    url = args.events_sql or os.environ.get("KPI_EVENTS_DATABASE_URL")
+    asked = args.events_sql or args.events_table or args.events_query or args.events_columns
+    if not asked:
+        return None
+    if not url:
+        raise InputError("--events-table, --events-query and --events-columns need --events-sql URL "
+                         "(or KPI_EVENTS_DATABASE_URL)")
+    from kpi.ingest.sql_events import EventsSource, aggregate, parse_columns
+    from kpi.metrics.event_aggregates import from_tables
+    from kpi.report.build import Settings
+
+    source = EventsSource(url, table=args.events_table, query=args.events_query,
+                          columns=parse_columns(args.events_columns))
+    value_event = Settings().value_event
+    counted = aggregate(source, value_event=value_event)
+    print(f"kpi: events: {counted.rows:,} aggregate rows ({counted.bytes / 1e3:,.0f} kB) counted by the "
+          f"{counted.source} in {counted.seconds:.1f} s", file=sys.stderr)
+    return from_tables(counted.tables, value_event=value_event, source=counted.source)
 
 
 def run_recognise(args: argparse.Namespace) -> int:
@@ -121,7 +159,7 @@ def run_report(args: argparse.Namespace) -> int:
     if args.format in BINARY_FORMATS and not args.out:
         raise InputError(f"--format {args.format} writes a binary file: give --out FILE")
     tables = _read_tables(args)
-    report = build_report(tables, args.as_of)
+    report = build_report(tables, args.as_of, events=_events_from_database(args))
     if args.format in ("html", "xlsx", "pptx"):  # the investor update: the same files as the app's buttons
         _write_update(report, args.format, args.out)
         return 0
@@ -191,7 +229,7 @@ def run_alerts(args: argparse.Namespace) -> int:
 
     parse_as_of(args.as_of)
     _check_delivery(args)
-    report = build_report(_read_tables(args), args.as_of)
+    report = build_report(_read_tables(args), args.as_of, events=_events_from_database(args))
     alerts = evaluate_alerts(report)
     if args.format == "json":
         print(json.dumps(alerts_json(alerts), ensure_ascii=False, indent=2))

@@ -23,7 +23,6 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Inches
 
 from kpi.exports.pptx_charts import bridge_slide, cohort_slide, nps_slide, trend_slide
-from kpi.exports.pptx_finance import finance_slides
 from kpi.exports.pptx_deck import (
     CONTENT_BOTTOM,
     CONTENT_TOP,
@@ -36,6 +35,7 @@ from kpi.exports.pptx_deck import (
     lines_needed,
     write_cell,
 )
+from kpi.exports.pptx_finance import finance_slides
 from kpi.report.build import Report
 from kpi.report.update import COMMENTARY_FIELDS, InvestorUpdate
 from kpi.report.update_views import nps_breakdown, recent_cohorts

@@ -19,6 +19,7 @@ from pptx.enum.chart import (
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Inches, Pt
 
+from kpi.exports.cells import safe_cell_text
 from kpi.exports.pptx_deck import (
     AGES_SHOWN,
     COHORTS_SHOWN,
@@ -38,7 +39,6 @@ from kpi.exports.pptx_deck import (
 )
 from kpi.report import narrative as words
 from kpi.report.update_views import nps_breakdown, recent_cohorts, segment_verdict
-from kpi.text import clean_text
 
 
 def bridge_slide(deck: Deck) -> None:
@@ -281,7 +281,8 @@ def nps_slide(deck: Deck) -> None:
         deck.note(slide, "")
         return
     table = breakdown.table.iloc[::-1]  # a bar chart draws its first category at the bottom: most responses on top
-    segments = [clean_text(s) for s in table.index]
+    # the chart's data is a workbook PowerPoint opens in Excel ("Edit data"): a segment is a cell there
+    segments = [safe_cell_text(s) for s in table.index]
     left = CategoryChartData()
     left.categories = segments
     left.add_series(w["score"], [float(v) for v in table["score"]])

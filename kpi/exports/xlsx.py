@@ -12,8 +12,10 @@ Cash & runway, Plan vs actual and Forecast (`kpi.exports.xlsx_finance`).
 Formula injection: a cell never holds a formula. Every string is written with `write_string`
 (never `write`, which would turn "=…" into a formula), the workbook is opened with
 `strings_to_formulas`, `strings_to_urls` and `strings_to_numbers` off, and a user's string that
-starts with = + - @ tab or carriage return is prefixed with an apostrophe (OWASP's rule for
-spreadsheet exports), so it stays visibly text even after a copy-paste or a CSV round trip.
+starts with = + - @ { tab or carriage return — also after invisible characters, and in full-width
+forms — is prefixed with an apostrophe (OWASP's rule for spreadsheet exports; the one rule is
+`kpi.exports.cells.safe_cell_text`), so it stays visibly text even after a copy-paste or a CSV
+round trip.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from kpi.exports.cells import MAX_CELL, safe_cell_text  # safe_cell_text: also imported from here (ui.data)
 from kpi.exports.xlsx_finance import finance_sheets
 from kpi.report import narrative as words
 from kpi.report.build import Report
@@ -33,18 +36,7 @@ from kpi.report.update import COMMENTARY_FIELDS, GAINS, LOSSES, PALETTE, Investo
 from kpi.report.update_views import nps_breakdown, period_movements, segment_verdict
 from kpi.text import clean_text
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-MAX_CELL = 32_767  # Excel's limit on the characters of a cell
 SHEETS = ("Summary", "KPIs", "Monthly series", "Movements", "Cohorts", "NPS by segment")
-
-
-def safe_cell_text(value: object) -> str:
-    """A user's string as a spreadsheet cell shows it: XML-safe, an apostrophe before a leading
-    = + - @ tab or carriage return, at most 32 767 characters."""
-    text = clean_text(value)
-    if text.startswith(FORMULA_START):
-        text = "'" + text
-    return text[:MAX_CELL]
 
 
 def _missing(value: object) -> bool:

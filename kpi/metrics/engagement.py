@@ -7,6 +7,10 @@ daily active users over the calendar days of the month that the event log covers
 first to its last event day), so a day without events counts as 0 and a month cut by the
 export is not diluted. TTFV counts from each customer's signup date (else the first day of
 their first month with MRR) to their first value event (default `schedule_published`).
+
+Every function takes the events as a DataFrame (an uploaded file) or as the `EventAggregates`
+a database counted (`kpi.ingest.sql_events`): both meet at the aggregate tables of
+`kpi.metrics.event_aggregates`, so both give the same numbers.
 """
 
 from __future__ import annotations
@@ -16,7 +20,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-VALUE_EVENT = "schedule_published"
+from kpi.metrics.event_aggregates import (
+    VALUE_EVENT,
+    EventAggregates,
+    customer_daily_activity,
+    customer_monthly_activity,
+    daily_activity,
+    first_value_events,
+    log_span,
+    monthly_activity,
+)
+
+Events = pd.DataFrame | EventAggregates
 _DAY = pd.Timedelta(days=1)
 
 
@@ -24,14 +39,22 @@ def _month(as_of: pd.Period | str | None) -> pd.Period | None:
     return None if as_of is None else pd.Period(as_of, freq="M")
 
 
-def _active(events: pd.DataFrame, end: pd.Timestamp, active_events: tuple[str, ...] | None) -> pd.DataFrame:
-    rows = events[events["timestamp"].notna() & (events["timestamp"] < end) & events["user_id"].notna()]
-    if active_events is not None and "event" in rows:
-        rows = rows[rows["event"].isin(list(active_events))]
-    return rows
+def _counted_with(aggregates: EventAggregates, active_events: tuple[str, ...] | None) -> None:
+    """Aggregates answer only the question they were counted for."""
+    if active_events is not None and tuple(active_events) != aggregates.active_events:
+        raise ValueError(f"these event aggregates were counted with active events {aggregates.active_events}, "
+                         f"not {tuple(active_events)}")
 
 
-def dau_mau_by_month(events: pd.DataFrame, *, as_of: pd.Period | str | None = None,
+def _activity(events: Events, active_events: tuple[str, ...] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(daily, monthly) aggregate tables of the events (see kpi.metrics.event_aggregates)."""
+    if isinstance(events, EventAggregates):
+        _counted_with(events, active_events)
+        return events.daily, events.monthly
+    return daily_activity(events, active_events), monthly_activity(events, active_events)
+
+
+def dau_mau_by_month(events: Events, *, as_of: pd.Period | str | None = None,
                      active_events: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Stickiness per month, from the first month of the log to as_of (default: its last month).
 
@@ -41,25 +64,31 @@ def dau_mau_by_month(events: pd.DataFrame, *, as_of: pd.Period | str | None = No
     dau_mau = dau ÷ mau (NaN for a month without events)
     `active_events` restricts which event names make a user active (default: any event).
     """
+    daily, monthly = _activity(events, active_events)
+    return dau_mau_from_activity(daily, monthly, as_of=as_of)
+
+
+def dau_mau_from_activity(daily: pd.DataFrame, monthly: pd.DataFrame, *,
+                          as_of: pd.Period | str | None = None) -> pd.DataFrame:
+    """`dau_mau_by_month` from the aggregate tables: daily (day, events, active_users) and
+    monthly (month, active_users). The span is [first, last] day with events up to the end of
+    as_of; dau = Σ daily active_users of the month's days in the span ÷ days; mau = monthly
+    active_users. Columns: days, dau, mau, dau_mau; index: month."""
     columns = ["days", "dau", "mau", "dau_mau"]
-    dated = events["timestamp"].dropna()
     month = _month(as_of)
-    if month is not None:
-        dated = dated[dated < (month + 1).start_time]
-    if dated.empty:
+    span = log_span(daily, (month + 1).start_time if month is not None else None)
+    if span is None:
         return pd.DataFrame(columns=columns, index=pd.PeriodIndex([], freq="M", name="month"))
-    first_day, last_day = dated.min().normalize(), dated.max().normalize()
+    first_day, last_day = span
     months = pd.period_range(first_day.to_period("M"), month or last_day.to_period("M"), freq="M", name="month")
-    rows = _active(events, last_day + _DAY, active_events)
-    day = rows["timestamp"].dt.normalize()
-    user_days = pd.DataFrame({"user_id": rows["user_id"].to_numpy(), "day": day.to_numpy()}).drop_duplicates()
-    user_days["month"] = user_days["day"].dt.to_period("M")
-    user_months = user_days[["user_id", "month"]].drop_duplicates()
+    covered = daily[daily["day"] <= last_day]
+    user_days = covered.groupby(covered["day"].dt.to_period("M"))["active_users"].sum()
+    users = monthly.groupby("month")["active_users"].sum()
     starts = pd.Series(months.start_time.normalize(), index=months).clip(lower=first_day)
     ends = pd.Series(months.end_time.normalize(), index=months).clip(upper=last_day)
     out = pd.DataFrame({"days": ((ends - starts) / _DAY + 1).clip(lower=0).astype(np.int64)}, index=months)
-    out["dau"] = user_days.groupby("month").size().reindex(months, fill_value=0) / out["days"].where(out["days"] > 0)
-    out["mau"] = user_months.groupby("month").size().reindex(months, fill_value=0).astype(np.int64)
+    out["dau"] = user_days.reindex(months, fill_value=0) / out["days"].where(out["days"] > 0)
+    out["mau"] = users.reindex(months, fill_value=0).astype(np.int64)
     out["dau_mau"] = out["dau"] / out["mau"].where(out["mau"] > 0)
     out.loc[out["mau"] == 0, "dau"] = np.nan
     return out[columns]
@@ -73,7 +102,21 @@ def first_payment_dates(mrr: pd.DataFrame) -> pd.Series:
     return pd.Series(first.start_time, index=pd.Index(mrr.index[ever].astype(str), name="customer_id"))
 
 
-def time_to_value(events: pd.DataFrame, customers: pd.DataFrame | None = None, *,
+def first_value(events: Events, value_event: str = VALUE_EVENT) -> pd.Series:
+    """customer_id → timestamp of the customer's first event named `value_event` (the
+    first_value aggregate table as a Series; empty without event names or customer ids)."""
+    if isinstance(events, EventAggregates):
+        if events.value_event != value_event:
+            raise ValueError(f"these event aggregates were counted for the value event '{events.value_event}', "
+                             f"not '{value_event}'")
+        table = events.first_value
+    else:
+        table = first_value_events(events, value_event)
+    return pd.Series(table["value_at"].to_numpy(), index=pd.Index(table["customer_id"], name="customer_id"),
+                     name="value_at")
+
+
+def time_to_value(events: Events, customers: pd.DataFrame | None = None, *,
                   value_event: str = VALUE_EVENT, as_of: pd.Period | str | None = None,
                   mrr: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per customer who started by the end of as_of: start, start_from, value_at, days.
@@ -98,12 +141,8 @@ def time_to_value(events: pd.DataFrame, customers: pd.DataFrame | None = None, *
         return pd.DataFrame(columns=["customer_id", "start", "start_from", "value_at", "days"])
     base = pd.concat(starts, ignore_index=True).drop_duplicates("customer_id", keep="first")  # signup wins
     base = base[base["start"] < end]
-    value = events
-    if "event" in value and "customer_id" in value:
-        value = value[(value["event"] == value_event) & value["customer_id"].notna() & (value["timestamp"] < end)]
-        reached = value.groupby(value["customer_id"].astype(str))["timestamp"].min()
-    else:
-        reached = pd.Series(dtype="datetime64[s]")
+    first = first_value(events, value_event)
+    reached = first[first < end]
     base["value_at"] = reached.reindex(base["customer_id"].to_numpy()).to_numpy()
     base["days"] = ((base["value_at"] - base["start"]) / _DAY).clip(lower=0)
     return base.reset_index(drop=True)
@@ -120,7 +159,7 @@ class TimeToValue:
     rows: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
 
 
-def ttfv(events: pd.DataFrame, customers: pd.DataFrame | None = None, *, value_event: str = VALUE_EVENT,
+def ttfv(events: Events, customers: pd.DataFrame | None = None, *, value_event: str = VALUE_EVENT,
          as_of: pd.Period | str | None = None, mrr: pd.DataFrame | None = None) -> TimeToValue:
     """TTFV = median over customers who reached the value event of (first value event − start), days."""
     rows = time_to_value(events, customers, value_event=value_event, as_of=as_of, mrr=mrr)
@@ -129,7 +168,7 @@ def ttfv(events: pd.DataFrame, customers: pd.DataFrame | None = None, *, value_e
                        value_event, rows)
 
 
-def ttfv_by_cohort(events: pd.DataFrame, customers: pd.DataFrame | None = None, *,
+def ttfv_by_cohort(events: Events, customers: pd.DataFrame | None = None, *,
                    value_event: str = VALUE_EVENT, as_of: pd.Period | str | None = None,
                    mrr: pd.DataFrame | None = None) -> pd.DataFrame:
     """TTFV per month of start (signup cohort): customers, reached, median_days."""
@@ -164,7 +203,7 @@ def _opt(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def engagement(events: pd.DataFrame, customers: pd.DataFrame | None = None, *,
+def engagement(events: Events, customers: pd.DataFrame | None = None, *,
                as_of: pd.Period | str | None = None, value_event: str = VALUE_EVENT,
                mrr: pd.DataFrame | None = None, active_events: tuple[str, ...] | None = None) -> Engagement:
     """DAU/MAU of the as-of month (default: the log's last month) and TTFV of customers started by then."""
@@ -265,35 +304,51 @@ def ttfv_by_segment(rows: pd.DataFrame, customers: pd.DataFrame | None, attribut
     return out[columns].reset_index(drop=True)
 
 
-def dau_mau_by_segment(events: pd.DataFrame, customers: pd.DataFrame | None, attribute: str, *,
+def dau_mau_by_segment(events: Events, customers: pd.DataFrame | None, attribute: str, *,
                        as_of: pd.Period | str | None = None,
                        active_events: tuple[str, ...] | None = None) -> pd.DataFrame:
     """DAU/MAU of the as-of month (default: the log's last month) per value of a customers-table
     attribute, each event's segment being its `customer_id`'s.
 
     days    = the month's calendar days inside the whole log's span (as in `dau_mau_by_month`)
-    dau     = distinct user-days of the segment in the month ÷ days
-    mau     = distinct users of the segment active in the month
+    dau     = Σ over the segment's customers of their user-days in the month ÷ days
+    mau     = Σ over the segment's customers of their distinct users active in the month
     dau_mau = dau ÷ mau
-    Events without a customer_id are left out; customers the table does not list fall in
+    From the customer_daily and customer_monthly aggregates: a user counts once per customer
+    (a user_id shared by two customers of one segment would count twice). Events without a
+    customer_id are left out; customers the table does not list fall in
     "(not in the customer list)". Columns: segment, dau, mau, dau_mau; most active users first.
     """
     columns = ["segment", "dau", "mau", "dau_mau"]
     overall = dau_mau_by_month(events, as_of=as_of, active_events=active_events)
-    if overall.empty or "customer_id" not in events:
+    if overall.empty:
         return pd.DataFrame(columns=columns)
     month = _month(as_of) or overall.index[-1]
     days = int(overall.at[month, "days"]) if month in overall.index else 0
-    rows = _active(events, (month + 1).start_time, active_events)
-    rows = rows[(rows["timestamp"] >= month.start_time) & rows["customer_id"].notna()]
-    if rows.empty or days == 0:
+    daily, monthly = _customer_activity(events, month, active_events)
+    daily = daily[(daily["day"] >= month.start_time) & (daily["day"] < (month + 1).start_time)]
+    monthly = monthly[(monthly["month"] == month) & (monthly["active_users"] > 0)]
+    if monthly.empty or days == 0:
         return pd.DataFrame(columns=columns)
-    segment = _segment_of(rows["customer_id"], customers, attribute)
-    user_days = pd.DataFrame({"segment": segment.to_numpy(), "user_id": rows["user_id"].to_numpy(),
-                              "day": rows["timestamp"].dt.normalize().to_numpy()}).drop_duplicates()
-    grouped = user_days.groupby("segment")
-    out = pd.DataFrame({"dau": grouped.size() / days, "mau": grouped["user_id"].nunique().astype(np.int64)})
+    user_days = daily.groupby("customer_id")["active_users"].sum()
+    per_customer = pd.DataFrame({"customer_id": monthly["customer_id"].to_numpy(),
+                                 "mau": monthly["active_users"].to_numpy(dtype=np.int64)})
+    per_customer["user_days"] = per_customer["customer_id"].map(user_days).fillna(0).to_numpy()
+    segment = _segment_of(per_customer["customer_id"], customers, attribute)
+    grouped = per_customer.groupby(segment.to_numpy())
+    out = pd.DataFrame({"dau": grouped["user_days"].sum() / days, "mau": grouped["mau"].sum().astype(np.int64)})
     out["dau_mau"] = out["dau"] / out["mau"]
     out = out.rename_axis("segment").reset_index()
     out = out.sort_values(["mau", "segment"], ascending=[False, True], kind="mergesort")
     return out[columns].reset_index(drop=True)
+
+
+def _customer_activity(events: Events, month: pd.Period,
+                       active_events: tuple[str, ...] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(customer_daily, customer_monthly) aggregate tables; from a DataFrame, of `month` only."""
+    if isinstance(events, EventAggregates):
+        _counted_with(events, active_events)
+        return events.customer_daily, events.customer_monthly
+    dates = events["timestamp"]
+    rows = events[(dates >= month.start_time) & (dates < (month + 1).start_time)]
+    return customer_daily_activity(rows, active_events), customer_monthly_activity(rows, active_events)

@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 
 from kpi.errors import InputError
+from kpi.metrics.event_aggregates import EventAggregates, customer_daily_activity, daily_activity
 from kpi.metrics.revenue import movements
 from kpi.metrics.surveys import counted_responses, nps_category
 
+Events = pd.DataFrame | EventAggregates  # an events table, or its aggregates counted by a database
 COMPONENTS = ("usage", "nps", "tickets", "mrr_trend")
 RED_BELOW = 40.0
 GREEN_FROM = 70.0
@@ -77,19 +79,41 @@ def _count_since(table: pd.DataFrame | None, date_column: str, start: pd.Timesta
     return rows.groupby(rows["customer_id"].astype(str)).size().reindex(ids, fill_value=0).astype(float)
 
 
+def usage_events(events: Events | None, start: pd.Timestamp, end: pd.Timestamp, ids: pd.Index) -> pd.Series | float:
+    """Events per customer of `ids` dated in [start, end) (0 when none), from the daily and
+    customer_daily aggregates (kpi.metrics.event_aggregates) of a DataFrame or a database; NaN
+    without events, or when the log has no event at all in the window (it does not cover it:
+    usage unknown, not zero)."""
+    if events is None:
+        return np.nan
+    if isinstance(events, EventAggregates):
+        daily, per_customer = events.daily, events.customer_daily
+    else:
+        if "customer_id" not in events or "timestamp" not in events:
+            return np.nan
+        rows = events[(events["timestamp"] >= start) & (events["timestamp"] < end)]
+        daily, per_customer = daily_activity(rows), customer_daily_activity(rows)
+    # the window is whole days (start and end are midnights): a day is in it when start ≤ day < end
+    if not bool(daily.loc[(daily["day"] >= start) & (daily["day"] < end), "events"].gt(0).any()):
+        return np.nan
+    window = per_customer[(per_customer["day"] >= start) & (per_customer["day"] < end)]
+    return window.groupby("customer_id")["events"].sum().reindex(ids, fill_value=0).astype(float)
+
+
 def _customers_to_score(month: pd.Period, mrr: pd.DataFrame | None, customers: pd.DataFrame | None,
-                        *tables: pd.DataFrame | None) -> pd.Index:
+                        *tables: pd.DataFrame | EventAggregates | None) -> pd.Index:
     """Paying customers at as_of when MRR is given; else the customers table; else every id seen."""
     if mrr is not None:
         current = mrr[month] if month in mrr.columns else pd.Series(dtype=float)
         return pd.Index(current[current > 0].index.astype(str), name="customer_id")
     if customers is not None:
         return pd.Index(customers["customer_id"].dropna().astype(str).unique(), name="customer_id")
-    seen = [t["customer_id"].dropna().astype(str) for t in tables if t is not None and "customer_id" in t]
+    seen = [t.customer_ids if isinstance(t, EventAggregates) else t["customer_id"].dropna().astype(str)
+            for t in tables if t is not None and (isinstance(t, EventAggregates) or "customer_id" in t)]
     return pd.Index(pd.concat(seen).unique() if seen else [], name="customer_id")
 
 
-def health_scores(as_of: pd.Period | str, *, mrr: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
+def health_scores(as_of: pd.Period | str, *, mrr: pd.DataFrame | None = None, events: Events | None = None,
                   nps: pd.DataFrame | None = None, tickets: pd.DataFrame | None = None,
                   customers: pd.DataFrame | None = None, weights: HealthWeights = DEFAULT_WEIGHTS) -> pd.DataFrame:
     """Health of each customer at the end of the as-of month, most at risk first.
@@ -106,11 +130,7 @@ def health_scores(as_of: pd.Period | str, *, mrr: pd.DataFrame | None = None, ev
     ids = _customers_to_score(month, mrr, customers, events, nps, tickets)
     out = pd.DataFrame(index=ids)
 
-    start = end - pd.Timedelta(days=weights.usage_days)
-    used = _count_since(events, "timestamp", start, end, ids)
-    # a log with no event at all in the window does not cover it: usage unknown, not zero
-    covered = used is not None and bool(((events["timestamp"] >= start) & (events["timestamp"] < end)).any())
-    out["usage_events_30d"] = used if covered else np.nan
+    out["usage_events_30d"] = usage_events(events, end - pd.Timedelta(days=weights.usage_days), end, ids)
     out["usage"] = (out["usage_events_30d"] / weights.usage_cap).clip(upper=1.0)
 
     latest = np.nan

@@ -26,6 +26,7 @@ from kpi.metrics import economics, engagement, health, periods, revenue, support
 from kpi.metrics import orders as order_analysis
 from kpi.metrics import renewals
 from kpi.metrics import snapshot as snapshot_analysis
+from kpi.metrics.event_aggregates import EventAggregates
 from kpi.metrics.finance import FINANCE_KEYS, Finance
 from kpi.metrics.forecast import Forecast, forecast_mrr
 from kpi.metrics.plan import PlanVsActual
@@ -347,13 +348,15 @@ def _scale(tables: Tables, table: str, default: tuple[float, float]) -> tuple[fl
 
 
 def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings: Settings = Settings(), *,
-                 company: pd.DataFrame | None = None) -> Report:
+                 company: pd.DataFrame | None = None, events: EventAggregates | None = None) -> Report:
     """The report for `as_of` (default: `default_as_of`, the last month with observed activity);
     a section is None when its table was not given.
 
     `company`: for the tables of a segment (`filter_tables`), the whole company's monthly
     movements; the company-wide costs are then charged to the segment by
-    `settings.cost_allocation` (kpi.metrics.allocation) and `Report.allocation` says how."""
+    `settings.cost_allocation` (kpi.metrics.allocation) and `Report.allocation` says how.
+    `events`: the events' aggregates counted by a database (kpi.ingest.sql_events), used
+    instead of an events table for DAU/MAU and TTFV."""
     revenue_part = build_revenue(tables, settings)
     tables, allocated = _segment_costs(tables, revenue_part, company, settings)
     month = parse_as_of(as_of) if isinstance(as_of, str) else as_of
@@ -367,7 +370,8 @@ def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings:
                       settings=settings, tables=tables, allocation=allocated)
     survey = {"as_of": month, "window": settings.survey_window, "rule": settings.nps_rule}
     orders, nps_rows, csat_rows, ces_rows = (_given(tables, t) for t in ("orders", "nps", "csat", "ces"))
-    tickets, events = _given(tables, "tickets"), _given(tables, "events")
+    tickets = _given(tables, "tickets")
+    events = events if events is not None else _given(tables, "events")
     finance = build_finance(tables, revenue_part, month, settings, company=company)
     return Report(
         tables=tables,
@@ -456,8 +460,10 @@ def other_kpi_histories(tables: Tables, revenue_part: Revenue | None, as_of: pd.
     if (rows := _given(tables, "tickets")) is not None:
         monthly = support.support_by_month(rows, as_of=as_of)
         out["fcr"], out["median_resolution_hours"] = monthly["fcr"], monthly["median_resolution_hours"]
-    if (rows := _given(tables, "events")) is not None:
-        out["dau_mau"] = dau_mau if dau_mau is not None else engagement.dau_mau_by_month(rows, as_of=as_of)["dau_mau"]
+    if dau_mau is not None:  # the report's engagement section: from the events table or a database's
+        out["dau_mau"] = dau_mau
+    elif (rows := _given(tables, "events")) is not None:
+        out["dau_mau"] = engagement.dau_mau_by_month(rows, as_of=as_of)["dau_mau"]
     if revenue_part is not None:
         months = revenue_part.series.index
         months = months[months <= as_of][-ECONOMICS_MONTHS:]
