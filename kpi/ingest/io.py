@@ -42,6 +42,7 @@ PARQUET_SUFFIXES = {".parquet"}
 HEADER_SCAN_ROWS = 20
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 64 * 1024  # of a text file, for its delimiter, header and width
+WIDE_COLUMNS = 1_000  # a text file wider than this is read into one block of Python strings
 RAGGED_WIDENINGS = 4  # how often the C parser may widen for rows longer than any seen
 Buffer = bytes | mmap.mmap  # a text file's content: an upload's bytes, or a file mapped by read_path
 
@@ -178,11 +179,12 @@ def _text_sheet(name: str, data: Buffer, limits: Limits) -> Sheet:
 
 def _utf8_sheet(name: str, data: Buffer, start: int, limits: Limits) -> Sheet:
     """A text file's sheet from its UTF-8 bytes (from `start`, past a BOM)."""
-    buffer = memoryview(data)[start:]
+    buffer = _without_trailing_blank_lines(memoryview(data)[start:])
     sample, whole = _sample(buffer)
     if not sample.strip():
         raise InputError("the file is empty", file=name)
     delimiter = detect_delimiter(sample)
+    safety.check_columns(name, buffer, delimiter)
     records, line_ends = _records(sample, delimiter, whole)
     width = max((len(r) for r in records), default=1) or 1
     if not whole:  # a big file: its cells, estimated from the sample's, must stay within the limit
@@ -206,6 +208,19 @@ def _utf8_sheet(name: str, data: Buffer, start: int, limits: Limits) -> Sheet:
                         warnings=_ragged_warnings(cells, position, header_width))
 
 
+def _without_trailing_blank_lines(buffer: memoryview) -> memoryview:
+    """The text up to its last line with something on it (and that line's end): millions of
+    empty lines at a file's end hold no row, but would cost seconds to read as rows."""
+    end = len(buffer)
+    while end:
+        start = max(0, end - (1 << 20))
+        content = bytes(buffer[start:end]).rstrip(b"\r\n")
+        if content:
+            return buffer[:start + len(content) + 1]
+        end = start
+    return buffer[:0]
+
+
 def _count_quotes(data: Buffer, start: int) -> int:
     # numpy over a zero-copy view, in 4 MB slices: 7× faster than bytes.count, bounded memory
     view = np.frombuffer(data, np.uint8)[start:]
@@ -214,10 +229,15 @@ def _count_quotes(data: Buffer, start: int) -> int:
 
 
 def _sample(buffer: memoryview) -> tuple[str, bool]:
-    """The first ~64 KB as text, cut after a line end, and whether that is the whole file."""
+    """The first ~64 KB as text, cut after a line end, and whether that is the whole file; the
+    whole first line when it is longer (a header of thousands of columns)."""
     if len(buffer) <= SAMPLE_BYTES:
         return _decode_utf8(buffer), True
     head = bytes(buffer[:SAMPLE_BYTES])
+    if b"\n" not in head:  # lines are at most safety.MAX_LINE_BYTES long
+        head = bytes(buffer[:safety.MAX_LINE_BYTES + 1])
+        if len(head) == len(buffer):
+            return _decode_utf8(head), True
     cut = head.rfind(b"\n")
     return _decode_utf8(head[: cut + 1] if cut > 0 else head, partial=cut <= 0), False
 
@@ -321,7 +341,11 @@ def _read_with_arrow(buffer: memoryview, delimiter: str, width: int, skip: int, 
         if not invalid and "utf8" in str(exc).lower().replace("-", ""):
             raise _NotUtf8 from None
         return None
-    cells = table.to_pandas()
+    if width > WIDE_COLUMNS:  # one object block: per-column string arrays cost seconds in every frame operation
+        cells = pd.DataFrame(np.column_stack([column.to_numpy(zero_copy_only=False) for column in table.columns]),
+                             dtype=object)
+    else:
+        cells = table.to_pandas()
     cells.columns = range(width)
     cells.index = pd.RangeIndex(skip + 1, skip + 1 + len(cells))
     return cells
@@ -362,7 +386,8 @@ def _read_with_csv_module(name: str, buffer: memoryview, delimiter: str) -> pd.D
         rows = [[cell if cell != "" else None for cell in record] for record in reader]
     except csv.Error as exc:
         raise InputError(f"cannot read this file as CSV (row {reader.line_num}: {exc})", file=name) from None
-    cells = pd.DataFrame(rows, dtype="str")
+    wide = max(map(len, rows), default=0) > WIDE_COLUMNS  # see _read_with_arrow
+    cells = pd.DataFrame(rows, dtype=object if wide else "str")
     cells.index = pd.RangeIndex(1, len(cells) + 1)
     return cells
 
@@ -454,17 +479,31 @@ def _is_label(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip()) and not _NUMBER_LIKE.match(value)
 
 
+def _is_filled(value: object) -> bool:
+    """Not missing, not blank text."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and value is not pd.NA and value is not pd.NaT and not (
+        isinstance(value, float) and np.isnan(value))
+
+
+_FILLED = np.frompyfunc(_is_filled, 1, 1)
+_LABEL = np.frompyfunc(_is_label, 1, 1)
+
+
 def find_header_row(cells: pd.DataFrame) -> int:
     """Position of the header among the first rows: the first row that fills at least 60 %
     of the widest row's cells, half of them with labels (text that is not a number or a date
     written as text); title rows and blank rows above it are skipped."""
     head = cells.head(HEADER_SCAN_ROWS)
-    filled = head.notna() & head.map(lambda v: not (isinstance(v, str) and not v.strip()))
-    counts = filled.sum(axis=1).to_numpy()
+    # on the NumPy values, not per column with DataFrame.map: a sheet of 16,384 columns
+    # would take seconds there
+    values = head.to_numpy(dtype=object)
+    counts = _FILLED(values).astype(bool).sum(axis=1) if values.size else np.zeros(len(head), dtype=int)
     if counts.size == 0 or counts.max() == 0:
         return 0
     widest = counts.max()
-    texty = head.map(_is_label).sum(axis=1).to_numpy()
+    texty = _LABEL(values).astype(bool).sum(axis=1)
     for position, (count, texts) in enumerate(zip(counts, texty, strict=True)):
         if count >= max(1, 0.6 * widest) and texts >= 0.5 * count:
             return position

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kpi.errors import InputError
+from kpi.ingest import crafted
+from kpi.ingest.ole2 import CFB_MAGIC, cfb_stream_names  # re-exported: callers know them here
 
 MB = 1_000_000
 GB = 1_000_000_000
@@ -63,7 +65,6 @@ _CORRUPT = "this workbook is corrupt (damaged or truncated); export it again"
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
-CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 PARQUET_MAGIC = b"PAR1"
 TEXT_SAMPLE_BYTES = 64 * 1024
 HEAD_BYTES = 16 * 1024  # of each worksheet XML, where <dimension> sits
@@ -175,17 +176,39 @@ def check_text(name: str, data: bytes | mmap.mmap, limits: Limits = DEFAULT_LIMI
 MAX_LINE_BYTES = 1_000_000  # a spreadsheet row is never a megabyte: millions of columns are an attack
 
 
+def _line_ends(raw: np.ndarray) -> np.ndarray:
+    """Positions of the line ends: LF, or CR alone in a file without one (Excel's "CSV (Macintosh)")."""
+    ends = np.flatnonzero(raw == 10)
+    return ends if ends.size else np.flatnonzero(raw == 13)
+
+
 def _check_line_lengths(name: str, data: bytes | mmap.mmap) -> None:
     """Refuse a text file with a line over MAX_LINE_BYTES, before any parser builds its
     millions of columns (one vectorised scan of the newline positions)."""
     raw = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(raw == 10)
-    lengths = np.diff(np.concatenate(([-1], ends, [raw.size])))
+    lengths = np.diff(np.concatenate(([-1], _line_ends(raw), [raw.size])))
     longest = int(lengths.max()) if lengths.size else 0
     if longest > MAX_LINE_BYTES:
         line = int(np.argmax(lengths)) + 1
         raise InputError(f"line {line} is {longest / 1e6:.1f} MB long: a table export has short lines "
                          "(this looks like millions of columns or a file that is not a table)", file=name)
+
+
+MAX_COLUMNS = 16_384  # Excel's and LibreOffice's widest sheet (column XFD)
+
+
+def check_columns(name: str, data: bytes | mmap.mmap, delimiter: str) -> None:
+    """Refuse a text file with a line of more than MAX_COLUMNS cells, before a parser builds
+    them: only a line longer than MAX_COLUMNS bytes can hold that many, and each one's
+    delimiters are counted (quoted ones too: a line so wide is no table either way)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    bounds = np.concatenate(([-1], _line_ends(raw), [raw.size]))
+    wide = np.flatnonzero(np.diff(bounds) > MAX_COLUMNS)
+    for line in wide:
+        cells = int(np.count_nonzero(raw[bounds[line] + 1:bounds[line + 1]] == ord(delimiter))) + 1
+        if cells > MAX_COLUMNS:
+            raise InputError(f"line {line + 1} has {cells:,} cells, more than the {MAX_COLUMNS:,} columns a "
+                             "spreadsheet holds; this is not a table export, or its delimiter is wrong", file=name)
 
 
 # Control characters that never appear in a CSV (tab, newline, carriage return, form feed do).
@@ -248,16 +271,46 @@ def _check_zip_workbook(name: str, data: bytes, limits: Limits) -> str:
     with archive:
         if any(m.flag_bits & 0x1 for m in members):
             raise InputError(PASSWORD_MESSAGE, file=name)
+        if overlap := crafted.overlapping_member(members):
+            raise InputError(f"this workbook's archive was crafted: part {overlap!r} overlaps another part's bytes "
+                             "(a zip bomb's trick); save it again from Excel", file=name)
         kind = _zip_kind(name, archive, {m.filename.lower() for m in members})
         if kind == "xlsx":
             sheets = _worksheet_heads(name, archive, members)
             _check_xlsx_dimensions(name, sheets, limits)
             _check_inflation(name, members, limits)
             _check_undeclared_sheets(name, sheets, limits)
+            _check_xml_prologs(name, archive, members)
+            _check_xlsx_extents(name, archive, sheets, limits)
         else:
             _check_inflation(name, members, limits)
+            _check_xml_prologs(name, archive, members)
             _check_ods_cells(name, archive, limits)
     return kind
+
+
+def _check_xml_prologs(name: str, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
+    try:
+        part = crafted.xml_part_with_declarations(archive, members)
+    except _ZIP_ERRORS:
+        raise InputError(_CORRUPT, file=name) from None
+    if part:
+        raise InputError(f"this workbook's part {part!r} declares XML entities (a DOCTYPE), which no spreadsheet "
+                         "program writes: it was crafted to exhaust or probe the server; save it again from Excel",
+                         file=name)
+
+
+def _check_xlsx_extents(name: str, archive: zipfile.ZipFile, sheets: list[_Worksheet], limits: Limits) -> None:
+    """The grid each worksheet's cells really reach (a reader allocates all of it), whatever its
+    `<dimension>` declares: one cell at XFD1048576 is 17 billion cells."""
+    for sheet in sheets:
+        try:
+            with archive.open(sheet.member) as stream:
+                rows, columns = crafted.sheet_extent(stream)
+        except _ZIP_ERRORS:
+            raise InputError(_CORRUPT, file=name) from None
+        check_cells(name, rows * columns, limits, sheet=sheet.sheet, max_cells=limits.max_workbook_cells,
+                    how=f" (its cells reach row {rows:,} and column {columns:,})")
 
 
 def _zip_kind(name: str, archive: zipfile.ZipFile, names: set[str]) -> str:
@@ -411,6 +464,7 @@ def _member_head(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -
 
 _ODS_TOKEN = re.compile(
     rb"<table:table-row\b([^>]*)>|</table:table-row>|<table:(?:covered-)?table-cell\b([^>]*?)(/?)>"
+    rb"|<table:table\b[\s>]"
 )
 _ODS_ROWS_REPEATED = re.compile(rb'number-rows-repeated="(\d+)"')
 _ODS_COLUMNS_REPEATED = re.compile(rb'number-columns-repeated="(\d+)"')
@@ -429,6 +483,10 @@ def _check_ods_cells(name: str, archive: zipfile.ZipFile, limits: Limits) -> Non
         raise InputError(_CORRUPT, file=name) from None
     total = 0
     row_repeat, row_cells = 1, 0
+    # the grid a reader builds: rows down to the last filled one, columns out to the last filled
+    # cell, counting the empty repeats before them (one value after 16,383 empty cells and
+    # 1,048,574 empty rows is a 17-billion-cell grid)
+    rows_above = column = last_column = grid_rows = grid_columns = 0
     carry = b""
     with stream:
         while True:
@@ -443,20 +501,31 @@ def _check_ods_cells(name: str, archive: zipfile.ZipFile, limits: Limits) -> Non
                 cut = len(buffer)
             for token in _ODS_TOKEN.finditer(buffer, 0, cut):
                 row_attrs, cell_attrs, self_closing = token.groups()
-                if row_attrs is not None:
+                if token.group(0).startswith(b"<table:table") and not token.group(0).startswith(b"<table:table-"):
+                    rows_above = grid_rows = grid_columns = 0  # a new sheet
+                elif row_attrs is not None:
                     repeated = _ODS_ROWS_REPEATED.search(row_attrs)
-                    row_repeat, row_cells = (int(repeated.group(1)) if repeated else 1), 0
+                    row_repeat, row_cells, column, last_column = (int(repeated.group(1)) if repeated else 1), 0, 0, 0
                 elif cell_attrs is not None:
+                    repeated = _ODS_COLUMNS_REPEATED.search(cell_attrs)
+                    span = int(repeated.group(1)) if repeated else 1
+                    column += span
                     # a cell with content, or with its value in attributes (office:value-type="float")
                     if not self_closing or b"value-type" in cell_attrs:
-                        repeated = _ODS_COLUMNS_REPEATED.search(cell_attrs)
-                        row_cells += int(repeated.group(1)) if repeated else 1
+                        row_cells += span
+                        last_column = column
                 else:  # end of row
                     total += row_repeat * row_cells
+                    rows_above += row_repeat
+                    if row_cells:
+                        grid_rows, grid_columns = max(grid_rows, rows_above), max(grid_columns, last_column)
                     row_repeat, row_cells = 1, 0
                     if total > limits.max_workbook_cells:
                         check_cells(name, total, limits, approximate=False, max_cells=limits.max_workbook_cells,
                                     how=" (counting repeated cells)")
+                    if grid_rows * grid_columns > limits.max_workbook_cells:
+                        check_cells(name, grid_rows * grid_columns, limits, max_cells=limits.max_workbook_cells,
+                                    how=f" (its cells reach row {grid_rows:,} and column {grid_columns:,})")
             carry = buffer[cut:]
             if not chunk:
                 break
@@ -468,50 +537,6 @@ def _check_ods_cells(name: str, archive: zipfile.ZipFile, limits: Limits) -> Non
 # encrypted zip in a stream named "EncryptedPackage"; Excel 97-2003 (.xls) files are OLE2 too,
 # with a "Workbook" (or "Book") stream that starts with a FILEPASS record when encrypted.
 PASSWORD_MESSAGE = "this workbook is password-protected: remove the password in Excel and export it again"
-
-
-def cfb_stream_names(data: bytes) -> dict[str, tuple[int, int]] | None:
-    """Stream and storage names of an OLE2 compound file → (start sector, size); None when the
-    container is damaged. Reads the header, the FAT sectors it lists and the directory chain;
-    every step is bounded by the file's size, so a crafted loop cannot hang."""
-    if len(data) < 512 or not data.startswith(CFB_MAGIC):
-        return None
-    try:
-        shift = struct.unpack_from("<H", data, 0x1E)[0]
-        if shift not in (9, 12):
-            return None
-        size = 1 << shift
-        n_fat, first_dir = struct.unpack_from("<I", data, 0x2C)[0], struct.unpack_from("<I", data, 0x30)[0]
-        first_difat, n_difat = struct.unpack_from("<II", data, 0x44)
-        sectors = (len(data) - size) // size + 1
-        if n_fat > sectors:
-            return None
-        fat_sectors = [s for s in struct.unpack_from("<109I", data, 0x4C) if s < 0xFFFFFFFA]
-        difat, seen = first_difat, 0
-        while difat < 0xFFFFFFFA and seen < min(n_difat, sectors):
-            offset = (difat + 1) * size
-            entries = struct.unpack_from(f"<{size // 4}I", data, offset)
-            fat_sectors += [s for s in entries[:-1] if s < 0xFFFFFFFA]
-            difat, seen = entries[-1], seen + 1
-        fat: list[int] = []
-        for sector in fat_sectors[:n_fat]:
-            fat.extend(struct.unpack_from(f"<{size // 4}I", data, (sector + 1) * size))
-        names: dict[str, tuple[int, int]] = {}
-        sector, hops = first_dir, 0
-        while sector < 0xFFFFFFFA and hops <= sectors:
-            offset = (sector + 1) * size
-            for entry in range(offset, offset + size, 128):
-                length = struct.unpack_from("<H", data, entry + 64)[0]
-                kind = data[entry + 66]
-                if kind in (1, 2, 5) and 2 <= length <= 64:
-                    label = data[entry:entry + length - 2].decode("utf-16-le", "replace")
-                    start, stream_size = struct.unpack_from("<II", data, entry + 116)
-                    names[label] = (start, stream_size)
-            sector = fat[sector] if sector < len(fat) else 0xFFFFFFFE
-            hops += 1
-        return names
-    except (struct.error, IndexError):
-        return None
 
 
 def _check_cfb_workbook(name: str, data: bytes) -> None:
@@ -562,6 +587,10 @@ def check_parquet(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> No
         raise InputError("this Parquet file is damaged (unreadable metadata); export it again", file=name) from None
     check_cells(name, metadata.num_rows * max(metadata.num_columns, 1), limits,
                 how=f" ({metadata.num_rows:,} rows × {metadata.num_columns:,} columns)")
+    in_groups = sum(metadata.row_group(i).num_rows for i in range(metadata.num_row_groups))
+    if in_groups != metadata.num_rows:  # a footer that lies about its row groups
+        raise InputError(f"this Parquet file is damaged: its row groups hold {in_groups:,} rows but it declares "
+                         f"{metadata.num_rows:,}; export it again", file=name)
     inflated = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
     if inflated > limits.max_uncompressed_bytes:
         raise InputError(

@@ -51,6 +51,7 @@ class _ForkServer:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._address = ""
+        self._owner = os.getpid()  # the process that started the helper
 
     def connect(self) -> Connection:
         """A connection to a fresh child of the helper (the helper starts on first use, and
@@ -70,6 +71,10 @@ class _ForkServer:
 
     def _running(self, restart: bool) -> str:
         with self._lock:
+            if self._owner != os.getpid():  # a forked copy of the process that started the helper
+                if not restart and self._address and os.path.exists(self._address):
+                    return self._address  # its helper serves us too (we cannot poll another's child)
+                self._process, self._address, self._owner = None, "", os.getpid()
             if restart and self._process is not None and self._process.poll() is None:
                 self._process.kill()
                 self._process.wait()
@@ -89,7 +94,7 @@ class _ForkServer:
             [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, close_fds=True,
             env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},  # a process that forks is better without BLAS threads
         )
-        self._address = address
+        self._address, self._owner = address, os.getpid()
         for _ in range(500):  # the helper binds before its heavy imports: this takes milliseconds
             if os.path.exists(address) or self._process.poll() is not None:
                 break
@@ -97,6 +102,13 @@ class _ForkServer:
 
 
 _server = _ForkServer()
+
+
+def warm_up() -> None:
+    """Start the helper now, so that the first workbook does not wait for its imports (a second
+    or more); a process forked afterwards uses the same helper."""
+    if SANDBOX_AVAILABLE:
+        _server.connect().close()
 _stats = threading.local()
 # The sandbox needs fork() and Unix sockets (Linux, macOS). Elsewhere (Windows: a founder running
 # the CLI on their own files) run_isolated runs the reader in this process instead.
@@ -104,8 +116,10 @@ SANDBOX_AVAILABLE = hasattr(os, "fork") and hasattr(socket, "AF_UNIX")
 
 
 def last_sandbox_peak_rss() -> int | None:
-    """Peak resident memory, in bytes, of the sandbox child that last answered this thread
-    (for benchmarks and logs)."""
+    """Peak resident memory, in bytes, of the sandbox child that last answered this thread,
+    whether it read the workbook or refused it (for benchmarks, logs and
+    tests/security/test_hostile_files.py); None when no child answered (it crashed or was killed,
+    or the last read needed no sandbox)."""
     return getattr(_stats, "peak_rss", None)
 
 
@@ -162,15 +176,18 @@ def _child(connection: Connection) -> None:
     try:
         data = connection.recv_bytes()
         work = getattr(importlib.import_module(module), function)
-        result = work(data)
-        answer = pickle.dumps(("ok", (result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)),
-                              protocol=pickle.HIGHEST_PROTOCOL)
+        status, value = "ok", work(data)
     except MemoryError:
-        answer = pickle.dumps(("memory", None))
+        status, value = "memory", None
     except InputError as exc:
-        answer = pickle.dumps(("input", exc.message))
+        status, value = "input", exc.message
     except Exception as exc:  # the parser's own failure on a damaged file: report it, do not crash
-        answer = pickle.dumps(("error", f"{type(exc).__name__}: {str(exc)[:300]}"))
+        status, value = "error", f"{type(exc).__name__}: {str(exc)[:300]}"
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    try:
+        answer = pickle.dumps((status, value, peak), protocol=pickle.HIGHEST_PROTOCOL)
+    except MemoryError:
+        answer = pickle.dumps(("memory", None, peak))
     connection.send_bytes(answer)
     connection.close()
 
@@ -182,6 +199,7 @@ def run_isolated(name: str, work: Callable[[bytes], object], data: bytes, limits
     all become an `InputError`; none can touch this process (where `SANDBOX_AVAILABLE`)."""
     if not SANDBOX_AVAILABLE:
         return work(data)
+    _stats.peak_rss = None
     timeout = limits.child_timeout_seconds
     too_slow = InputError(
         f"this workbook could not be read safely: the reader took more than {timeout:.0f} s; "
@@ -201,7 +219,7 @@ def run_isolated(name: str, work: Callable[[bytes], object], data: bytes, limits
             connection.send_bytes(data)
             if not connection.poll(max(deadline - time.monotonic(), 0)):
                 raise too_slow
-            status, value = pickle.loads(connection.recv_bytes())
+            status, value, _stats.peak_rss = pickle.loads(connection.recv_bytes())
             pid = None
         except (EOFError, OSError, pickle.UnpicklingError):
             raise InputError(
@@ -217,8 +235,7 @@ def run_isolated(name: str, work: Callable[[bytes], object], data: bytes, limits
     finally:
         _slots.release()
     if status == "ok":
-        result, _stats.peak_rss = value
-        return result
+        return value
     if status == "memory":
         raise InputError(
             f"this workbook could not be read safely: it needs more than the "
