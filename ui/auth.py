@@ -51,6 +51,13 @@ def secret_refused(auth: Mapping) -> str | None:
             "ask this workbench's administrator.")
 
 
+def _only(draw) -> None:
+    """Draw `draw` as the app's one, hidden page and stop: a session that was signed in a moment
+    ago loses its page list too (the browser keeps the last navigation it was sent)."""
+    st.navigation([st.Page(draw, title="KPI workbench", url_path="sign-in", default=True)], position="hidden").run()
+    st.stop()
+
+
 def gate() -> str | None:
     """The signed-in user's e-mail (None for local use without sign-in). Draws the sign-in or
     refusal page and stops the script for anyone not allowed in. Runs on every rerun of every
@@ -70,10 +77,12 @@ def gate() -> str | None:
         st.stop()
     refused = refusal(st.user.to_dict(), secrets.get("access") or {})
     if refused is not None:
-        st.title("Access refused")
-        st.text(refused.sentence)
-        st.button("Sign out", on_click=st.logout)
-        st.stop()
+        def access_refused() -> None:
+            st.title("Access refused")
+            st.text(refused.sentence)
+            st.button("Sign out", on_click=st.logout)
+
+        _only(access_refused)
     email = str(plain_address(st.user.get("email")))
     with st.sidebar:
         st.caption(escape_markdown(f"Signed in as {email}"))
