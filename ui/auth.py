@@ -10,16 +10,22 @@ client_id, client_secret, server_metadata_url) and an allow-list:
 Without `[auth]`, the app is for local use: no sign-in, and workspaces have no owner. With it,
 nobody gets past the sign-in page, an address outside the allow-list is refused (an empty
 allow-list refuses everyone: a hosted app never opens to the whole internet by mistake), and
-every workspace belongs to the signed-in e-mail address.
+every workspace belongs to the signed-in e-mail address. The decisions themselves (a safe
+`cookie_secret`, a plain and verified address, the allow-list) are pure functions in
+`ui.sign_in_rules`; this module draws what they decide.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 import streamlit as st
 
 from kpi.text import escape_markdown
+from ui.sign_in_rules import cookie_secret_problem, plain_address, refusal
+
+_LOG = logging.getLogger(__name__)
 
 
 def _secrets() -> Mapping:
@@ -36,31 +42,48 @@ def configured() -> bool:
         return False
 
 
-def allowed(email: str, access: Mapping) -> bool:
-    """On the allow-list: the exact address, or an address at one of the listed domains."""
-    email = email.strip().lower()
-    emails = {e.strip().lower() for e in access.get("emails", [])}
-    domains = {d.strip().lower().lstrip("@") for d in access.get("domains", [])}
-    return email in emails or ("@" in email and email.rsplit("@", 1)[1] in domains)
+def secret_refused(auth: Mapping) -> str | None:
+    """The one sentence shown on every page while `[auth] cookie_secret` is unsafe, or None."""
+    problem = cookie_secret_problem(auth)
+    if problem is None:
+        return None
+    return (f"Sign-in is closed until `[auth] cookie_secret` in secrets.toml is a long random value ({problem}): "
+            "ask this workbench's administrator.")
+
+
+def _only(draw) -> None:
+    """Draw `draw` as the app's one, hidden page and stop: a session that was signed in a moment
+    ago loses its page list too (the browser keeps the last navigation it was sent)."""
+    st.navigation([st.Page(draw, title="KPI workbench", url_path="sign-in", default=True)], position="hidden").run()
+    st.stop()
 
 
 def gate() -> str | None:
     """The signed-in user's e-mail (None for local use without sign-in). Draws the sign-in or
-    refusal page and stops the script for anyone not allowed in."""
+    refusal page and stops the script for anyone not allowed in. Runs on every rerun of every
+    session, so a change of the allow-list applies at each user's next click."""
     if not configured():
         return None
+    secrets = _secrets()
+    closed = secret_refused(secrets.get("auth") or {})
+    if closed:  # before st.user: a cookie signed with a guessable secret proves nothing
+        _LOG.error("sign-in closed: [auth] cookie_secret is unsafe")
+        st.error(closed, icon=":material/lock:")
+        st.stop()
     if not st.user.is_logged_in:
         st.title("KPI workbench")
         st.text("Sign in with your company account to open your workspaces.")
         st.button("Sign in", type="primary", icon=":material/login:", on_click=st.login)
         st.stop()
-    email = str(st.user.get("email") or "").strip().lower()
-    if not email or not allowed(email, _secrets().get("access", {})):
-        st.title("Access refused")
-        st.text(f"{email or 'This account'} is not on this workbench's allow-list. Ask its administrator to "
-                "add your address or your company's domain.")
-        st.button("Sign out", on_click=st.logout)
-        st.stop()
+    refused = refusal(st.user.to_dict(), secrets.get("access") or {})
+    if refused is not None:
+        def access_refused() -> None:
+            st.title("Access refused")
+            st.text(refused.sentence)
+            st.button("Sign out", on_click=st.logout)
+
+        _only(access_refused)
+    email = str(plain_address(st.user.get("email")))
     with st.sidebar:
         st.caption(escape_markdown(f"Signed in as {email}"))
         st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out")

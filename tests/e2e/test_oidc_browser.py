@@ -14,6 +14,7 @@ context (their own cookies), by typing their address on the provider's authoriza
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import secrets
@@ -111,7 +112,7 @@ def hosted(provider, tmp_path_factory):
     )
     try:
         wait_healthy(url, process)
-        yield Hosted(url, base / "home")
+        yield Hosted(url, base / "home", secrets_file)
     finally:
         _stop(process)
         log.close()
@@ -121,6 +122,7 @@ def hosted(provider, tmp_path_factory):
 class Hosted:
     url: str
     home: Path  # its database: home / "workbench.db"
+    secrets_file: Path | None = None  # the file given with --secrets.files (Streamlit reloads it when it changes)
 
     def store(self) -> Store:
         return Store(f"sqlite:///{self.home / 'workbench.db'}")
@@ -129,12 +131,26 @@ class Hosted:
 # ── what a person does ─────────────────────────────────────────────────────────────────────
 
 
-def sign_in(page, app: str, email: str, path: str = "") -> None:
-    """Open the app, press "Sign in", type the address on the provider's form, come back."""
+def provider_claims(provider: str, subject: str, claims: dict) -> None:
+    """What the provider puts in the ID token of `subject` from now on (its `PUT /users/<sub>`)."""
+    request = urllib.request.Request(f"{provider}/users/{subject}", data=json.dumps(claims).encode(), method="PUT",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 204
+
+
+def sign_in(page, app: str, email: str, path: str = "", claims: dict | None = None) -> None:
+    """Open the app, press "Sign in", type the address on the provider's form, come back.
+
+    The provider vouches for the address (`email_verified: true`, as Google or Entra do) unless
+    `claims` says otherwise."""
     page.goto(f"{app}/{path}")
     page.get_by_role("button", name="Sign in").click()
     page.get_by_placeholder("sub").wait_for(timeout=WAIT)  # the provider's authorization form
     assert urlparse(page.url).path == "/oauth2/authorize"
+    origin = urlparse(page.url)
+    provider_claims(f"{origin.scheme}://{origin.netloc}", email,
+                    {"email": email, "email_verified": True} if claims is None else claims)
     page.get_by_placeholder("sub").fill(email)
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(re.compile(re.escape(app)), timeout=WAIT)
@@ -308,3 +324,115 @@ def test_a_guest_who_duplicates_a_shared_workspace_gets_a_copy_he_can_open(hoste
         mine = {w.name: w.owner for w in store.list_workspaces(BOB)}
         assert mine.get("Pricing study (copy)") == BOB
         assert store.load(shared).owner == ALICE
+
+
+# ── refusals that need a real cookie or a real provider (docs/security.md, "Sign-in") ─────────
+
+SHOTS = Path(os.environ.get("KPI_SHOTS", OUTPUT))  # where the refusals' screenshots go
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+def user_cookie(url: str, claims: dict, secret: str) -> str:
+    """Streamlit's `_streamlit_user` cookie for `claims`, signed as its server signs it (itsdangerous,
+    salted with the cookie's name) with `secret`."""
+    from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
+
+    payload = json.dumps({**claims, "origin": url, "is_logged_in": True, "provider": "default"})
+    return create_signed_value(secret, "_streamlit_user", payload).decode()
+
+
+def who_is_it(browser, url: str, cookie: str, name: str) -> str:
+    """Open the Overview in a fresh browser whose only cookie is `cookie`: "signed out" (the sign-in
+    page, no navigation) or the address the sidebar says is signed in."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    host = urlparse(url)
+    context.add_cookies([{"name": "_streamlit_user", "value": cookie, "domain": host.hostname, "path": "/",
+                          "httpOnly": True, "sameSite": "Lax"}])
+    page = context.new_page()
+    try:
+        page.goto(f"{url}/overview")
+        page.get_by_role("button", name="Sign in").or_(page.get_by_text("Signed in as")).first.wait_for(timeout=WAIT)
+        shot(page, name)
+        if page.get_by_role("button", name="Sign in").count():
+            assert page.get_by_test_id("stSidebarNav").count() == 0 and page.get_by_test_id("stMetric").count() == 0
+            return "signed out"
+        return page.get_by_text("Signed in as").inner_text().removeprefix("Signed in as ").replace("\\", "")
+    finally:
+        context.close()
+
+
+def test_a_cookie_signed_with_another_secret_is_signed_out(hosted, browser):
+    import tomllib
+
+    real = tomllib.loads(hosted.secrets_file.read_text(encoding="utf-8"))["auth"]["cookie_secret"]
+    alice = {"email": ALICE, "email_verified": True}
+    assert who_is_it(browser, hosted.url, user_cookie(hosted.url, alice, real), "cookie_real_secret.png") == ALICE
+    forged = user_cookie(hosted.url, alice, secrets.token_hex(32))
+    assert who_is_it(browser, hosted.url, forged, "cookie_other_secret.png") == "signed out"
+
+
+def test_a_tampered_cookie_is_signed_out(hosted, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, hosted.url, ALICE)
+        signed_in(page, ALICE)
+        cookie = next(c["value"] for c in context.cookies() if c["name"] == "_streamlit_user")
+    finally:
+        context.close()
+    assert who_is_it(browser, hosted.url, cookie, "cookie_untouched.png") == ALICE  # the control: it travels
+    payload, timestamp, signature = cookie.rsplit(".", 2)  # a compressed payload starts with "."
+    middle = len(payload) // 2
+    flipped = payload[:middle] + ("A" if payload[middle] != "A" else "B") + payload[middle + 1:]
+    assert who_is_it(browser, hosted.url, ".".join([flipped, timestamp, signature]), "cookie_tampered.png") \
+        == "signed out"
+
+
+@pytest.mark.parametrize("verified", [False, None], ids=["email_verified false", "email_verified missing"])
+def test_an_address_the_provider_has_not_verified_is_refused(hosted, browser, verified):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    claims = {"email": ALICE} if verified is None else {"email": ALICE, "email_verified": verified}
+    try:
+        sign_in(page, hosted.url, ALICE, "overview", claims=claims)
+        page.get_by_role("heading", name="Access refused").wait_for(timeout=WAIT)
+        page.get_by_text(f"Your provider has not verified this address ({ALICE}).").wait_for(timeout=WAIT)
+        assert page.get_by_test_id("stSidebarNav").count() == 0 and page.get_by_test_id("stMetric").count() == 0
+        shot(page, f"unverified_{'false' if verified is False else 'missing'}.png")
+    finally:
+        context.close()
+
+
+def test_a_user_removed_from_the_allow_list_is_refused_at_the_next_click_in_every_open_session(hosted, browser):
+    """Alice and Bob have the app open; the administrator removes Bob from secrets.toml. Streamlit
+    reloads the file; Bob's next click is refused; Alice carries on. (Several sessions of one
+    user: tests/security/test_sign_in.py.)"""
+    listed = hosted.secrets_file.read_text(encoding="utf-8")
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(2)]
+    alice, bob = (context.new_page() for context in contexts)
+    try:
+        for page, who in [(alice, ALICE), (bob, BOB)]:
+            sign_in(page, hosted.url, who, "overview")
+            signed_in(page, who)
+        hosted.secrets_file.write_text(listed.replace(f'emails = ["{ALICE}", "{BOB}"]', f'emails = ["{ALICE}"]'),
+                                       encoding="utf-8")
+        assert BOB not in hosted.secrets_file.read_text(encoding="utf-8")
+        time.sleep(2)  # Streamlit polls the secrets file (every 0.2 s) and reloads it
+        shot(bob, "removed_before_click.png")
+        go_to(bob, "Revenue")
+        bob.get_by_role("heading", name="Access refused").wait_for(timeout=WAIT)
+        bob.get_by_text(f"{BOB} is not on this workbench's allow-list").wait_for(timeout=WAIT)
+        assert bob.get_by_test_id("stSidebarNav").count() == 0 and bob.get_by_test_id("stMetric").count() == 0
+        shot(bob, "removed_from_allow_list.png")
+        go_to(alice, "Revenue")
+        alice.get_by_role("heading", name="Revenue").first.wait_for(timeout=WAIT)
+        signed_in(alice, ALICE)
+    finally:
+        hosted.secrets_file.write_text(listed, encoding="utf-8")
+        time.sleep(2)
+        for context in contexts:
+            context.close()
