@@ -17,7 +17,7 @@ from kpi.ingest.layouts import home as layouts_home
 from kpi.ingest.mapping import Mapping, mapping_to_json
 from kpi.report.build import Settings
 from kpi.report.settings_json import settings_from_json, settings_to_json, targets_from_json, update_texts_from_json
-from kpi.store.model import DEMO_NAME, StoredWorkspace
+from kpi.store.model import DEMO_NAME, NotFound, StoredWorkspace
 from kpi.store.tables import database_url
 from kpi.store.workspaces import Store
 from kpi.text import escape_markdown
@@ -62,7 +62,10 @@ def role() -> str:
     ws = workspace()
     if ws.id is None or owner() is None:
         return "owner"
-    return store().role(ws.id, owner())
+    try:
+        return store().role(ws.id, by=owner())
+    except NotFound:  # the owner stopped sharing it, or deleted it, since this session opened it
+        return "none"
 
 
 def can_edit() -> bool:
@@ -76,7 +79,7 @@ def _from_store(stored: StoredWorkspace) -> Workspace:
 
 def open_workspace(workspace_id: int) -> Workspace:
     """Load a saved workspace into the session (its settings too)."""
-    stored = store().load_for(workspace_id, owner())  # another user's id is NotFound
+    stored = store().load(workspace_id, by=owner())  # another user's id is NotFound
     ws = _from_store(stored)
     set_workspace(ws)
     st.session_state["kpi_settings"] = settings_from_json(stored.settings_json)
