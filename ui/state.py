@@ -73,6 +73,17 @@ def can_edit() -> bool:
     return role() in ("owner", "editor")
 
 
+def forget_if_gone() -> bool:
+    """Drop the session's workspace when the store no longer lets this user open it (deleted, or
+    its owner stopped sharing it since this session opened it); whether it did. The session then
+    falls back to the user's own first workspace."""
+    current = st.session_state.get("workspace")
+    if current is None or current.id is None or store().can_open(current.id, by=owner()):
+        return False
+    set_workspace(None)
+    return True
+
+
 def _from_store(stored: StoredWorkspace) -> Workspace:
     return Workspace(stored.name, stored.files, stored.mapping, id=stored.id, version=stored.version)
 
