@@ -139,7 +139,8 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
             with self._writing() as conn:
                 workspace_id = self._insert_workspace(conn, name, owner, files or {}, mapping_text, settings_json,
                                                       actor_name(by))
-                self._audit(conn, actor_name(by), "create", workspace_id, 1, {"name": name, "files": sorted(files or {})})
+                self._audit(conn, actor_name(by), "create", workspace_id, 1,
+                            {"name": name, "files": sorted(files or {})})
                 return workspace_id
         except IntegrityError:
             raise InputError(f"a workspace named '{name}' already exists: choose another name") from None
@@ -436,7 +437,8 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
             version = queries.bump(conn, row)
             conn.execute(insert(SNAPSHOTS).values(workspace_id=workspace_id, month=month, report=text,
                                                   reported_at=_now(), reported_by=actor_name(by), revision=version))
-            self._audit(conn, actor_name(by), "report", workspace_id, version, {"month": month, "again": stored is not None})
+            self._audit(conn, actor_name(by), "report", workspace_id, version,
+                        {"month": month, "again": stored is not None})
             return version
 
     def unmark_reported(self, workspace_id: int, month: str, *, by: Actor,

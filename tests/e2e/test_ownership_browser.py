@@ -81,7 +81,8 @@ def test_an_editor_cannot_rename_or_delete_and_a_workspace_unshared_meanwhile_sa
         main.get_by_role("button", name="Delete…").wait_for(timeout=WAIT)
         wait_for_app_run(bob)
         assert main.get_by_text(GONE).count() == 0  # said once
-        expect(main.get_by_test_id("stTextInput").first.locator("input")).to_be_enabled()  # his own: he may rename and delete it
+        new_name = main.get_by_test_id("stTextInput").first.locator("input")
+        expect(new_name).to_be_enabled()  # his own: he may rename and delete it
         expect(main.get_by_role("button", name="Delete…")).to_be_enabled()
         assert main.get_by_text(f"Shared with you by {ALICE}").count() == 0
         bob.wait_for_function(f"() => new URL(location.href).searchParams.get('ws') !== '{alice_ws}'", timeout=WAIT)
