@@ -7,7 +7,7 @@ state, asks `kpi` (through ui.data) and draws with ui/ helpers.
 import streamlit as st
 
 from kpi.errors import InputError
-from kpi.store.model import Forbidden, ReadOnly
+from kpi.store.model import Forbidden, NotFound, ReadOnly
 from ui import access, auth, state
 
 st.set_page_config(page_title="KPI workbench", page_icon=":material/monitoring:", layout="wide")
@@ -40,6 +40,9 @@ pages = st.navigation(  # expanded: every page listed, none behind "View more"
     expanded=True,
 )
 
+if state.forget_if_gone():  # deleted, or no longer shared with this user, since the last run
+    st.warning(access.GONE, icon=":material/folder_off:")
+
 try:
     state.sidebar()
 except InputError as error:
@@ -55,3 +58,6 @@ except ReadOnly:  # a change a page did not disable for a viewer: the store refu
     access.explain()
 except Forbidden as refused:
     st.error(str(refused), icon=":material/lock:")
+except NotFound:  # the same, while this page was drawing it
+    state.set_workspace(None)
+    st.warning(access.GONE, icon=":material/folder_off:")

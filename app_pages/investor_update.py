@@ -152,7 +152,7 @@ who = state.owner()  # read now: the export runs on click, outside this session'
 def exported(export, suffix: str):
     """The export's file, generated on click, and the audit log says who exported what."""
     if ws.id is not None:
-        state.store().audit("export", who=who, workspace_id=ws.id,
+        state.store().audit("export", by=who, workspace_id=ws.id,
                             detail={"format": suffix, "month": str(update.as_of), "period": period})
     return export(update, report)
 
@@ -172,11 +172,11 @@ if st.button(f"Mark {state.month_label(str(report.as_of))} as reported", icon=":
              "Freezes the month's full report; later data that changes it is flagged on the Workspaces page."):
     store.mark_reported(ws.id, str(report.as_of), report.to_json(), by=state.owner())
     st.rerun()
-snapshots = store.snapshots(ws.id)
+snapshots = store.snapshots(ws.id, by=state.owner())
 reported = {s.month for s in snapshots}
 months = set(data.report_months(ws))
 restated = store.restatements(ws.id, {m: data.report(state.State(ws, m, settings=current.settings)).to_json()
-                                      if m in months else None for m in reported})
+                                      if m in months else None for m in reported}, by=state.owner())
 if not snapshots:
     st.text("No month reported yet: what you send investors is not recorded.")
 elif not restated:

@@ -79,7 +79,7 @@ if ws.id is not None and auth.configured() and is_owner:
     st.subheader("Shared with")
     st.caption("Can edit: uploads, maps, changes settings and marks months as reported. Can view: sees every "
                "page and downloads every export, changes nothing. Only you rename, delete or share it.")
-    guests = store.shared_with(ws.id)
+    guests = store.shared_with(ws.id, by=state.owner())
     if not guests:
         st.text("Nobody: only you can open this workspace.")
     for guest in guests:  # each guest's rights, changed or taken back on the guest's own row
@@ -134,7 +134,7 @@ if st.button(f"Mark {state.month_label(current.as_of)} as reported", icon=":mate
     state.set_workspace(state.Workspace(ws.name, ws.files, ws.mapping, id=ws.id, version=version), keep_month=True)
     st.rerun()
 
-snapshots = store.snapshots(ws.id)
+snapshots = store.snapshots(ws.id, by=state.owner())
 if not snapshots:
     st.text("No month reported yet.")
 else:
@@ -149,6 +149,6 @@ else:
 
 st.subheader("Activity")
 st.caption("Who uploaded, mapped, exported and marked a month as reported, and when.")
-log = store.audit_log(ws.id, limit=50)
+log = store.audit_log(ws.id, limit=50, by=state.owner())
 rows = activity.rows_per_file(list(ws.files), {source: q.rows_read for source, q in data.tables(ws).quality.items()})
 st.dataframe(activity.activity_table(log, rows), hide_index=True, width="stretch")

@@ -17,6 +17,11 @@ Each attempt, success and failure is logged (Python logging, logger `kpi.alerts`
 Exit status: 0 when no alert fires, 3 when one does (sent now or before), 2 on bad input (an
 unknown workspace, files that do not read), 4 when a delivery failed — 4 first, then 2, then 3.
 
+It is a trusted operator process, not a user of the workspaces it reads: every store call names
+it as the acting user with `by=SYSTEM` (`kpi.store.model.SYSTEM`, the owner's rights on every
+workspace, recorded as "system"), the one way the store lets anyone but a workspace's owner and
+guests in (docs/security.md, "Ownership in the store").
+
 This module is the command line's, like `kpi/__main__.py`: it may import every room of `kpi`,
 and imports the heavy ones (store, report, exports) only when a command runs.
 """
@@ -194,8 +199,9 @@ def workspace_report(store: Any, workspace_id: int, as_of: str | None):
     from kpi.ingest.mapping import build_tables
     from kpi.report.build import build_report
     from kpi.report.settings_json import settings_from_json, targets_from_json
+    from kpi.store.model import SYSTEM
 
-    stored = store.load(workspace_id)
+    stored = store.load(workspace_id, by=SYSTEM)
     bundled = {hashlib.sha256(path.read_bytes()).hexdigest() for path in demo_files()}
     sheets = [sheet for name, data in stored.files.items()
               for sheet in read_bytes(name, data, trusted=hashlib.sha256(data).hexdigest() in bundled)]
@@ -208,11 +214,12 @@ def deliver_once(store: Any, workspace_id: int, month: str, alerts: tuple, smtp:
     email or one POST with all of them), then record them; a failure is logged, not recorded."""
     from kpi.exports.alerts import DeliveryError, email_message, post_webhook, send_email, webhook_payload
     from kpi.store.alert_delivery import shown_address
+    from kpi.store.model import SYSTEM
 
     out = []
-    for subscriber in store.subscribers(workspace_id):
+    for subscriber in store.subscribers(workspace_id, by=SYSTEM):
         to = shown_address(subscriber)
-        keys = store.unsent(workspace_id, month, [(a.kpi, a.rule) for a in alerts], subscriber)
+        keys = store.unsent(workspace_id, month, [(a.kpi, a.rule) for a in alerts], subscriber, by=SYSTEM)
         if not keys:
             log.info(f"workspace {workspace_id}: {subscriber.kind} to {to}: already sent for {month}")
             out.append(Delivery(subscriber.kind, to, "already sent", 0))
@@ -230,7 +237,7 @@ def deliver_once(store: Any, workspace_id: int, month: str, alerts: tuple, smtp:
             log.error(f"workspace {workspace_id}: {subscriber.kind} to {to}: {reason}")
             out.append(Delivery(subscriber.kind, to, "failed", len(pending), reason))
             continue
-        store.record_sent(workspace_id, month, keys, subscriber)
+        store.record_sent(workspace_id, month, keys, subscriber, by=SYSTEM)
         log.info(f"workspace {workspace_id}: {subscriber.kind} to {to}: sent ({len(pending)} alert"
                  f"{'' if len(pending) == 1 else 's'} of {month})")
         out.append(Delivery(subscriber.kind, to, "sent", len(pending)))
@@ -240,11 +247,12 @@ def deliver_once(store: Any, workspace_id: int, month: str, alerts: tuple, smtp:
 def run_workspace(store: Any, workspace_id: int, as_of: str | None, smtp: SmtpSettings) -> WorkspaceRun:
     """Evaluate one stored workspace's alerts (its rules and targets) and deliver them once."""
     from kpi.report.alerts import evaluate_alerts
+    from kpi.store.model import SYSTEM
 
     try:
         stored, report, targets = workspace_report(store, workspace_id, as_of)
     except InputError as error:
-        name = store.load(workspace_id).name
+        name = store.load(workspace_id, by=SYSTEM).name
         log.error(f"workspace {workspace_id}: {error}")
         return WorkspaceRun(workspace_id, name, as_of, error=str(error))
     month = None if report.as_of is None else str(report.as_of)
@@ -279,7 +287,7 @@ def run_stored(args: argparse.Namespace) -> int:
     """`alerts --workspace ID` or `--all-workspaces`: print each workspace's alerts and deliveries
     (JSON: one object, or a list for --all-workspaces), return the exit status."""
     from kpi.report.build import parse_as_of
-    from kpi.store.model import NotFound
+    from kpi.store.model import SYSTEM, NotFound
 
     if args.paths or args.mapping or args.email_to or args.webhook:
         raise InputError("--workspace and --all-workspaces read the files, mapping and subscribers from the "
@@ -293,7 +301,7 @@ def run_stored(args: argparse.Namespace) -> int:
     try:
         if args.workspace is not None:
             try:
-                store.load(args.workspace)
+                store.version(args.workspace, by=SYSTEM)  # a cheap "does it exist?"
             except NotFound:
                 raise InputError(f"workspace {args.workspace} does not exist in {_where()}") from None
             ids = [args.workspace]

@@ -54,7 +54,7 @@ def smtp_sentence() -> str:
 
 def sent_table(store, workspace_id: int) -> pd.DataFrame:
     """The sent log's latest rows as a table: when, month, KPI, rule, channel, recipient."""
-    rows = store.sent_log(workspace_id, limit=20)
+    rows = store.sent_log(workspace_id, limit=20, by=state.owner())
     return pd.DataFrame([{"Sent at (UTC)": f"{r.sent_at:%Y-%m-%d %H:%M}",
                           "Month": pd.Period(r.month, freq="M").strftime("%B %Y"),
                           "KPI": kpi_label(r.kpi, "en"), "Rule": RULE_WORDS.get(r.rule, r.rule),
@@ -71,8 +71,8 @@ def show(workspace_id: int | None) -> None:
                 "--email-to ADDRESS --smtp HOST:PORT --webhook URL`.")
         return
     store = state.store()
-    viewer = store.role(workspace_id, state.owner()) == "viewer"
-    subscribers = store.subscribers(workspace_id)
+    viewer = store.role(workspace_id, by=state.owner()) == "viewer"
+    subscribers = store.subscribers(workspace_id, by=state.owner())
     st.caption("A scheduled `python -m kpi alerts --all-workspaces` (once a day) sends each alert of this "
                "workspace once to every address below: one email, or one POST of JSON to a webhook "
                "(Slack-compatible).")

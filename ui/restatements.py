@@ -18,11 +18,11 @@ from ui import data, state
 def restatements(ws: state.Workspace) -> list[Restatement]:
     """The reported months of `ws` whose KPIs the current data changes (a month with no data any
     more counts as changed)."""
-    snapshots = state.store().snapshots(ws.id)
+    snapshots = state.store().snapshots(ws.id, by=state.owner())
     months = data.report_months(ws)
     now = {s.month: (data.report(state.State(ws, s.month)).to_json()
                      if s.month in months else None) for s in snapshots}
-    return state.store().restatements(ws.id, now)
+    return state.store().restatements(ws.id, now, by=state.owner())
 
 
 def show(found: list[Restatement], ws: state.Workspace) -> None:
@@ -45,7 +45,7 @@ def show(found: list[Restatement], ws: state.Workspace) -> None:
 def after_update(ws: state.Workspace) -> list[Restatement]:
     """Right after new files are saved into `ws`: the reported months they restate, with a link
     to Workspaces, or that every reported month keeps its numbers."""
-    if ws.id is None or not (reported := state.store().snapshots(ws.id)):
+    if ws.id is None or not (reported := state.store().snapshots(ws.id, by=state.owner())):
         return []
     found = restatements(ws)
     if found:

@@ -17,7 +17,7 @@ from kpi.ingest.layouts import home as layouts_home
 from kpi.ingest.mapping import Mapping, mapping_to_json
 from kpi.report.build import Settings
 from kpi.report.settings_json import settings_from_json, settings_to_json, targets_from_json, update_texts_from_json
-from kpi.store.model import DEMO_NAME, StoredWorkspace
+from kpi.store.model import DEMO_NAME, NotFound, StoredWorkspace
 from kpi.store.tables import database_url
 from kpi.store.workspaces import Store
 from kpi.text import escape_markdown
@@ -62,12 +62,26 @@ def role() -> str:
     ws = workspace()
     if ws.id is None or owner() is None:
         return "owner"
-    return store().role(ws.id, owner())
+    try:
+        return store().role(ws.id, by=owner())
+    except NotFound:  # the owner stopped sharing it, or deleted it, since this session opened it
+        return "none"
 
 
 def can_edit() -> bool:
     """Whether this session may change the current workspace (the store refuses a viewer anyway)."""
     return role() in ("owner", "editor")
+
+
+def forget_if_gone() -> bool:
+    """Drop the session's workspace when the store no longer lets this user open it (deleted, or
+    its owner stopped sharing it since this session opened it); whether it did. The session then
+    falls back to the user's own first workspace."""
+    current = st.session_state.get("workspace")
+    if current is None or current.id is None or store().can_open(current.id, by=owner()):
+        return False
+    set_workspace(None)
+    return True
 
 
 def _from_store(stored: StoredWorkspace) -> Workspace:
@@ -76,7 +90,7 @@ def _from_store(stored: StoredWorkspace) -> Workspace:
 
 def open_workspace(workspace_id: int) -> Workspace:
     """Load a saved workspace into the session (its settings too)."""
-    stored = store().load_for(workspace_id, owner())  # another user's id is NotFound
+    stored = store().load(workspace_id, by=owner())  # another user's id is NotFound
     ws = _from_store(stored)
     set_workspace(ws)
     st.session_state["kpi_settings"] = settings_from_json(stored.settings_json)

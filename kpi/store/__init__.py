@@ -26,10 +26,22 @@ the item: last writer wins, after the user has been told. A write that changes n
 a write. After saving, reload (`load`) before using the new version as a base: another
 session may have saved something else in between.
 
+Ownership. Every public method that reads or writes one workspace takes the acting user as a
+required keyword, `by=` (a signed-in address; None for the local app without sign-in, which owns
+the workspaces without an owner; `model.SYSTEM` for the trusted alerts command), and checks it
+first, inside its transaction, in one place: `sharing.require(conn, workspace_id, by, need)`,
+need "view" (owner, editor, viewer), "edit" (owner, editor: files, mapping, settings, reported
+months, alert subscribers) or "own" (owner: rename, delete, share). Anyone else gets `NotFound`,
+word for word what a missing id gets; a guest without the right `ReadOnly` (a viewer) or
+`Forbidden` (an editor). tests/kpi/test_store_ownership.py finds every such method by
+introspection and checks the matrix — 31 calls × 4 roles (owner, editor, viewer, stranger) =
+124 cells, on SQLite and PostgreSQL — that docs/security.md shows.
+
 Modules: `workspaces` (the `Store` and its public methods), `model` (the dataclasses it takes and
 gives, `Conflict`, `NotFound`), `tables` (the SQL tables and the engine), `queries` (steps inside
 one transaction), `archive` (a workspace as a zip, and back), `snapshots` (restatements of a
-reported month), `layouts` (mappings remembered per file layout), `sharing` (who may do what),
+reported month), `layouts` (mappings remembered per file layout), `sharing` (who may do what:
+`require`, the one check),
 `alert_delivery` (who receives a workspace's alerts, what was sent to whom), `migrations` (the
 schema's history).
 

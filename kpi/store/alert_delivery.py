@@ -9,8 +9,10 @@ nothing twice, a failed delivery is tried again next run, and a subscriber added
 still gets that month's alerts, once. SMTP settings (server, login, password) are never here:
 they come from the environment of the process that sends (`kpi.hosted_alerts`).
 
-Replacing the subscribers is a write like the others: a "can view" guest is refused
-(`ReadOnly`, through `kpi.store.sharing.writable`).
+Every method names who acts (`by=`, checked by `kpi.store.sharing.require`): a "can view" guest
+reads the subscribers and the log; replacing the subscribers and recording a delivery are
+writes, the owner's and the editors' (a viewer is refused with `ReadOnly`); the alerts command
+acts as `SYSTEM`.
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ from typing import NamedTuple
 from sqlalchemy import Connection, delete, insert, select
 
 from kpi.errors import InputError
-from kpi.store.model import MONTH
-from kpi.store.queries import load_row, lock
-from kpi.store.sharing import writable
+from kpi.store.model import MONTH, Actor
+from kpi.store.sharing import actor_name, require
 from kpi.store.tables import ALERTS_SENT, SUBSCRIBERS, _now
 
 KINDS = ("email", "webhook")
@@ -97,23 +98,23 @@ class AlertDeliveryMethods:
     _writing: Callable[[], AbstractContextManager[Connection]]
     _audit: Callable[..., None]
 
-    def subscribers(self, workspace_id: int) -> list[Subscriber]:
+    def subscribers(self, workspace_id: int, *, by: Actor) -> list[Subscriber]:
         """The workspace's recipients, e-mails first, each kind by address; NotFound if no such workspace."""
         with self._reading() as conn:
-            load_row(conn, workspace_id)
+            require(conn, workspace_id, by, "view")
             rows = conn.execute(select(SUBSCRIBERS.c.kind, SUBSCRIBERS.c.address)
                                 .where(SUBSCRIBERS.c.workspace_id == workspace_id)).all()
         return sorted((Subscriber(r.kind, r.address) for r in rows), key=lambda s: (KINDS.index(s.kind), s.address))
 
     def set_subscribers(self, workspace_id: int, subscribers: Iterable[tuple[str, str]], *,
-                        by: str | None = None) -> list[Subscriber]:
+                        by: Actor) -> list[Subscriber]:
         """Replace the workspace's recipients with `subscribers` ((kind, address) pairs, checked by
         `check_subscriber`, duplicates dropped); what is kept. A viewer gets ReadOnly and nothing is
         written; the audit trail counts them (a webhook URL is a secret, it is not written there)."""
         wanted = sorted({check_subscriber(kind, address) for kind, address in subscribers},
                         key=lambda s: (KINDS.index(s.kind), s.address))
         with self._writing() as conn:
-            writable(conn, workspace_id, by)
+            require(conn, workspace_id, by, "edit")
             stored = {Subscriber(r.kind, r.address) for r in conn.execute(
                 select(SUBSCRIBERS.c.kind, SUBSCRIBERS.c.address).where(SUBSCRIBERS.c.workspace_id == workspace_id))}
             if stored == set(wanted):
@@ -121,29 +122,32 @@ class AlertDeliveryMethods:
             conn.execute(delete(SUBSCRIBERS).where(SUBSCRIBERS.c.workspace_id == workspace_id))
             if wanted:
                 conn.execute(insert(SUBSCRIBERS), [{"workspace_id": workspace_id, "kind": s.kind, "address": s.address,
-                                                    "added_at": _now(), "added_by": by} for s in wanted])
-            self._audit(conn, by, "alert_subscribers", workspace_id, None,
+                                                    "added_at": _now(), "added_by": actor_name(by)} for s in wanted])
+            self._audit(conn, actor_name(by), "alert_subscribers", workspace_id, None,
                         {kind: sum(s.kind == kind for s in wanted) for kind in KINDS})
         return wanted
 
     def unsent(self, workspace_id: int, month: str, alerts: Sequence[AlertKey],
-               subscriber: Subscriber) -> list[AlertKey]:
+               subscriber: Subscriber, *, by: Actor) -> list[AlertKey]:
         """Of `alerts` ((kpi, rule) of `month`), those the sent log has not yet delivered to
         `subscriber`, in the order given."""
+        month = _month(month)
         with self._reading() as conn:
+            require(conn, workspace_id, by, "view")
             sent = {(r.kpi, r.rule) for r in conn.execute(
                 select(ALERTS_SENT.c.kpi, ALERTS_SENT.c.rule).where(
-                    ALERTS_SENT.c.workspace_id == workspace_id, ALERTS_SENT.c.month == _month(month),
+                    ALERTS_SENT.c.workspace_id == workspace_id, ALERTS_SENT.c.month == month,
                     ALERTS_SENT.c.kind == subscriber.kind, ALERTS_SENT.c.address == subscriber.address))}
         return [key for key in dict.fromkeys(alerts) if key not in sent]
 
-    def record_sent(self, workspace_id: int, month: str, alerts: Sequence[AlertKey], subscriber: Subscriber) -> int:
+    def record_sent(self, workspace_id: int, month: str, alerts: Sequence[AlertKey], subscriber: Subscriber, *,
+                    by: Actor) -> int:
         """Record that `alerts` of `month` were delivered to `subscriber` — call it only after the
         delivery succeeded. A row already there is kept (another run recorded it first); returns
         the number of rows written. NotFound when the workspace was deleted meanwhile."""
         month = _month(month)
         with self._writing() as conn:
-            lock(conn, workspace_id)  # runs of one workspace record one after the other
+            require(conn, workspace_id, by, "edit")  # locked: runs of one workspace record one after the other
             done = {(r.kpi, r.rule) for r in conn.execute(
                 select(ALERTS_SENT.c.kpi, ALERTS_SENT.c.rule).where(
                     ALERTS_SENT.c.workspace_id == workspace_id, ALERTS_SENT.c.month == month,
@@ -155,11 +159,12 @@ class AlertDeliveryMethods:
                 conn.execute(insert(ALERTS_SENT), rows)
         return len(rows)
 
-    def sent_log(self, workspace_id: int, limit: int = 50) -> list[SentAlert]:
+    def sent_log(self, workspace_id: int, limit: int = 50, *, by: Actor) -> list[SentAlert]:
         """The latest rows of the workspace's sent log, newest first."""
         query = (select(ALERTS_SENT).where(ALERTS_SENT.c.workspace_id == workspace_id)
                  .order_by(ALERTS_SENT.c.sent_at.desc(), ALERTS_SENT.c.kind, ALERTS_SENT.c.address).limit(limit))
         with self._reading() as conn:
+            require(conn, workspace_id, by, "view")
             rows = conn.execute(query).all()
         return [SentAlert(r.month, r.kpi, r.rule, r.kind, r.address, r.sent_at) for r in rows]
 

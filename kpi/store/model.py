@@ -1,7 +1,8 @@
 """What the store takes and gives: workspaces, files, snapshots, shares, conflicts, limits.
 
-Plain frozen dataclasses and the exceptions a caller handles (`Conflict`, `NotFound`,
-`Forbidden` and its case `ReadOnly`); no database code here.
+Plain frozen dataclasses, the exceptions a caller handles (`Conflict`, `NotFound`,
+`Forbidden` and its case `ReadOnly`) and who may act (`Actor`: a signed-in address, None for
+the local app without sign-in, or `SYSTEM`); no database code here.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from kpi.ingest.mapping import Mapping
@@ -20,6 +21,26 @@ DEMO_NAME = "Plumeo (demo company)"
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 SHARE_ROLES = ("view", "edit")  # what a share grants: "can view" or "can edit"
 Role = Literal["owner", "editor", "viewer", "none"]  # a user's role on one workspace
+Need = Literal["view", "edit", "own"]  # what a store method asks of the acting user (kpi.store.sharing.require)
+
+
+class System:
+    """The trusted operator process (the scheduled `python -m kpi alerts --workspace`/`--all-workspaces`),
+    acting on any workspace without being a user of it. Its one instance is `SYSTEM`; the app's
+    pages never pass it (tests/kpi/test_store_ownership.py checks that ui/ and app_pages/ do not
+    name it). The audit trail and the sent log record it as "system"."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM: Final = System()
+Actor = str | System | None  # who acts: a signed-in address, SYSTEM, or None (the local app without sign-in)
 
 
 # ── What goes in and out ───────────────────────────────────────────────────────────────────
@@ -142,7 +163,9 @@ class Conflict(Exception):
 
 
 class NotFound(LookupError):
-    """The workspace does not exist (any more: another session may have deleted it)."""
+    """The workspace does not exist (any more: another session may have deleted it) — or the acting
+    user is neither its owner nor one of its guests: both get this same exception and message,
+    so an id cannot be probed."""
 
     def __init__(self, workspace_id: int) -> None:
         super().__init__(f"workspace {workspace_id} does not exist (it may have been deleted in another session)")
@@ -150,11 +173,12 @@ class NotFound(LookupError):
 
 
 class Forbidden(PermissionError):
-    """`user` may not do this to the workspace (only its owner shares it); nothing was written."""
+    """`user`, a guest of the workspace, may not do this to it (only its owner renames, deletes or
+    shares it); nothing was written. Only a guest is told so: anyone else gets `NotFound`."""
 
     def __init__(self, workspace_id: int, user: str, message: str | None = None) -> None:
-        super().__init__(message or f"{user} does not own this workspace: only its owner can share it or "
-                                    "change who may open it")
+        super().__init__(message or f"{user} does not own this workspace: only its owner can rename it, delete "
+                                    "it, share it or change who may open it")
         self.workspace_id = workspace_id
         self.user = user
 

@@ -1,11 +1,24 @@
 """Who may do what to a workspace: its owner, its named guests ("can edit", "can view"), anyone else.
 
-One question, answered in one place: `role_of` gives a user's role on a workspace — "owner"
-(the address the workspace belongs to), "editor" (a guest who can edit), "viewer" (a guest who
-can view) or "none". Every write of `kpi.store.workspaces.Store` that is told who acts (`by=`)
-opens its transaction with `writable`, which refuses a viewer (`ReadOnly`), and sharing opens
-with `owned`, which refuses anyone but the owner (`Forbidden`). `by=None` is the app without
-sign-in (one person on a laptop) or the system itself: it is not checked.
+Ownership in the store, checked in one place. Every public `Store` method that touches one
+workspace takes the acting user as a required keyword, `by=` (a signed-in address; None for the
+local app without sign-in, which owns the workspaces without an owner; `SYSTEM` for the trusted
+alerts command), and opens its transaction with `require(conn, workspace_id, by, need)`:
+
+need    who may                          the methods
+view    owner, editor, viewer            load, version, snapshots, restatements, export_zip, role,
+                                         subscribers, unsent, sent_log, audit_log, audit, duplicate
+                                         (a copy of one's own)
+edit    owner, editor                    save*, add_file, remove_file, update_files, save_mapping,
+                                         save_settings, mark_reported, unmark_reported,
+                                         set_subscribers, record_sent, duplicate (for its owner)
+own     owner                            rename, delete, share, unshare, shared_with
+
+Anyone else — a signed-in user who is neither the owner nor a guest, or None on a workspace that
+has an owner — gets `NotFound`, the same exception and message as for an id that does not exist,
+so an id reveals nothing. A guest without the right gets `ReadOnly` (a viewer asked to change
+it) or `Forbidden` (an editor asked to rename, delete or share it): they know it exists.
+`SYSTEM` acts with the owner's rights on every workspace.
 
 Each function takes an open SQLAlchemy `Connection`, inside the caller's transaction.
 """
@@ -19,26 +32,39 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from kpi.errors import InputError
-from kpi.store.model import SHARE_ROLES, Forbidden, ReadOnly, Role, Share
+from kpi.store.model import SHARE_ROLES, Actor, Forbidden, Need, NotFound, ReadOnly, Role, Share, System
 from kpi.store.queries import load_row, lock
 from kpi.store.tables import SHARES, _now
 
 GUEST_ROLES: dict[str, Role] = {"edit": "editor", "view": "viewer"}
+ALLOWED: dict[Need, frozenset[Role]] = {  # the roles each need admits
+    "view": frozenset({"owner", "editor", "viewer"}),
+    "edit": frozenset({"owner", "editor"}),
+    "own": frozenset({"owner"}),
+}
 
 
 def _address(user: str) -> str:
     return user.strip().lower()
 
 
-def role_of(conn: Connection, row: Any, user: str | None) -> Role:
+def actor_name(by: Actor) -> str | None:
+    """How the database records who acted (audit trail, uploaded_by…): the address, None for the
+    local app, "system" for `SYSTEM`."""
+    return str(by) if isinstance(by, System) else by
+
+
+def role_of(conn: Connection, row: Any, user: Actor) -> Role:
     """The role of `user` on the workspace `row` (a WORKSPACES row).
 
-    owner   the workspace's owner (addresses compared without case), or no user on an ownerless
-            workspace (local use);
+    owner   the workspace's owner (addresses compared without case), no user on an ownerless
+            workspace (local use), or `SYSTEM`;
     editor  a named guest shared with role "edit";
     viewer  a named guest shared with role "view";
     none    anyone else.
     """
+    if isinstance(user, System):
+        return "owner"
     if user is None:
         return "owner" if row.owner is None else "none"
     if row.owner is not None and _address(row.owner) == _address(user):
@@ -48,34 +74,24 @@ def role_of(conn: Connection, row: Any, user: str | None) -> Role:
     return GUEST_ROLES.get(role, "none") if role is not None else "none"
 
 
-def writable(conn: Connection, workspace_id: int, by: str | None) -> Any:
-    """The workspace's row, locked (`queries.lock`), for a write by `by`; a viewer gets ReadOnly
-    and nothing is written."""
-    row = lock(conn, workspace_id)
-    if by is not None and role_of(conn, row, by) == "viewer":
-        raise ReadOnly(workspace_id, by)
-    return row
+def require(conn: Connection, workspace_id: int, by: Actor, need: Need, *, locked: bool | None = None) -> Any:
+    """The workspace's row when `by` has the right `need` ("view", "edit" or "own") on it — the
+    one check of every `Store` method that touches a workspace. The row is locked
+    (`queries.lock`) for "edit" and "own", or when `locked` says so.
 
-
-def owned(conn: Connection, workspace_id: int, by: str | None) -> Any:
-    """The workspace's row, locked, for a change of who may open it: only its owner may
-    (Forbidden for anyone else, ReadOnly for a viewer)."""
-    row = lock(conn, workspace_id)
-    role = role_of(conn, row, by) if by is not None else "owner"
-    if role == "viewer":
-        raise ReadOnly(workspace_id, by)
-    if role != "owner":
-        raise Forbidden(workspace_id, by)
-    return row
-
-
-def copyable(conn: Connection, workspace_id: int, by: str | None, owner: str | None) -> Any:
-    """The workspace's row, locked, to copy it for `owner` (None: its own owner); a viewer may
-    only make a copy of his own (ReadOnly otherwise)."""
-    row = lock(conn, workspace_id)
-    new_owner = owner if owner is not None else row.owner
-    if by is not None and new_owner != by and role_of(conn, row, by) == "viewer":
-        raise ReadOnly(workspace_id, by)
+    no such workspace, or `by` neither its owner nor a guest   NotFound (one message for both)
+    a viewer, for "edit" or "own"                              ReadOnly
+    an editor, for "own"                                       Forbidden
+    """
+    if need not in ALLOWED:
+        raise ValueError(f"{need!r} is not a need: use 'view', 'edit' or 'own'")
+    row = lock(conn, workspace_id) if (need != "view" if locked is None else locked) else load_row(conn, workspace_id)
+    role = role_of(conn, row, by)
+    if role == "none":
+        raise NotFound(workspace_id)
+    if role not in ALLOWED[need]:
+        user = str(by)
+        raise ReadOnly(workspace_id, user) if role == "viewer" else Forbidden(workspace_id, user)
     return row
 
 
@@ -127,28 +143,31 @@ class SharingMethods:
     _writing: Callable[[], AbstractContextManager[Connection]]
     _audit: Callable[..., None]
 
-    def role(self, workspace_id: int, user: str | None) -> Role:
-        """"owner", "editor", "viewer" or "none" (`role_of`); NotFound if no such workspace."""
+    def role(self, workspace_id: int, *, by: Actor) -> Role:
+        """The role of `by` on the workspace: "owner", "editor" or "viewer" (`role_of`); NotFound if
+        no such workspace or `by` is neither its owner nor a guest."""
         with self._reading() as conn:
-            return role_of(conn, load_row(conn, workspace_id), user)
+            return role_of(conn, require(conn, workspace_id, by, "view"), by)
 
-    def share(self, workspace_id: int, email: str, role: str = "edit", *, by: str | None = None) -> None:
+    def share(self, workspace_id: int, email: str, role: str = "edit", *, by: Actor) -> None:
         """Let the user with this e-mail open the workspace — role "view" (can view) or "edit"
-        (can edit) — or change that guest's role (idempotent). Only the owner may (Forbidden)."""
+        (can edit) — or change that guest's role (idempotent). Only the owner may (`require` "own")."""
         email, role = check_share(email, role)
         with self._writing() as conn:
-            detail = put_share(conn, owned(conn, workspace_id, by), email, role, by)
+            detail = put_share(conn, require(conn, workspace_id, by, "own"), email, role, actor_name(by))
             if detail is not None:
-                self._audit(conn, by, "share", workspace_id, None, detail)
+                self._audit(conn, actor_name(by), "share", workspace_id, None, detail)
 
-    def unshare(self, workspace_id: int, email: str, *, by: str | None = None) -> None:
-        """Stop sharing the workspace with this e-mail. Only the owner may (Forbidden)."""
+    def unshare(self, workspace_id: int, email: str, *, by: Actor) -> None:
+        """Stop sharing the workspace with this e-mail. Only the owner may (`require` "own")."""
         with self._writing() as conn:
-            owned(conn, workspace_id, by)
+            require(conn, workspace_id, by, "own")
             if drop_share(conn, workspace_id, email):
-                self._audit(conn, by, "unshare", workspace_id, None, {"with": email.strip().lower()})
+                self._audit(conn, actor_name(by), "unshare", workspace_id, None, {"with": email.strip().lower()})
 
-    def shared_with(self, workspace_id: int) -> list[Share]:
-        """The named guests, by address, each with its role: [Share("bob@acme.io", "view"), …]."""
+    def shared_with(self, workspace_id: int, *, by: Actor) -> list[Share]:
+        """The named guests, by address, each with its role: [Share("bob@acme.io", "view"), …].
+        Only the owner reads them (`require` "own"), as only the owner's page shows them."""
         with self._reading() as conn:
+            require(conn, workspace_id, by, "own", locked=False)
             return shares(conn, workspace_id)

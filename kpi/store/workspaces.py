@@ -25,6 +25,7 @@ from kpi.store.archive import _bad, _read_export, write_export
 from kpi.store.layouts import StoredLayoutMemory
 from kpi.store.model import (
     DEMO_NAME,
+    Actor,
     AuditEntry,
     Conflict,
     ImportLimits,
@@ -34,6 +35,7 @@ from kpi.store.model import (
     StoredWorkspace,
     WorkspaceInfo,
 )
+from kpi.store.sharing import actor_name, require
 from kpi.store.snapshots import report_differences
 from kpi.store.tables import (
     AUDIT,
@@ -55,8 +57,10 @@ T = TypeVar("T")
 
 
 class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
-    """Every workspace, in one database. One instance per process; it is thread-safe. Who may
-    open and change a workspace (`role`, `share`, `unshare`, `shared_with`) is in `kpi.store.sharing`;
+    """Every workspace, in one database. One instance per process; it is thread-safe. Every method
+    that touches one workspace names who acts (`by=`, required) and checks it first, in its
+    transaction, with `kpi.store.sharing.require`. Who may open and change a workspace (`role`,
+    `share`, `unshare`, `shared_with`) is in `kpi.store.sharing`;
     who receives its alerts and what was sent (`subscribers`, `unsent`, `record_sent`…) in
     `kpi.store.alert_delivery`."""
 
@@ -133,8 +137,10 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
             queries.check_file_name(file_name)
         try:
             with self._writing() as conn:
-                workspace_id = self._insert_workspace(conn, name, owner, files or {}, mapping_text, settings_json, by)
-                self._audit(conn, by, "create", workspace_id, 1, {"name": name, "files": sorted(files or {})})
+                workspace_id = self._insert_workspace(conn, name, owner, files or {}, mapping_text, settings_json,
+                                                      actor_name(by))
+                self._audit(conn, actor_name(by), "create", workspace_id, 1,
+                            {"name": name, "files": sorted(files or {})})
                 return workspace_id
         except IntegrityError:
             raise InputError(f"a workspace named '{name}' already exists: choose another name") from None
@@ -162,6 +168,7 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
 
     def _insert_workspace(self, conn: Connection, name: str, owner: str | None, contents: dict[str, bytes],
                           mapping_text: str, settings_text: str, by: str | None) -> int:
+        """Insert a workspace with its files, mapping and settings; `by` as the database records it."""
         now = _now()
         workspace_id = conn.execute(insert(WORKSPACES).values(
             name=name, owner=owner, created_at=now, updated_at=now, version=1, mapping_revision=1,
@@ -173,32 +180,35 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
                                              updated_at=now, updated_by=by))
         return workspace_id
 
-    def rename(self, workspace_id: int, name: str, *, by: str | None = None) -> int:
-        """Give the workspace a new name (free among its owner's); last writer wins."""
+    def rename(self, workspace_id: int, name: str, *, by: Actor) -> int:
+        """Give the workspace a new name (free among its owner's); last writer wins. Its owner's
+        right ("own")."""
         name = queries.check_name(name)
         try:
             with self._writing() as conn:
-                row = sharing.writable(conn, workspace_id, by)
+                row = require(conn, workspace_id, by, "own")
                 if row.name == name:
                     return row.version
                 version = queries.bump(conn, row)
                 conn.execute(update(WORKSPACES).where(WORKSPACES.c.id == workspace_id).values(name=name))
-                self._audit(conn, by, "rename", workspace_id, version, {"from": row.name, "to": name})
+                self._audit(conn, actor_name(by), "rename", workspace_id, version, {"from": row.name, "to": name})
                 return version
         except IntegrityError:
             raise InputError(f"a workspace named '{name}' already exists: choose another name") from None
 
-    def duplicate(self, workspace_id: int, name: str | None = None, *, by: str | None = None,
+    def duplicate(self, workspace_id: int, name: str | None = None, *, by: Actor,
                   owner: str | None = None) -> int:
         """A copy of the workspace (files, mapping, settings, snapshots), named `name` or
         "<name> (copy)" made unique; returns the copy's id. The copy belongs to `owner` when
-        given (a guest duplicating a shared workspace owns the copy), else to the original's owner;
-        a viewer may only make a copy of his own (ReadOnly otherwise)."""
+        given (a guest duplicating a shared workspace owns the copy), else to the original's owner.
+        A copy of one's own (`owner` is `by`) needs "view"; a copy for the original's owner "edit";
+        a copy for anyone else "own"."""
         chosen = queries.check_name(name) if name is not None else None
+        need = "view" if owner is not None and owner == by else "edit" if owner is None else "own"
 
         def copy() -> int:
             with self._writing() as conn:
-                source = sharing.copyable(conn, workspace_id, by, owner)  # locked: no write can interleave
+                source = require(conn, workspace_id, by, need, locked=True)  # no write can interleave
                 new_owner = owner if owner is not None else source.owner
                 new_name = chosen or queries.free_name(conn, f"{source.name} (copy)", new_owner)
                 now = _now()
@@ -224,7 +234,7 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
                     select(literal(new_id), SNAPSHOTS.c.month, SNAPSHOTS.c.report, SNAPSHOTS.c.reported_at,
                            SNAPSHOTS.c.reported_by, literal(1))
                     .where(SNAPSHOTS.c.workspace_id == workspace_id)))
-                self._audit(conn, by, "duplicate", new_id, 1, {"name": new_name, "from": workspace_id})
+                self._audit(conn, actor_name(by), "duplicate", new_id, 1, {"name": new_name, "from": workspace_id})
                 return new_id
 
         if chosen is None:
@@ -234,14 +244,15 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
         except IntegrityError:
             raise InputError(f"a workspace named '{chosen}' already exists: choose another name") from None
 
-    def delete(self, workspace_id: int, *, by: str | None = None) -> None:
-        """Delete the workspace and everything in it (the UI asks for confirmation first)."""
+    def delete(self, workspace_id: int, *, by: Actor) -> None:
+        """Delete the workspace and everything in it (the UI asks for confirmation first). Its
+        owner's right ("own")."""
         with self._writing() as conn:
-            row = sharing.writable(conn, workspace_id, by)
+            row = require(conn, workspace_id, by, "own")
             for table in (FILES, MAPPINGS, SETTINGS, SNAPSHOTS):
                 conn.execute(delete(table).where(table.c.workspace_id == workspace_id))
             conn.execute(delete(WORKSPACES).where(WORKSPACES.c.id == workspace_id))
-            self._audit(conn, by, "delete", workspace_id, row.version + 1, {"name": row.name})
+            self._audit(conn, actor_name(by), "delete", workspace_id, row.version + 1, {"name": row.name})
 
     def list_workspaces(self, owner: str | None = None) -> list[WorkspaceInfo]:
         """The workspaces `owner` may open — its own and those shared with it — by name (owner
@@ -254,35 +265,33 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
         found = [WorkspaceInfo(r.id, r.name, r.owner, r.created_at, r.updated_at, r.version, r.n) for r in rows]
         return sorted(found, key=lambda w: (w.name.casefold(), w.id))
 
-    def load(self, workspace_id: int) -> StoredWorkspace:
-        """The workspace as last saved: files with their bytes, mapping, settings, version."""
+    def load(self, workspace_id: int, *, by: Actor) -> StoredWorkspace:
+        """The workspace as last saved: files with their bytes, mapping, settings, version. For its
+        owner and guests ("view"); anyone else gets NotFound, the same answer as for a workspace
+        that does not exist (an id in a link reveals nothing)."""
         with self._reading() as conn:
+            require(conn, workspace_id, by, "view")
             return queries.load(conn, workspace_id)
 
-    def load_for(self, workspace_id: int, user: str | None) -> StoredWorkspace:
-        """`load`, for a user who owns it or is a named guest; anyone else gets NotFound, the
-        same answer as for a workspace that does not exist (an id in a link reveals nothing)."""
-        if not self.can_open(workspace_id, user):
-            raise NotFound(workspace_id)
-        return self.load(workspace_id)
+    def can_open(self, workspace_id: int, *, by: Actor) -> bool:
+        """Whether `by` may open the workspace: False alike for no such workspace and for one that
+        is not theirs."""
+        try:
+            with self._reading() as conn:
+                require(conn, workspace_id, by, "view")
+        except NotFound:
+            return False
+        return True
 
-    def can_open(self, workspace_id: int, user: str | None) -> bool:
-        with self._reading() as conn:
-            return conn.scalar(select(WORKSPACES.c.id).where(WORKSPACES.c.id == workspace_id,
-                                                             queries.visible_to(user))) is not None
-
-    def version(self, workspace_id: int) -> int:
+    def version(self, workspace_id: int, *, by: Actor) -> int:
         """The workspace's current version: a cheap "has anyone saved since I loaded it?"."""
         with self._reading() as conn:
-            version = conn.scalar(select(WORKSPACES.c.version).where(WORKSPACES.c.id == workspace_id))
-        if version is None:
-            raise NotFound(workspace_id)
-        return version
+            return require(conn, workspace_id, by, "view").version
 
     # files, mapping, settings ------------------------------------------------------------
 
     def save(self, workspace_id: int, *, files: dict[str, bytes] | None = None, mapping_json: str | None = None,
-             settings_json: str | None = None, base_version: int | None = None, by: str | None = None) -> int:
+             settings_json: str | None = None, base_version: int | None = None, by: Actor) -> int:
         """Save any of the workspace's files (its complete set: files not in `files` are
         removed, with their mapping entries unless `mapping_json` is given), mapping and
         settings in one transaction. Returns the workspace's new version; raises Conflict (see
@@ -292,22 +301,22 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
                           mapping_json=mapping_json, settings_json=settings_json, base_version=base_version, by=by)
 
     def save_files(self, workspace_id: int, files: dict[str, bytes], *, base_version: int | None = None,
-                   by: str | None = None) -> int:
+                   by: Actor) -> int:
         """Make the workspace's files exactly `files` (name → bytes)."""
         return self.save(workspace_id, files=files, base_version=base_version, by=by)
 
     def add_file(self, workspace_id: int, name: str, content: bytes, *, base_version: int | None = None,
-                 by: str | None = None) -> int:
+                 by: Actor) -> int:
         """Add the file, or replace the one of the same name; other files stay."""
         return self._save(workspace_id, put={name: content}, drop=set(), base_version=base_version, by=by)
 
     def remove_file(self, workspace_id: int, name: str, *, base_version: int | None = None,
-                    by: str | None = None) -> int:
+                    by: Actor) -> int:
         """Remove the file and its mapping entries (`name` and `name:sheet`)."""
         return self._save(workspace_id, put={}, drop={name}, base_version=base_version, by=by)
 
     def update_files(self, workspace_id: int, files: dict[str, bytes], *, remove: dict[str, str] | None = None,
-                     mapping_json: str, base_version: int | None = None, by: str | None = None) -> int:
+                     mapping_json: str, base_version: int | None = None, by: Actor) -> int:
         """Next month's files in one transaction: add or replace `files`, remove the files that
         `remove` names (old name → the new file replacing it) and save `mapping_json`; other
         files, settings and reported months stay. Audited as "update" (with `renamed`)."""
@@ -315,22 +324,23 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
                           base_version=base_version, by=by, audit=("update", {"renamed": dict(remove or {})}))
 
     def save_mapping(self, workspace_id: int, mapping_json: str, *, base_version: int | None = None,
-                     by: str | None = None) -> int:
+                     by: Actor) -> int:
         """Save the mapping (validated: a bad one is an InputError); stored as
         `kpi.ingest.mapping.mapping_to_json` writes it."""
         return self._save(workspace_id, put={}, drop=set(), mapping_json=mapping_json, base_version=base_version,
                           by=by)
 
     def save_settings(self, workspace_id: int, settings_json: str, *, base_version: int | None = None,
-                      by: str | None = None) -> int:
+                      by: Actor) -> int:
         """Save the settings: any JSON object (see `settings_to_json`), kept as given."""
         return self._save(workspace_id, put={}, drop=set(), settings_json=settings_json, base_version=base_version,
                           by=by)
 
     def _save(self, workspace_id: int, *, put: dict[str, bytes], drop: set[str] | None,
               mapping_json: str | None = None, settings_json: str | None = None, base_version: int | None,
-              by: str | None, audit: tuple[str, dict] = ("save", {})) -> int:
-        """`put`: files to add or replace; `drop`: files to remove (None: every file not in `put`)."""
+              by: Actor, audit: tuple[str, dict] = ("save", {})) -> int:
+        """`put`: files to add or replace; `drop`: files to remove (None: every file not in `put`).
+        The owner's and editors' right ("edit")."""
         for name in put:
             queries.check_file_name(name)
         mapping_text = queries.canonical_mapping(mapping_json) if mapping_json is not None else None
@@ -339,7 +349,8 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
         digests = {name: hashlib.sha256(content).hexdigest() for name, content in put.items()}
 
         with self._writing() as conn:
-            row = sharing.writable(conn, workspace_id, by)
+            row = require(conn, workspace_id, by, "edit")
+            who = actor_name(by)
             current = {f.name: f for f in conn.execute(
                 select(FILES.c.name, FILES.c.sha256, FILES.c.revision).where(FILES.c.workspace_id == workspace_id))}
             to_drop = set(current) - set(put) if drop is None else (drop & set(current)) - set(put)
@@ -373,18 +384,18 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
             for name, content in to_put.items():
                 if name in current:
                     conn.execute(delete(FILES).where(FILES.c.workspace_id == workspace_id, FILES.c.name == name))
-                conn.execute(insert(FILES).values(queries.file_row(workspace_id, name, content, now, by, version)))
+                conn.execute(insert(FILES).values(queries.file_row(workspace_id, name, content, now, who, version)))
             if mapping_text is not None:
                 queries.write_mapping(conn, workspace_id, mapping_text)
                 conn.execute(update(WORKSPACES).where(WORKSPACES.c.id == workspace_id)
                              .values(mapping_revision=version))
             if settings_json is not None:
-                values = dict(json=settings_json, revision=version, updated_at=now, updated_by=by)
+                values = dict(json=settings_json, revision=version, updated_at=now, updated_by=who)
                 if stored_settings is None:
                     conn.execute(insert(SETTINGS).values(workspace_id=workspace_id, **values))
                 else:
                     conn.execute(update(SETTINGS).where(SETTINGS.c.workspace_id == workspace_id).values(**values))
-            self._audit(conn, by, audit[0], workspace_id, version, {**audit[1],
+            self._audit(conn, who, audit[0], workspace_id, version, {**audit[1],
                 "files_added": sorted(set(to_put) - set(current)), "files_replaced": sorted(set(to_put) & set(current)),
                 "files_removed": sorted(to_drop), "mapping": mapping_text is not None,
                 "settings": settings_json is not None,
@@ -401,7 +412,7 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
 
     # reported months ---------------------------------------------------------------------
 
-    def mark_reported(self, workspace_id: int, month: str, report: dict | str, *, by: str | None = None,
+    def mark_reported(self, workspace_id: int, month: str, report: dict | str, *, by: Actor,
                       base_version: int | None = None) -> int:
         """Freeze `report` (the JSON report, `Report.to_json()`, of `month`) as what was reported
         for that month. Marking a month again replaces its snapshot (the audit keeps who and
@@ -414,7 +425,7 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
             raise ValueError(f"this report is as of {document['as_of']}, not {month}")
         text = json.dumps(document, ensure_ascii=False)
         with self._writing() as conn:
-            row = sharing.writable(conn, workspace_id, by)
+            row = require(conn, workspace_id, by, "edit")
             stored = conn.execute(select(SNAPSHOTS.c.report, SNAPSHOTS.c.revision).where(
                 SNAPSHOTS.c.workspace_id == workspace_id, SNAPSHOTS.c.month == month)).first()
             if stored is not None:
@@ -425,16 +436,17 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
                                                      SNAPSHOTS.c.month == month))
             version = queries.bump(conn, row)
             conn.execute(insert(SNAPSHOTS).values(workspace_id=workspace_id, month=month, report=text,
-                                                  reported_at=_now(), reported_by=by, revision=version))
-            self._audit(conn, by, "report", workspace_id, version, {"month": month, "again": stored is not None})
+                                                  reported_at=_now(), reported_by=actor_name(by), revision=version))
+            self._audit(conn, actor_name(by), "report", workspace_id, version,
+                        {"month": month, "again": stored is not None})
             return version
 
-    def unmark_reported(self, workspace_id: int, month: str, *, by: str | None = None,
+    def unmark_reported(self, workspace_id: int, month: str, *, by: Actor,
                         base_version: int | None = None) -> int:
         """Forget the month's snapshot."""
         month = queries.check_month(month)
         with self._writing() as conn:
-            row = sharing.writable(conn, workspace_id, by)
+            row = require(conn, workspace_id, by, "edit")
             revision = conn.scalar(select(SNAPSHOTS.c.revision).where(
                 SNAPSHOTS.c.workspace_id == workspace_id, SNAPSHOTS.c.month == month))
             if revision is None:
@@ -442,20 +454,22 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
             self._check(conn, row, f"the report of {month}", revision, base_version)
             version = queries.bump(conn, row)
             conn.execute(delete(SNAPSHOTS).where(SNAPSHOTS.c.workspace_id == workspace_id, SNAPSHOTS.c.month == month))
-            self._audit(conn, by, "unreport", workspace_id, version, {"month": month})
+            self._audit(conn, actor_name(by), "unreport", workspace_id, version, {"month": month})
             return version
 
-    def snapshots(self, workspace_id: int) -> list[Snapshot]:
+    def snapshots(self, workspace_id: int, *, by: Actor) -> list[Snapshot]:
         """The reported months, oldest first."""
         with self._reading() as conn:
+            require(conn, workspace_id, by, "view")
             return queries.snapshots(conn, workspace_id)
 
-    def restatements(self, workspace_id: int, current_reports: MappingABC[str, dict | str | None]) -> list[Restatement]:
+    def restatements(self, workspace_id: int, current_reports: MappingABC[str, dict | str | None], *,
+                     by: Actor) -> list[Restatement]:
         """The reported months whose KPIs the current data changes, given the current JSON report
         of each reported month (None: the month has no data any more). Months not given are
         not checked."""
         found = []
-        for snapshot in self.snapshots(workspace_id):
+        for snapshot in self.snapshots(workspace_id, by=by):
             if snapshot.month not in current_reports:
                 continue
             now = current_reports[snapshot.month]
@@ -467,12 +481,13 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
 
     # one zip per workspace ---------------------------------------------------------------
 
-    def export_zip(self, workspace_id: int, *, by: str | None = None) -> bytes:
-        """The workspace as one zip (`kpi.store.archive.write_export`)."""
+    def export_zip(self, workspace_id: int, *, by: Actor) -> bytes:
+        """The workspace as one zip (`kpi.store.archive.write_export`); a guest who can view may."""
         with self._reading() as conn:  # one consistent state
+            require(conn, workspace_id, by, "view")
             workspace, reported = queries.load(conn, workspace_id), queries.snapshots(conn, workspace_id)
         data = write_export(workspace, reported, _now())
-        self.audit("export", who=by, workspace_id=workspace_id, detail={"name": workspace.name})
+        self.audit("export", by=by, workspace_id=workspace_id, detail={"name": workspace.name})
         return data
 
     def import_zip(self, data: bytes, name: str | None = None, *, owner: str | None = None, by: str | None = None,
@@ -556,22 +571,24 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
 
     # audit trail -------------------------------------------------------------------------
 
-    def audit(self, action: str, *, who: str | None = None, workspace_id: int | None = None,
+    def audit(self, action: str, *, by: Actor, workspace_id: int | None = None,
               detail: dict | None = None) -> None:
-        """Record an action that wrote nothing else (a sign-in, an export)."""
+        """Record an action of `by` that wrote nothing else (a sign-in; an export of a workspace,
+        which `by` must be able to open: "view")."""
         with self._writing() as conn:
-            self._audit(conn, who, action, workspace_id, None, detail or {})
+            if workspace_id is not None:
+                require(conn, workspace_id, by, "view", locked=False)
+            self._audit(conn, actor_name(by), action, workspace_id, None, detail or {})
 
     def _audit(self, conn: Connection, who: str | None, action: str, workspace_id: int | None,
                revision: int | None, detail: dict) -> None:
         conn.execute(insert(AUDIT).values(at=_now(), who=who, action=action, workspace_id=workspace_id,
                                           revision=revision, detail=json.dumps(detail, ensure_ascii=False)))
 
-    def audit_log(self, workspace_id: int | None = None, limit: int = 100) -> list[AuditEntry]:
-        """The latest entries, newest first (of one workspace, or all)."""
-        query = select(AUDIT).order_by(AUDIT.c.id.desc()).limit(limit)
-        if workspace_id is not None:
-            query = query.where(AUDIT.c.workspace_id == workspace_id)
+    def audit_log(self, workspace_id: int, limit: int = 100, *, by: Actor) -> list[AuditEntry]:
+        """The workspace's latest entries, newest first ("view")."""
+        query = select(AUDIT).where(AUDIT.c.workspace_id == workspace_id).order_by(AUDIT.c.id.desc()).limit(limit)
         with self._reading() as conn:
+            require(conn, workspace_id, by, "view")
             rows = conn.execute(query).all()
         return [AuditEntry(r.at, r.who, r.action, r.workspace_id, r.revision, json.loads(r.detail)) for r in rows]

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi.store.alert_delivery import Subscriber
+from kpi.store.model import SYSTEM
 from kpi.store.workspaces import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +52,7 @@ def test_subscribers_are_saved_through_the_store_under_the_alert_rules(team_data
     assert "Saved: 2 email addresses, 1 webhook." in texts(app)
     with Store(team_database) as store:
         [info] = store.list_workspaces(None)
-        assert store.subscribers(info.id) == [("email", "ceo@acme.io"), ("email", "cs@acme.io"),
+        assert store.subscribers(info.id, by=None) == [("email", "ceo@acme.io"), ("email", "cs@acme.io"),
                                               ("webhook", "https://hooks.example.com/services/T0/B1/x")]
     assert "KPI_SMTP_HOST" in texts(app) and "not configured" in texts(app)
     assert "Last sent: nothing yet." in texts(app)
@@ -102,7 +103,8 @@ def shared(team_database, monkeypatch) -> Store:
         store.share(workspace_id, BOB, "view", by=ALICE)
         store.set_subscribers(workspace_id, [("email", "cs@acme.io"),
                                              ("webhook", "https://hooks.slack.com/services/T0/B1/secret")], by=ALICE)
-        store.record_sent(workspace_id, "2026-10", [("nrr_monthly", "nrr_below")], Subscriber("email", "cs@acme.io"))
+        store.record_sent(workspace_id, "2026-10", [("nrr_monthly", "nrr_below")], Subscriber("email", "cs@acme.io"),
+                          by=SYSTEM)  # as the alerts command records it
     WORKSPACE[:] = [workspace_id]
     return workspace_id
 

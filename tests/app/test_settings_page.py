@@ -87,7 +87,7 @@ def test_a_target_is_saved_with_the_workspace_and_named_in_the_investor_update(w
     from kpi.report.settings_json import settings_from_json, targets_from_json
     from kpi.store.workspaces import Store
     with Store(f"sqlite:///{workbench_home / 'workbench.db'}") as store:
-        saved = store.load(store.list_workspaces(None)[0].id)
+        saved = store.load(store.list_workspaces(None)[0].id, by=None)
     assert targets_from_json(saved.settings_json) == {"mrr": 60_000.0, "logo_churn_rate": 0.025}
     assert settings_from_json(saved.settings_json) == Settings()  # the conventions are untouched
 
@@ -120,5 +120,5 @@ def test_alert_rules_are_shown_and_a_changed_threshold_applies_and_is_saved(work
     from kpi.report.settings_json import settings_from_json
     from kpi.store.workspaces import Store
     with Store(f"sqlite:///{workbench_home / 'workbench.db'}") as store:
-        saved = store.load(store.list_workspaces(None)[0].id)
+        saved = store.load(store.list_workspaces(None)[0].id, by=None)
     assert settings_from_json(saved.settings_json).alert_rules == (("nrr_floor_percent", 98.0), ("runway_short", False))

@@ -49,7 +49,7 @@ def test_the_demos_next_subscriptions_file_goes_into_the_demo_and_shows_the_rest
     app.button[[b.label for b in app.button].index("Mark October 2026 as reported")].click().run()
     assert not app.exception, app.exception
     demo = store().list_workspaces()[0]
-    assert [s.month for s in store().snapshots(demo.id)] == ["2026-10"]
+    assert [s.month for s in store().snapshots(demo.id, by=None)] == ["2026-10"]
 
     app.switch_page("app_pages/upload.py").run()
     upload(app, (SUBSCRIPTIONS, corrected_subscriptions()))
@@ -72,12 +72,12 @@ def test_the_demos_next_subscriptions_file_goes_into_the_demo_and_shows_the_rest
     others = app.dataframe[0].value  # every other figure of the JSON report, in plain words
     assert "Monthly history · October 2026 · mrr" in set(others["Figure"])
     assert "Nothing uploaded yet" in app.info[0].value  # the uploader is empty again
-    stored = store().load(demo.id)
+    stored = store().load(demo.id, by=None)
     assert stored.files[SUBSCRIPTIONS] == corrected_subscriptions()
     assert sorted(stored.files) == sorted(p.name for p in DEMO.iterdir() if p.suffix in {".csv", ".xlsx"})
     assert stored.mapping == demo_mapping()  # the replaced file's sheet kept its mapping
-    assert [s.month for s in store().snapshots(demo.id)] == ["2026-10"]
-    assert store().audit_log(demo.id, limit=1)[0].action == "update"
+    assert [s.month for s in store().snapshots(demo.id, by=None)] == ["2026-10"]
+    assert store().audit_log(demo.id, limit=1, by=None)[0].action == "update"
 
     app.switch_page("app_pages/workspaces.py").run()  # the same restatement, drawn by the same helper
     assert not app.exception, app.exception
@@ -100,7 +100,7 @@ def test_choosing_to_add_a_new_file_to_the_demo_keeps_its_files_and_maps_the_new
     app.button[[b.label for b in app.button].index(f"Update “{NAME}”")].click().run()
     assert not app.exception, app.exception
     demo = store().list_workspaces()[0]
-    stored = store().load(demo.id)
+    stored = store().load(demo.id, by=None)
     assert FRENCH.name in stored.files and len(stored.files) == 8  # the demo's seven files and the new one
     assert stored.mapping[FRENCH.name].table == "subscriptions"
     assert "Restated months" not in [h.value for h in app.subheader]
@@ -116,17 +116,17 @@ def test_a_file_saved_meanwhile_by_another_session_is_a_one_sentence_conflict_an
     app = upload(start(), (SUBSCRIPTIONS, corrected_subscriptions()))
     demo = store().list_workspaces()[0]
     bobs = (DEMO / SUBSCRIPTIONS).read_bytes().replace(LINE + b"29.00,", LINE + b"39.00,")
-    store().add_file(demo.id, SUBSCRIPTIONS, bobs, by="bob")  # another session, meanwhile
-    before = store().load(demo.id)
+    store().add_file(demo.id, SUBSCRIPTIONS, bobs, by=None)  # another session, meanwhile
+    before = store().load(demo.id, by=None)
     app.button[[b.label for b in app.button].index(f"Update “{NAME}”")].click().run()
     assert not app.exception, app.exception
     assert [e.value for e in app.error] == [escape_markdown(
         f"Nothing was saved: the file '{SUBSCRIPTIONS}' was changed in another session after you opened "
         f"“{DEMO_NAME}”, whose latest version is loaded now, so check the changes below and update again.")]
-    assert store().load(demo.id) == before
+    assert store().load(demo.id, by=None) == before
     # the session now holds bob's version; updating again replaces it, knowingly
     assert app.session_state["workspace"].files[SUBSCRIPTIONS] == bobs
     assert app.table[0].value["What changes"].tolist() == [f"replaces {SUBSCRIPTIONS} (same name): 1,433 → 1,433 rows"]
     app.button[[b.label for b in app.button].index(f"Update “{NAME}”")].click().run()
     assert not app.exception, app.exception
-    assert store().load(demo.id).files[SUBSCRIPTIONS] == corrected_subscriptions()
+    assert store().load(demo.id, by=None).files[SUBSCRIPTIONS] == corrected_subscriptions()

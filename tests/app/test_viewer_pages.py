@@ -69,14 +69,14 @@ def test_a_viewer_cannot_upload(shared, monkeypatch):
 
 def test_a_viewer_sees_the_mapping_but_every_choice_is_disabled(shared, monkeypatch):
     store, workspace_id = shared
-    version = store.version(workspace_id)
+    version = store.version(workspace_id, by=ALICE)
     app = signed_in(monkeypatch, BOB, workspace_id, "mapping")
     assert READ_ONLY in said(app)
     assert app.main.selectbox and all(box.disabled for box in app.main.selectbox)  # the sidebar's month stays
     assert all(toggle.disabled for toggle in app.main.toggle)
     assert all(uploader.disabled for uploader in app.get("file_uploader"))
     assert [d.label for d in app.get("download_button")] == ["Download this mapping (JSON)"]
-    assert store.version(workspace_id) == version  # drawing the page saved nothing
+    assert store.version(workspace_id, by=ALICE) == version  # drawing the page saved nothing
 
 
 def test_a_viewer_reads_the_settings_but_cannot_apply_any(shared, monkeypatch):
@@ -99,7 +99,7 @@ def test_a_change_a_page_lets_through_is_refused_by_the_store_in_one_sentence(sh
     button(app, "Apply to every page").click().run()
     assert not app.exception, app.exception
     assert READ_ONLY in said(app)
-    assert store.load(workspace_id).settings_json == "{}"  # nothing written
+    assert store.load(workspace_id, by=ALICE).settings_json == "{}"  # nothing written
     assert app.session_state["kpi_settings"].nps_rule == "all"  # nor kept in the session
 
 
@@ -112,7 +112,7 @@ def test_a_viewer_exports_the_investor_update_but_cannot_edit_or_report_it(share
     assert marks and all(b.disabled for b in marks)
     exports = [d for d in app.get("download_button") if d.proto.label.startswith(("Deck", "Workbook", "Report"))]
     assert len(exports) == 3 and not any(d.proto.disabled for d in exports)
-    assert store.snapshots(workspace_id) == []
+    assert store.snapshots(workspace_id, by=ALICE) == []
 
 
 def test_a_viewer_on_workspaces_is_told_and_cannot_mark_a_month(shared, monkeypatch):
@@ -133,12 +133,12 @@ def test_the_owner_lists_guests_with_their_rights_and_changes_them(shared, monke
     assert app.segmented_control(key=f"rights::{CAROL}").value == "edit"
     app.segmented_control(key=f"rights::{BOB}").set_value("edit").run()
     assert not app.exception, app.exception
-    assert store.shared_with(workspace_id) == [(BOB, "edit"), (CAROL, "edit")]
+    assert store.shared_with(workspace_id, by=ALICE) == [(BOB, "edit"), (CAROL, "edit")]
     next(t for t in app.text_input if t.label == "Share with (e-mail)").set_value("dan@acme.io").run()
     assert app.segmented_control(key="share_rights").value == "view"  # the least by default
     button(app, "Share").click().run()
     assert not app.exception, app.exception
-    assert ("dan@acme.io", "view") in store.shared_with(workspace_id)
+    assert ("dan@acme.io", "view") in store.shared_with(workspace_id, by=ALICE)
     assert next(t for t in app.text_input if t.label == "Share with (e-mail)").value == ""  # ready for the next
     app.button(key=f"unshare::{CAROL}").click().run()
-    assert [s.email for s in store.shared_with(workspace_id)] == [BOB, "dan@acme.io"]
+    assert [s.email for s in store.shared_with(workspace_id, by=ALICE)] == [BOB, "dan@acme.io"]

@@ -70,5 +70,5 @@ def test_twenty_concurrent_sessions_each_see_only_their_own_numbers(loaded_serve
     with Store(f"sqlite:///{home / 'workbench.db'}") as store:
         saved = {w.name: w.id for w in store.list_workspaces(None)}
         for k in range(1, SESSIONS + 1):
-            stored = store.load(saved[f"Load session {k:02d}"])
+            stored = store.load(saved[f"Load session {k:02d}"], by=None)
             assert stored.files == {f"subscriptions_s{k:02d}.csv": load.subscriptions_csv(k)}

@@ -75,8 +75,8 @@ def test_next_months_file_into_the_demo_shows_the_restatement_at_once(own_server
     monkeypatch.setenv("KPI_WORKBENCH_HOME", str(own_server.home))  # the server's database
     with Store(database_url({})) as store:
         demo = next(w for w in store.list_workspaces() if w.name == DEMO_NAME)
-        stored = store.load(demo.id)
+        stored = store.load(demo.id, by=None)
         assert sorted(stored.files) == sorted(path.name for path in demo_files())
         assert stored.files[SUBSCRIPTIONS.name] == corrected.read_bytes()
-        assert [s.month for s in store.snapshots(demo.id)] == ["2026-10"]
-        assert [entry.action for entry in store.audit_log(demo.id)] == ["update", "report", "create"]
+        assert [s.month for s in store.snapshots(demo.id, by=None)] == ["2026-10"]
+        assert [entry.action for entry in store.audit_log(demo.id, by=None)] == ["update", "report", "create"]

@@ -265,7 +265,7 @@ def test_two_users_signed_in_see_only_their_own_workspaces_until_one_shares(host
         # the zip Bob exports is logged under his name (it is made on click, outside his script run)
         download(bob, "Export this workspace (zip)", tmp_path)
         with server.store() as store:
-            exports = [e for e in store.audit_log(int(alice_ws)) if e.action == "export"]
+            exports = [e for e in store.audit_log(int(alice_ws), by=ALICE) if e.action == "export"]
         assert [e.who for e in exports] == [BOB]
 
         # Carol is not on the allow-list: refused, whatever she asks for
@@ -323,7 +323,7 @@ def test_a_guest_who_duplicates_a_shared_workspace_gets_a_copy_he_can_open(hoste
     with hosted.store() as store:
         mine = {w.name: w.owner for w in store.list_workspaces(BOB)}
         assert mine.get("Pricing study (copy)") == BOB
-        assert store.load(shared).owner == ALICE
+        assert store.load(shared, by=ALICE).owner == ALICE
 
 
 # ── refusals that need a real cookie or a real provider (docs/security.md, "Sign-in") ─────────

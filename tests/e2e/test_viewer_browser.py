@@ -65,8 +65,8 @@ def test_a_viewer_sees_and_exports_but_changes_nothing_through_the_ui_or_the_sto
         alice.get_by_text(BOB, exact=True).wait_for(timeout=WAIT)
         wait_for_app_run(alice)
         with hosted.store() as store:
-            assert store.shared_with(int(alice_ws)) == [(BOB, "view")]
-            version = store.version(int(alice_ws))
+            assert store.shared_with(int(alice_ws), by=ALICE) == [(BOB, "view")]
+            version = store.version(int(alice_ws), by=ALICE)
         alice.screenshot(path=str(OUTPUT / "viewer_alice_shares.png"), full_page=True)
 
         # Bob opens Alice's link: the demo's numbers, as the engine computes them
@@ -117,7 +117,7 @@ def test_a_viewer_sees_and_exports_but_changes_nothing_through_the_ui_or_the_sto
 
         # the same Bob calling the store directly is refused, and nothing was written
         with hosted.store() as store:
-            assert store.role(int(alice_ws), BOB) == "viewer"
+            assert store.role(int(alice_ws), by=BOB) == "viewer"
             writes = {
                 "save_settings": lambda: store.save_settings(int(alice_ws), '{"nps_rule": "latest"}', by=BOB),
                 "save_mapping": lambda: store.save_mapping(int(alice_ws), "{}", by=BOB),
@@ -130,15 +130,15 @@ def test_a_viewer_sees_and_exports_but_changes_nothing_through_the_ui_or_the_sto
                 with pytest.raises(ReadOnly, match=f"{BOB} can view this workspace but not change it") as refused:
                     write()
                 assert refused.value.user == BOB, name
-            assert store.version(int(alice_ws)) == version, "a refused write changed the workspace"
-            assert store.snapshots(int(alice_ws)) == []
-            assert store.shared_with(int(alice_ws)) == [(BOB, "view")]
+            assert store.version(int(alice_ws), by=ALICE) == version, "a refused write changed the workspace"
+            assert store.snapshots(int(alice_ws), by=ALICE) == []
+            assert store.shared_with(int(alice_ws), by=ALICE) == [(BOB, "view")]
 
         # Alice makes him an editor on her list of guests: his settings open
         alice.get_by_test_id("stMain").get_by_test_id("stButtonGroup").first.get_by_text("Can edit", exact=True).click()  # Bob's row
         wait_for_app_run(alice)
         with hosted.store() as store:
-            assert store.shared_with(int(alice_ws)) == [(BOB, "edit")]
+            assert store.shared_with(int(alice_ws), by=ALICE) == [(BOB, "edit")]
         bob.reload()
         bob.get_by_role("heading", name="Definitions & settings").wait_for(timeout=WAIT)
         wait_for_app_run(bob)

@@ -58,38 +58,38 @@ def shared(store):
 def test_subscribers_are_replaced_checked_and_listed_emails_first(store, shared):
     kept = store.set_subscribers(shared, [("webhook", " https://hooks.example.com/T0/B1/xyz "),
                                           ("email", "CS@Acme.io"), ("email", "cs@acme.io")], by=ALICE)
-    assert kept == store.subscribers(shared) == [Subscriber("email", "cs@acme.io"),
+    assert kept == store.subscribers(shared, by=ALICE) == [Subscriber("email", "cs@acme.io"),
                                                  Subscriber("webhook", "https://hooks.example.com/T0/B1/xyz")]
     store.set_subscribers(shared, [("email", "ops@acme.io")], by=CAROL)  # an editor may
-    assert store.subscribers(shared) == [("email", "ops@acme.io")]
-    entry = store.audit_log(shared, limit=1)[0]
+    assert store.subscribers(shared, by=ALICE) == [("email", "ops@acme.io")]
+    entry = store.audit_log(shared, limit=1, by=ALICE)[0]
     assert (entry.action, entry.who, entry.detail) == ("alert_subscribers", CAROL, {"email": 1, "webhook": 0})
     with pytest.raises(InputError, match="'not-an-address' is not an e-mail address"):
         store.set_subscribers(shared, [("email", "not-an-address")], by=ALICE)
     with pytest.raises(InputError, match="not an http:// or https:// URL"):
         store.set_subscribers(shared, [("webhook", "ftp://example.com/x")], by=ALICE)
-    assert store.subscribers(shared) == [("email", "ops@acme.io")]  # a refused list writes nothing
+    assert store.subscribers(shared, by=ALICE) == [("email", "ops@acme.io")]  # a refused list writes nothing
 
 
 def test_a_viewer_cannot_change_the_subscribers_and_nothing_is_written(store, shared):
     store.set_subscribers(shared, [("email", "cs@acme.io")], by=ALICE)
-    entries = len(store.audit_log(shared))
+    entries = len(store.audit_log(shared, by=ALICE))
     with pytest.raises(ReadOnly, match=f"^{BOB} can view this workspace but not change it$"):
         store.set_subscribers(shared, [("email", "bob@acme.io")], by=BOB)
-    assert store.subscribers(shared) == [("email", "cs@acme.io")]
-    assert len(store.audit_log(shared)) == entries
+    assert store.subscribers(shared, by=ALICE) == [("email", "cs@acme.io")]
+    assert len(store.audit_log(shared, by=ALICE)) == entries
 
 
 def test_the_sent_log_is_per_recipient_and_records_each_alert_once(store, shared):
     email, hook = Subscriber("email", "cs@acme.io"), Subscriber("webhook", "https://hooks.example.com/x")
     churn = ("logo_churn_rate", "churn_spike")
-    assert store.unsent(shared, "2026-10", [NRR, churn], email) == [NRR, churn]
-    assert store.record_sent(shared, "2026-10", [NRR], email) == 1
-    assert store.record_sent(shared, "2026-10", [NRR], email) == 0  # a second record writes nothing
-    assert store.unsent(shared, "2026-10", [NRR, churn], email) == [churn]
-    assert store.unsent(shared, "2026-10", [NRR, churn], hook) == [NRR, churn]  # another recipient: its own
-    assert store.unsent(shared, "2026-11", [NRR], email) == [NRR]  # another month: another alert
-    [row] = store.sent_log(shared)
+    assert store.unsent(shared, "2026-10", [NRR, churn], email, by=ALICE) == [NRR, churn]
+    assert store.record_sent(shared, "2026-10", [NRR], email, by=ALICE) == 1
+    assert store.record_sent(shared, "2026-10", [NRR], email, by=ALICE) == 0  # a second record writes nothing
+    assert store.unsent(shared, "2026-10", [NRR, churn], email, by=ALICE) == [churn]
+    assert store.unsent(shared, "2026-10", [NRR, churn], hook, by=ALICE) == [NRR, churn]  # another recipient: its own
+    assert store.unsent(shared, "2026-11", [NRR], email, by=ALICE) == [NRR]  # another month: another alert
+    [row] = store.sent_log(shared, by=ALICE)
     assert (row.month, row.kpi, row.rule, row.kind, row.address) == ("2026-10", *NRR, "email", "cs@acme.io")
     with store.engine.begin() as conn, pytest.raises(Exception, match="(?i)unique|duplicate"):
         conn.execute(text("INSERT INTO alerts_sent (workspace_id, month, kpi, rule, kind, address, sent_at) VALUES "
@@ -99,7 +99,7 @@ def test_the_sent_log_is_per_recipient_and_records_each_alert_once(store, shared
 
 def test_deleting_a_workspace_deletes_its_subscribers_and_sent_log(store, shared):
     store.set_subscribers(shared, [("email", "cs@acme.io")], by=ALICE)
-    store.record_sent(shared, "2026-10", [NRR], Subscriber("email", "cs@acme.io"))
+    store.record_sent(shared, "2026-10", [NRR], Subscriber("email", "cs@acme.io"), by=ALICE)
     store.delete(shared, by=ALICE)
     with store.engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM alert_subscribers")) == 0
@@ -116,10 +116,10 @@ def test_migration_5_applied_on_a_database_at_version_4_keeps_its_data(store_url
         old.share(workspace_id, BOB, "view", by=ALICE)
     with Store(store_url) as new:
         assert new.schema_version() == migrations.LATEST == 5
-        loaded = new.load(workspace_id)
-        assert (loaded.name, loaded.settings_json, new.shared_with(workspace_id)) == (
+        loaded = new.load(workspace_id, by=ALICE)
+        assert (loaded.name, loaded.settings_json, new.shared_with(workspace_id, by=ALICE)) == (
             "Old", '{"gross_margin": 0.7}', [(BOB, "view")])
-        assert new.subscribers(workspace_id) == [] and new.sent_log(workspace_id) == []
+        assert new.subscribers(workspace_id, by=ALICE) == [] and new.sent_log(workspace_id, by=ALICE) == []
         new.set_subscribers(workspace_id, [("email", "cs@acme.io")], by=ALICE)
         columns = {c["name"] for c in inspect(new.engine).get_columns("alerts_sent")}
         assert columns == {"workspace_id", "month", "kpi", "rule", "kind", "address", "sent_at"}
@@ -215,7 +215,7 @@ def test_first_run_sends_one_email_and_one_post_the_second_sends_nothing(hosted,
     assert "email to cs@acme.io: already sent" in second.out and "webhook to http://127.0.0.1:" in second.out
     assert second.out.count("already sent") == 2 and "NRR (monthly) 98.8\u00a0%" in second.out
     with Store(url) as db:
-        assert sorted((r.kind, r.kpi) for r in db.sent_log(workspace_id)) == [("email", "nrr_monthly"),
+        assert sorted((r.kind, r.kpi) for r in db.sent_log(workspace_id, by=ALICE)) == [("email", "nrr_monthly"),
                                                                                    ("webhook", "nrr_monthly")]
 
 
@@ -237,7 +237,7 @@ def test_a_new_subscriber_gets_the_month_alerts_once(hosted, smtp, receiver, cap
     url, workspace_id = hosted
     assert run("--workspace", str(workspace_id)) == 3
     with Store(url) as db:
-        db.set_subscribers(workspace_id, [*db.subscribers(workspace_id), ("email", "ceo@acme.io")], by=ALICE)
+        db.set_subscribers(workspace_id, [*db.subscribers(workspace_id, by=ALICE), ("email", "ceo@acme.io")], by=ALICE)
     assert run("--workspace", str(workspace_id)) == 3
     assert [m["To"] for m in smtp[0].messages] == ["cs@acme.io", "ceo@acme.io"] and len(receiver.bodies) == 1
     capsys.readouterr()
@@ -254,7 +254,7 @@ def test_smtp_down_exits_4_logs_why_records_nothing_then_sends_once_when_up(host
     shown = json.loads(down.out)
     assert [(d["kind"], d["status"]) for d in shown["deliveries"]] == [("email", "failed"), ("webhook", "sent")]
     with Store(url) as db:
-        assert [r.kind for r in db.sent_log(workspace_id)] == ["webhook"]  # the failed email is not recorded
+        assert [r.kind for r in db.sent_log(workspace_id, by=ALICE)] == ["webhook"]  # the failed email is not recorded
     monkeypatch.setenv("KPI_SMTP_PORT", str(smtp[1].port))  # up again
     assert run("--workspace", str(workspace_id)) == 3
     assert len(smtp[0].messages) == 1 and len(receiver.bodies) == 1
@@ -269,7 +269,7 @@ def test_a_webhook_answering_500_is_retried_and_not_recorded(hosted, receiver, c
     err = capsys.readouterr().err
     assert "webhook not sent after 3 attempts: DeliveryError: HTTP 500" in err
     with Store(url) as db:
-        assert [r.kind for r in db.sent_log(workspace_id)] == ["email"]
+        assert [r.kind for r in db.sent_log(workspace_id, by=ALICE)] == ["email"]
 
 
 def test_an_unknown_workspace_exits_2_with_one_sentence(hosted, capsys):

@@ -10,7 +10,7 @@ import zipfile
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 
 from kpi.errors import InputError
 from kpi.ingest.io import read_bytes
@@ -20,7 +20,7 @@ from kpi.report.settings_json import settings_from_json, settings_to_json
 from kpi.store import migrations
 from kpi.store.model import DEMO_NAME, Change, Conflict, ImportLimits, NotFound
 from kpi.store.snapshots import report_differences
-from kpi.store.tables import database_url
+from kpi.store.tables import AUDIT, database_url
 from kpi.store.workspaces import Store
 from tests.kpi.conftest_store import store as store  # noqa: F401
 from tests.kpi.conftest_store import store_url as store_url  # noqa: F401  (fixtures)
@@ -60,7 +60,7 @@ def test_a_database_at_version_1_is_migrated_to_the_latest_keeping_its_workspace
                               "VALUES (1, '{\"gross_margin\": 0.7}', 1, '2025-01-01 00:00:00')"))
     with Store(store_url) as new:
         assert new.schema_version() == migrations.LATEST
-        loaded = new.load(1)
+        loaded = new.load(1, by=None)
         assert (loaded.name, loaded.settings_json, loaded.files) == ("Old", '{"gross_margin": 0.7}', {})
         new.remember_layout("abc", {"table": "mrr", "columns": {}})  # version 2's table is there
         assert new.recall_layout("abc") == {"table": "mrr", "columns": {}}
@@ -71,7 +71,7 @@ def test_migrating_again_changes_nothing(store_url):
         workspace_id = new_workspace(first)
     with Store(store_url) as second:
         assert second.migrate() == migrations.LATEST
-        assert second.load(workspace_id).files == {"subs.csv": SUBSCRIPTIONS}
+        assert second.load(workspace_id, by=None).files == {"subs.csv": SUBSCRIPTIONS}
         with second.engine.connect() as conn:
             assert conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all() == [1, 2, 3, 4, 5]
 
@@ -99,7 +99,7 @@ def test_a_workspace_holds_its_files_mapping_and_settings(store):
     settings_json = settings_to_json(Settings(gross_margin=0.7, reporting_currency="EUR", rates=(("USD", 0.9),)),
                                      targets={"mrr": 10_000})
     workspace_id = new_workspace(store, settings_json=settings_json, by="alice")
-    loaded = store.load(workspace_id)
+    loaded = store.load(workspace_id, by=None)
     assert loaded.name == "Acme" and loaded.version == 1 and loaded.owner is None
     assert loaded.files == {"subs.csv": SUBSCRIPTIONS}
     assert loaded.mapping_json == MAPPING and loaded.mapping == parse_mapping(MAPPING)
@@ -124,50 +124,54 @@ def test_names_are_unique_per_owner(store):
 
 def test_rename_keeps_the_contents_and_refuses_a_taken_name(store):
     first, second = new_workspace(store), new_workspace(store, "Beta")
-    assert store.rename(first, "Acme SAS") == 2
-    assert store.load(first).name == "Acme SAS"
-    assert store.load(first).files == {"subs.csv": SUBSCRIPTIONS}
+    assert store.rename(first, "Acme SAS", by=None) == 2
+    assert store.load(first, by=None).name == "Acme SAS"
+    assert store.load(first, by=None).files == {"subs.csv": SUBSCRIPTIONS}
     with pytest.raises(InputError, match="already exists"):
-        store.rename(second, "Acme SAS")
-    assert store.load(second).name == "Beta"
+        store.rename(second, "Acme SAS", by=None)
+    assert store.load(second, by=None).name == "Beta"
 
 
 def test_a_duplicate_is_a_full_independent_copy(store):
     source = new_workspace(store, settings_json='{"gross_margin": 0.5}')
-    store.mark_reported(source, "2025-01", {"as_of": "2025-01", "revenue": {"mrr": 150.0}})
-    copy = store.duplicate(source)
-    again = store.duplicate(source)
+    store.mark_reported(source, "2025-01", {"as_of": "2025-01", "revenue": {"mrr": 150.0}}, by=None)
+    copy = store.duplicate(source, by=None)
+    again = store.duplicate(source, by=None)
     assert [w.name for w in store.list_workspaces()] == ["Acme", "Acme (copy)", "Acme (copy) (2)"]
-    original, copied = store.load(source), store.load(copy)
+    original, copied = store.load(source, by=None), store.load(copy, by=None)
     assert (copied.files, copied.mapping_json, copied.settings_json) == (
         original.files, original.mapping_json, original.settings_json)
-    assert [s.report for s in store.snapshots(copy)] == [{"as_of": "2025-01", "revenue": {"mrr": 150.0}}]
-    store.remove_file(copy, "subs.csv")
-    assert store.load(source).files == {"subs.csv": SUBSCRIPTIONS}
-    assert store.load(again).files == {"subs.csv": SUBSCRIPTIONS}
-    assert store.load(store.duplicate(source, "Named")).name == "Named"
+    assert [s.report for s in store.snapshots(copy, by=None)] == [{"as_of": "2025-01", "revenue": {"mrr": 150.0}}]
+    store.remove_file(copy, "subs.csv", by=None)
+    assert store.load(source, by=None).files == {"subs.csv": SUBSCRIPTIONS}
+    assert store.load(again, by=None).files == {"subs.csv": SUBSCRIPTIONS}
+    assert store.load(store.duplicate(source, "Named", by=None), by=None).name == "Named"
 
 
 def test_delete_removes_the_workspace_but_not_its_audit_trail(store):
-    workspace_id = new_workspace(store)
-    store.mark_reported(workspace_id, "2025-01", {"as_of": "2025-01"})
-    store.delete(workspace_id, by="alice")
+    workspace_id = new_workspace(store, owner="alice@acme.io")
+    store.mark_reported(workspace_id, "2025-01", {"as_of": "2025-01"}, by="alice@acme.io")
+    store.delete(workspace_id, by="alice@acme.io")
     with pytest.raises(NotFound):
-        store.load(workspace_id)
+        store.load(workspace_id, by="alice@acme.io")
     with pytest.raises(NotFound):
-        store.add_file(workspace_id, "x.csv", b"x")
-    assert store.list_workspaces() == [] and store.snapshots(workspace_id) == []
-    assert [(e.action, e.who) for e in store.audit_log(workspace_id)][:1] == [("delete", "alice")]
-    new_workspace(store)  # the name is free again
+        store.add_file(workspace_id, "x.csv", b"x", by="alice@acme.io")
+    with pytest.raises(NotFound):  # before: [] (a deleted workspace is read by nobody now, its owner included)
+        store.snapshots(workspace_id, by="alice@acme.io")
+    assert store.list_workspaces("alice@acme.io") == []
+    with store.engine.connect() as conn:  # the audit trail stays in the database
+        assert conn.execute(select(AUDIT.c.action, AUDIT.c.who).where(AUDIT.c.workspace_id == workspace_id)
+                            .order_by(AUDIT.c.id.desc())).first() == ("delete", "alice@acme.io")
+    new_workspace(store, owner="alice@acme.io")  # the name is free again
 
 
 def test_the_demo_workspace_is_created_on_first_start_only(store):
     demo_id = store.ensure_demo()
-    demo = store.load(demo_id)
+    demo = store.load(demo_id, by=None)
     assert demo.name == DEMO_NAME and "stripe_subscriptions.csv" in demo.files
     assert set(demo.mapping) and all(key.split(":")[0] in demo.files for key in demo.mapping)
     assert store.ensure_demo() is None
-    store.rename(demo_id, "Mine now")
+    store.rename(demo_id, "Mine now", by=None)
     assert store.ensure_demo() is None  # the user has a workspace: no second demo
 
 
@@ -176,89 +180,91 @@ def test_the_demo_workspace_is_created_on_first_start_only(store):
 
 def test_files_are_added_replaced_and_removed_with_their_mapping_entries(store):
     workspace_id = new_workspace(store)
-    store.add_file(workspace_id, "book.xlsx", b"xlsx bytes")
+    store.add_file(workspace_id, "book.xlsx", b"xlsx bytes", by=None)
     store.save_mapping(workspace_id, mapping_to_json({
-        **parse_mapping(MAPPING), "book.xlsx:Costs": TableMapping("costs", {"month": "M", "amount": "A"})}))
-    store.add_file(workspace_id, "subs.csv", SUBSCRIPTIONS + b"D,2025-03-01,10\n")
-    loaded = store.load(workspace_id)
+        **parse_mapping(MAPPING), "book.xlsx:Costs": TableMapping("costs", {"month": "M", "amount": "A"})}), by=None)
+    store.add_file(workspace_id, "subs.csv", SUBSCRIPTIONS + b"D,2025-03-01,10\n", by=None)
+    loaded = store.load(workspace_id, by=None)
     assert loaded.files == {"subs.csv": SUBSCRIPTIONS + b"D,2025-03-01,10\n", "book.xlsx": b"xlsx bytes"}
-    store.remove_file(workspace_id, "book.xlsx")
-    loaded = store.load(workspace_id)
+    store.remove_file(workspace_id, "book.xlsx", by=None)
+    loaded = store.load(workspace_id, by=None)
     assert list(loaded.files) == ["subs.csv"] and list(loaded.mapping) == ["subs.csv"]
-    store.save_files(workspace_id, {"other.csv": b"a\n1\n"})
-    assert store.load(workspace_id).files == {"other.csv": b"a\n1\n"}
-    assert store.load(workspace_id).mapping == {}
+    store.save_files(workspace_id, {"other.csv": b"a\n1\n"}, by=None)
+    assert store.load(workspace_id, by=None).files == {"other.csv": b"a\n1\n"}
+    assert store.load(workspace_id, by=None).mapping == {}
     with pytest.raises(InputError, match="not a file name"):
-        store.add_file(workspace_id, "../etc/passwd", b"x")
+        store.add_file(workspace_id, "../etc/passwd", b"x", by=None)
 
 
 def test_a_save_that_changes_nothing_is_not_a_write(store):
     workspace_id = new_workspace(store)
     assert store.save(workspace_id, files={"subs.csv": SUBSCRIPTIONS}, mapping_json=MAPPING,
-                      settings_json="{}", base_version=0) == 1
-    assert store.version(workspace_id) == 1
+                      settings_json="{}", base_version=0, by=None) == 1
+    assert store.version(workspace_id, by=None) == 1
 
 
 def test_a_save_is_all_or_nothing(store, monkeypatch):
     workspace_id = new_workspace(store)
-    before = store.load(workspace_id)
+    before = store.load(workspace_id, by=None)
 
     def fail(*args, **kwargs):
         raise OSError("disk on fire")
 
     monkeypatch.setattr(Store, "_audit", fail)  # the last statement of every save
     with pytest.raises(OSError):
-        store.save(workspace_id, files={"new.csv": b"x" * 1000}, mapping_json="{}", settings_json='{"a": 1}')
-    assert store.load(workspace_id) == before
+        store.save(workspace_id, files={"new.csv": b"x" * 1000}, mapping_json="{}", settings_json='{"a": 1}', by=None)
+    assert store.load(workspace_id, by=None) == before
     monkeypatch.undo()
     with pytest.raises(InputError, match="mapping"):
-        store.save(workspace_id, files={"new.csv": b"x"}, mapping_json='{"new.csv": {"table": "nope"}}')
+        store.save(workspace_id, files={"new.csv": b"x"}, mapping_json='{"new.csv": {"table": "nope"}}', by=None)
     with pytest.raises(InputError, match="settings"):
-        store.save_settings(workspace_id, "[1, 2]")
-    assert store.load(workspace_id) == before
+        store.save_settings(workspace_id, "[1, 2]", by=None)
+    assert store.load(workspace_id, by=None) == before
 
 
 def test_sessions_saving_different_items_from_the_same_version_both_keep_their_data(store):
     workspace_id = new_workspace(store)
-    base = store.load(workspace_id).version  # both sessions opened the workspace here
-    store.add_file(workspace_id, "a.csv", b"a", base_version=base)  # session A
-    store.add_file(workspace_id, "b.csv", b"b", base_version=base)  # session B
-    store.save_mapping(workspace_id, OTHER_MAPPING, base_version=base)  # A
-    store.save_settings(workspace_id, '{"gross_margin": 0.6}', base_version=base)  # B
-    loaded = store.load(workspace_id)
+    base = store.load(workspace_id, by=None).version  # both sessions opened the workspace here
+    store.add_file(workspace_id, "a.csv", b"a", base_version=base, by=None)  # session A
+    store.add_file(workspace_id, "b.csv", b"b", base_version=base, by=None)  # session B
+    store.save_mapping(workspace_id, OTHER_MAPPING, base_version=base, by=None)  # A
+    store.save_settings(workspace_id, '{"gross_margin": 0.6}', base_version=base, by=None)  # B
+    loaded = store.load(workspace_id, by=None)
     assert set(loaded.files) == {"subs.csv", "a.csv", "b.csv"}
     assert (loaded.mapping_json, loaded.settings_json) == (OTHER_MAPPING, '{"gross_margin": 0.6}')
     assert loaded.version == base + 4
 
 
 def test_saving_an_item_changed_since_the_base_version_is_a_conflict_that_writes_nothing(store):
-    workspace_id = new_workspace(store)
-    base = store.load(workspace_id).version
-    store.save_settings(workspace_id, '{"gross_margin": 0.6}', base_version=base, by="alice")
+    workspace_id = new_workspace(store, owner="alice@acme.io")
+    store.share(workspace_id, "bob@acme.io", by="alice@acme.io")  # Bob can edit
+    base = store.load(workspace_id, by="alice@acme.io").version
+    store.save_settings(workspace_id, '{"gross_margin": 0.6}', base_version=base, by="alice@acme.io")
     with pytest.raises(Conflict) as raised:
         store.save(workspace_id, files={"subs.csv": SUBSCRIPTIONS, "b.csv": b"b"},
-                   settings_json='{"gross_margin": 0.9}', base_version=base, by="bob")
+                   settings_json='{"gross_margin": 0.9}', base_version=base, by="bob@acme.io")
     conflict = raised.value
     assert (conflict.item, conflict.base_version, conflict.current_version, conflict.changed_by) == (
-        "the settings", base, base + 1, "alice")
-    assert "changed in another session by alice" in str(conflict) and "nothing was saved" in str(conflict)
-    assert set(store.load(workspace_id).files) == {"subs.csv"}  # b.csv was not saved either
+        "the settings", base, base + 1, "alice@acme.io")
+    assert "changed in another session by alice@acme.io" in str(conflict) and "nothing was saved" in str(conflict)
+    assert set(store.load(workspace_id, by="alice@acme.io").files) == {"subs.csv"}  # b.csv was not saved either
     # Told, Bob saves again: last writer wins.
-    store.save_settings(workspace_id, '{"gross_margin": 0.9}', base_version=conflict.current_version, by="bob")
-    assert store.load(workspace_id).settings_json == '{"gross_margin": 0.9}'
+    store.save_settings(workspace_id, '{"gross_margin": 0.9}', base_version=conflict.current_version, by="bob@acme.io")
+    assert store.load(workspace_id, by="alice@acme.io").settings_json == '{"gross_margin": 0.9}'
     # Same for a file, the mapping and a reported month.
-    base = store.version(workspace_id)
-    store.add_file(workspace_id, "subs.csv", b"new", base_version=base)
+    base = store.version(workspace_id, by="alice@acme.io")
+    store.add_file(workspace_id, "subs.csv", b"new", base_version=base, by="alice@acme.io")
     with pytest.raises(Conflict, match="The file 'subs.csv' was changed"):
-        store.remove_file(workspace_id, "subs.csv", base_version=base)
-    store.save_mapping(workspace_id, OTHER_MAPPING, base_version=base)
+        store.remove_file(workspace_id, "subs.csv", base_version=base, by="alice@acme.io")
+    store.save_mapping(workspace_id, OTHER_MAPPING, base_version=base, by="alice@acme.io")
     with pytest.raises(Conflict, match="The mapping"):
-        store.save_mapping(workspace_id, "{}", base_version=base)
-    store.mark_reported(workspace_id, "2025-01", {"as_of": "2025-01", "x": 1}, base_version=base)
+        store.save_mapping(workspace_id, "{}", base_version=base, by="alice@acme.io")
+    store.mark_reported(workspace_id, "2025-01", {"as_of": "2025-01", "x": 1}, base_version=base, by="alice@acme.io")
     with pytest.raises(Conflict, match="report of 2025-01"):
-        store.mark_reported(workspace_id, "2025-01", {"as_of": "2025-01", "x": 2}, base_version=base)
-    store.add_file(workspace_id, "subs.csv", b"newest")  # no base version: last writer wins
-    assert store.load(workspace_id).files["subs.csv"] == b"newest"
+        store.mark_reported(workspace_id, "2025-01", {"as_of": "2025-01", "x": 2}, base_version=base,
+                            by="alice@acme.io")
+    store.add_file(workspace_id, "subs.csv", b"newest", by="alice@acme.io")  # no base version: last writer wins
+    assert store.load(workspace_id, by="alice@acme.io").files["subs.csv"] == b"newest"
 
 
 # ── Reported months and restatements ─────────────────────────────────────────────────────
@@ -272,31 +278,34 @@ def report(months: dict[str, float], as_of: str, nps: float | None = None) -> di
 
 
 def test_marking_a_month_reported_freezes_its_report(store):
-    workspace_id = new_workspace(store)
-    store.mark_reported(workspace_id, "2025-02", report({"2025-01": 150, "2025-02": 180}, "2025-02"), by="alice")
-    store.mark_reported(workspace_id, "2025-01", json.dumps(report({"2025-01": 150}, "2025-01")))
-    reported = store.snapshots(workspace_id)
-    assert [(s.month, s.reported_by) for s in reported] == [("2025-01", None), ("2025-02", "alice")]
+    workspace_id = new_workspace(store, owner="alice@acme.io")
+    store.share(workspace_id, "bob@acme.io", by="alice@acme.io")  # Bob can edit
+    store.mark_reported(workspace_id, "2025-02", report({"2025-01": 150, "2025-02": 180}, "2025-02"),
+                        by="alice@acme.io")
+    store.mark_reported(workspace_id, "2025-01", json.dumps(report({"2025-01": 150}, "2025-01")), by="bob@acme.io")
+    reported = store.snapshots(workspace_id, by="alice@acme.io")
+    assert [(s.month, s.reported_by) for s in reported] == [("2025-01", "bob@acme.io"), ("2025-02", "alice@acme.io")]
     assert reported[1].report == report({"2025-01": 150, "2025-02": 180}, "2025-02")
-    store.unmark_reported(workspace_id, "2025-01")
-    assert [s.month for s in store.snapshots(workspace_id)] == ["2025-02"]
+    store.unmark_reported(workspace_id, "2025-01", by="alice@acme.io")
+    assert [s.month for s in store.snapshots(workspace_id, by="alice@acme.io")] == ["2025-02"]
     with pytest.raises(InputError, match="YYYY-MM"):
-        store.mark_reported(workspace_id, "2025-13", {})
+        store.mark_reported(workspace_id, "2025-13", {}, by="alice@acme.io")
     with pytest.raises(ValueError, match="as of 2025-02"):
-        store.mark_reported(workspace_id, "2025-03", report({"2025-02": 1}, "2025-02"))
+        store.mark_reported(workspace_id, "2025-03", report({"2025-02": 1}, "2025-02"), by="alice@acme.io")
 
 
 def test_a_later_upload_that_changes_a_reported_month_is_a_restatement(store):
     workspace_id = new_workspace(store)
-    store.mark_reported(workspace_id, "2025-01", report({"2025-01": 150}, "2025-01"))
-    store.mark_reported(workspace_id, "2025-02", report({"2025-01": 150, "2025-02": 180}, "2025-02"))
+    store.mark_reported(workspace_id, "2025-01", report({"2025-01": 150}, "2025-01"), by=None)
+    store.mark_reported(workspace_id, "2025-02", report({"2025-01": 150, "2025-02": 180}, "2025-02"), by=None)
     now = {"2025-01": report({"2025-01": 150}, "2025-01"),  # unchanged
            "2025-02": report({"2025-01": 160, "2025-02": 180}, "2025-02", nps=42)}
-    found = store.restatements(workspace_id, now)
+    found = store.restatements(workspace_id, now, by=None)
     assert [r.month for r in found] == ["2025-02"]
     assert found[0].changes == (Change("series[2025-01].mrr", 150, 160, 10), Change("nps.score", None, 42, None),
                                 Change("nps.n", None, 10, None))
-    assert store.restatements(workspace_id, {"2025-01": None})[0].changes[0] == Change("as_of", "2025-01", None, None)
+    assert store.restatements(workspace_id, {"2025-01": None}, by=None)[0].changes[0] == Change(
+        "as_of", "2025-01", None, None)
 
 
 def test_a_real_report_restated_by_a_corrected_upload():
@@ -332,22 +341,25 @@ def test_report_differences_compare_numbers_within_a_relative_tolerance():
 
 
 def test_a_workspace_exported_as_a_zip_imports_back_identical(store):
-    workspace_id = new_workspace(store, settings_json='{"gross_margin": 0.65}', by="alice")
-    store.add_file(workspace_id, "finance (2025).xlsx", bytes(range(256)) * 100)
-    store.mark_reported(workspace_id, "2025-01", report({"2025-01": 150}, "2025-01"), by="alice")
-    exported = store.export_zip(workspace_id)
+    workspace_id = new_workspace(store, settings_json='{"gross_margin": 0.65}', by="alice@acme.io",
+                                 owner="alice@acme.io")
+    store.add_file(workspace_id, "finance (2025).xlsx", bytes(range(256)) * 100, by="alice@acme.io")
+    store.mark_reported(workspace_id, "2025-01", report({"2025-01": 150}, "2025-01"), by="alice@acme.io")
+    exported = store.export_zip(workspace_id, by="alice@acme.io")
     names = zipfile.ZipFile(io.BytesIO(exported)).namelist()
     assert set(names) == {"manifest.json", "mapping.json", "settings.json", "files/subs.csv",
                           "files/finance (2025).xlsx", "snapshots/2025-01.json"}
-    imported_id = store.import_zip(exported)
-    original, imported = store.load(workspace_id), store.load(imported_id)
+    imported_id = store.import_zip(exported, owner="alice@acme.io")
+    original, imported = store.load(workspace_id, by="alice@acme.io"), store.load(imported_id, by="alice@acme.io")
     assert imported.name == "Acme (2)"
     assert (imported.files, imported.mapping_json, imported.settings_json) == (
         original.files, original.mapping_json, original.settings_json)
     assert [replace(u, revision=0) for u in imported.uploads] == [replace(u, revision=0) for u in original.uploads]
-    assert [(s.month, s.report, s.reported_at, s.reported_by) for s in store.snapshots(imported_id)] == [
-        (s.month, s.report, s.reported_at, s.reported_by) for s in store.snapshots(workspace_id)]
-    assert store.load(store.import_zip(exported, "Restored", owner="bob")).owner == "bob"
+    assert [(s.month, s.report, s.reported_at, s.reported_by)
+            for s in store.snapshots(imported_id, by="alice@acme.io")] == [
+        (s.month, s.report, s.reported_at, s.reported_by) for s in store.snapshots(workspace_id, by="alice@acme.io")]
+    restored = store.import_zip(exported, "Restored", owner="bob@acme.io")
+    assert store.load(restored, by="bob@acme.io").owner == "bob@acme.io"
 
 
 def zip_of(entries: dict[str, bytes]) -> bytes:
@@ -359,7 +371,7 @@ def zip_of(entries: dict[str, bytes]) -> bytes:
 
 
 def test_an_import_refuses_anything_but_a_well_formed_export(store):
-    good = zipfile.ZipFile(io.BytesIO(store.export_zip(new_workspace(store))))
+    good = zipfile.ZipFile(io.BytesIO(store.export_zip(new_workspace(store), by=None)))
     entries = {name: good.read(name) for name in good.namelist()}
     manifest = json.loads(entries["manifest.json"])
 
@@ -422,14 +434,17 @@ def test_layouts_remembered_in_the_old_json_file_move_into_the_store(store, tmp_
 
 
 def test_every_write_is_in_the_audit_trail(store):
-    workspace_id = new_workspace(store, by="alice")
-    store.save_settings(workspace_id, '{"a": 1}', by="bob")
-    store.export_zip(workspace_id, by="carol")
-    store.audit("sign-in", who="dave", detail={"ip": "127.0.0.1"})
-    entries = store.audit_log()
-    assert [(e.action, e.who) for e in entries] == [("sign-in", "dave"), ("export", "carol"), ("save", "bob"),
-                                                   ("create", "alice")]
-    assert entries[2].detail["settings"] is True and entries[2].revision == 2
+    workspace_id = new_workspace(store, by="alice@acme.io", owner="alice@acme.io")
+    store.share(workspace_id, "bob@acme.io", by="alice@acme.io")
+    store.share(workspace_id, "carol@acme.io", "view", by="alice@acme.io")
+    store.save_settings(workspace_id, '{"a": 1}', by="bob@acme.io")
+    store.export_zip(workspace_id, by="carol@acme.io")
+    store.audit("sign-in", by="dave@acme.io", detail={"ip": "127.0.0.1"})
+    entries = [e for e in store.audit_log(workspace_id, by="carol@acme.io") if e.action not in ("share",)]
+    assert [e.action for e in store.audit_log(workspace_id, by="alice@acme.io")].count("share") == 2
+    assert [(e.action, e.who) for e in entries] == [("export", "carol@acme.io"), ("save", "bob@acme.io"),
+                                                   ("create", "alice@acme.io")]
+    assert entries[1].detail["settings"] is True and entries[1].revision == 2
 
 
 def test_settings_survive_a_json_round_trip_and_unknown_keys():
@@ -474,20 +489,20 @@ def test_a_workspace_is_only_seen_by_its_owner_and_the_users_it_is_shared_with(s
     alice = new_workspace(store, "Alice's", owner="alice@acme.io")
     new_workspace(store, "Bob's", owner="bob@acme.io")
     assert [w.name for w in store.list_workspaces("alice@acme.io")] == ["Alice's"]
-    assert store.can_open(alice, "alice@acme.io") and not store.can_open(alice, "bob@acme.io")
+    assert store.can_open(alice, by="alice@acme.io") and not store.can_open(alice, by="bob@acme.io")
     with pytest.raises(NotFound):
-        store.load_for(alice, "bob@acme.io")  # same answer as for an id that does not exist
+        store.load(alice, by="bob@acme.io")  # same answer as for an id that does not exist
     store.share(alice, "Bob@Acme.io", by="alice@acme.io")
-    assert store.shared_with(alice) == [("bob@acme.io", "edit")]  # role "edit" unless told
+    assert store.shared_with(alice, by="alice@acme.io") == [("bob@acme.io", "edit")]  # role "edit" unless told
     assert [w.name for w in store.list_workspaces("bob@acme.io")] == ["Alice's", "Bob's"]
-    assert store.load_for(alice, "bob@acme.io").name == "Alice's"
+    assert store.load(alice, by="bob@acme.io").name == "Alice's"
     store.unshare(alice, "bob@acme.io", by="alice@acme.io")
-    assert not store.can_open(alice, "bob@acme.io")
-    assert [e.action for e in store.audit_log(alice)][:2] == ["unshare", "share"]
+    assert not store.can_open(alice, by="bob@acme.io")
+    assert [e.action for e in store.audit_log(alice, by="alice@acme.io")][:2] == ["unshare", "share"]
 
 
 def test_deleting_a_shared_workspace_removes_its_shares(store):
     alice = new_workspace(store, "Alice's", owner="alice@acme.io")
-    store.share(alice, "bob@acme.io")
-    store.delete(alice)
+    store.share(alice, "bob@acme.io", by="alice@acme.io")
+    store.delete(alice, by="alice@acme.io")
     assert store.list_workspaces("bob@acme.io") == []

@@ -54,10 +54,10 @@ def state(run: int) -> tuple[dict[str, bytes], str, str]:
 def _save(url: str, workspace_id: int, run: int, ready, go, done) -> None:  # in the child process
     store = Store(url, migrate=False)
     files, mapping_json, settings_json = state(run)
-    store.version(workspace_id)  # connected
+    store.version(workspace_id, by=None)  # connected
     ready.set()
     go.wait()
-    store.save(workspace_id, files=files, mapping_json=mapping_json, settings_json=settings_json)
+    store.save(workspace_id, files=files, mapping_json=mapping_json, settings_json=settings_json, by=None)
     done.set()
 
 
@@ -123,7 +123,7 @@ def test_a_save_killed_at_a_random_point_leaves_the_old_or_the_new_state(store_u
         if postgres:
             wait_for_postgres_to_drop(store_url, tag)
         with Store(store_url) as store:
-            loaded = store.load(workspace_id)
+            loaded = store.load(workspace_id, by=None)
         found = (loaded.files, loaded.mapping_json, loaded.settings_json)
         if found == state(current):
             outcomes["old"] += 1
@@ -147,27 +147,28 @@ def _write_concurrently(url: str, workspaces: tuple[int, int], tag: str, barrier
     # 1. Different items of one workspace: each process its own files, and A the mapping while B
     #    the settings. Each bases its saves on its own last version, never reloading: no conflict.
     barrier.wait()
-    base = store.version(distinct)
+    base = store.version(distinct, by=None)
     for k in range(CONCURRENT_SAVES):
-        base = store.add_file(distinct, f"{tag}-{k}.csv", f"{tag},{k}\n".encode(), base_version=base)
+        base = store.add_file(distinct, f"{tag}-{k}.csv", f"{tag},{k}\n".encode(), base_version=base, by=None)
         if tag == "a":
-            base = store.save_mapping(distinct, subscriptions_mapping(f"{tag}-{k}.csv", k=k), base_version=base)
+            base = store.save_mapping(distinct, subscriptions_mapping(f"{tag}-{k}.csv", k=k), base_version=base,
+                                      by=None)
         else:
-            base = store.save_settings(distinct, json.dumps({"writer": tag, "k": k}), base_version=base)
+            base = store.save_settings(distinct, json.dumps({"writer": tag, "k": k}), base_version=base, by=None)
 
     # 2. The same item, saved against the version last seen: a save that would overwrite a change
     #    it has not seen is a Conflict; then the process "reloads" and goes on. The short pauses
     #    let the other process in (SQLite's lock favours whoever just had it).
     barrier.wait()
-    base = store.version(contended)
+    base = store.version(contended, by=None)
     pause = random.Random(tag)
     for k in range(CONCURRENT_SAVES):
         time.sleep(pause.uniform(0, 0.002))
         try:
-            version = store.add_file(contended, "shared.csv", f"{tag},{k}\n".encode(), base_version=base)
+            version = store.add_file(contended, "shared.csv", f"{tag},{k}\n".encode(), base_version=base, by=None)
         except Conflict as conflict:
             log["conflicts"].append((k, conflict.base_version, conflict.current_version))
-            base = store.version(contended)
+            base = store.version(contended, by=None)
             continue
         log["contended"].append((k, base, version))
         base = version
@@ -175,7 +176,7 @@ def _write_concurrently(url: str, workspaces: tuple[int, int], tag: str, barrier
     # 3. The same item without a base version: last writer wins, nobody is told.
     barrier.wait()
     for k in range(CONCURRENT_SAVES):
-        log["last_writer"].append((k, store.add_file(contended, "last.csv", f"{tag},{k}\n".encode())))
+        log["last_writer"].append((k, store.add_file(contended, "last.csv", f"{tag},{k}\n".encode(), by=None)))
     results.put((tag, log))
 
 
@@ -198,7 +199,7 @@ def test_two_processes_saving_at_once_lose_nothing(store_url):
 
     with Store(store_url) as store:
         # 1. Every distinct item is there; the mapping is A's last, the settings B's last.
-        loaded = store.load(distinct)
+        loaded = store.load(distinct, by=None)
         assert loaded.files == {f"{tag}-{k}.csv": f"{tag},{k}\n".encode() for tag in "ab"
                                 for k in range(CONCURRENT_SAVES)}
         assert loaded.mapping_json == subscriptions_mapping(f"a-{CONCURRENT_SAVES - 1}.csv", k=CONCURRENT_SAVES - 1)
@@ -217,7 +218,7 @@ def test_two_processes_saving_at_once_lose_nothing(store_url):
             versions = [version for _, _, version in log["contended"]]
             assert versions == sorted(versions)
         last_version, _, tag, k = saves[-1]
-        loaded = store.load(contended)
+        loaded = store.load(contended, by=None)
         assert loaded.files["shared.csv"] == f"{tag},{k}\n".encode()
 
         # 3. Last writer wins: the final bytes are those of the save with the highest version.

@@ -50,51 +50,56 @@ def every_write(store: Store, workspace_id: int, who: str) -> dict:
 
 
 def test_the_role_of_each_user_is_answered_in_one_place(store, shared):
-    assert [store.role(shared, user) for user in (ALICE, "Alice@ACME.io", BOB, CAROL, DAN)] == \
-        ["owner", "owner", "viewer", "editor", "none"]
-    assert store.role(new_workspace(store, "Local"), None) == "owner"  # no sign-in: the laptop's own
-    assert store.role(shared, None) == "none"
-    with pytest.raises(NotFound):
-        store.role(shared + 100, ALICE)
+    assert [store.role(shared, by=user) for user in (ALICE, "Alice@ACME.io", BOB, CAROL)] == \
+        ["owner", "owner", "viewer", "editor"]
+    assert store.role(new_workspace(store, "Local"), by=None) == "owner"  # no sign-in: the laptop's own
+    # Anyone else is told what a missing id gets (before: the role "none", which told them it exists).
+    for stranger, workspace_id in ((DAN, shared), (None, shared), (ALICE, shared + 100)):
+        with pytest.raises(NotFound, match=f"^workspace {workspace_id} does not exist"):
+            store.role(workspace_id, by=stranger)
 
 
 @pytest.mark.parametrize("write", list(every_write(None, 0, "")))
 def test_a_viewer_cannot_change_anything_and_nothing_is_written(store, shared, write):
-    before = store.load(shared), store.snapshots(shared), len(store.audit_log(shared))
+    before = store.load(shared, by=ALICE), store.snapshots(shared, by=ALICE), len(store.audit_log(shared, by=ALICE))
     with pytest.raises(ReadOnly, match=f"^{BOB} can view this workspace but not change it$") as refused:
         every_write(store, shared, BOB)[write]()
     assert (refused.value.workspace_id, refused.value.user) == (shared, BOB)
-    assert (store.load(shared), store.snapshots(shared), len(store.audit_log(shared))) == before
+    assert (store.load(shared, by=ALICE), store.snapshots(shared, by=ALICE),
+            len(store.audit_log(shared, by=ALICE))) == before
     assert [w.name for w in store.list_workspaces(ALICE)] == ["Alice's"]
 
 
 def test_a_viewer_still_reads_exports_and_makes_a_copy_of_his_own(store, shared):
-    assert store.load_for(shared, BOB).files == {"subs.csv": SUBSCRIPTIONS}
-    assert [s.month for s in store.snapshots(shared)] == ["2025-01"]
+    assert store.load(shared, by=BOB).files == {"subs.csv": SUBSCRIPTIONS}
+    assert [s.month for s in store.snapshots(shared, by=BOB)] == ["2025-01"]
     assert store.export_zip(shared, by=BOB)[:2] == b"PK"
     copy = store.duplicate(shared, by=BOB, owner=BOB)
-    assert store.role(copy, BOB) == "owner"
+    assert store.role(copy, by=BOB) == "owner"
     store.save_settings(copy, json.dumps({"gross_margin": 0.5}), by=BOB)  # his copy is his to change
-    assert store.load(shared).settings_json == "{}"
+    assert store.load(shared, by=ALICE).settings_json == "{}"
 
 
-def test_an_editor_writes_like_the_owner_but_cannot_share(store, shared):
+def test_an_editor_writes_like_the_owner_but_cannot_rename_delete_or_share(store, shared):
     writes = every_write(store, shared, CAROL)
-    for name in ("add_file", "save_mapping", "save_settings", "mark_reported", "unmark_reported", "rename"):
+    for name in ("add_file", "save_mapping", "save_settings", "mark_reported", "unmark_reported"):
         writes[name]()
-    loaded = store.load(shared)
+    loaded = store.load(shared, by=ALICE)
     assert (loaded.name, set(loaded.files), json.loads(loaded.settings_json)) == \
-        ("Renamed", {"subs.csv", "other.csv"}, {"gross_margin": 0.5})
-    assert [s.month for s in store.snapshots(shared)] == ["2025-02"]
-    for attempt in (lambda: store.share(shared, DAN, "view", by=CAROL),
+        ("Alice's", {"subs.csv", "other.csv"}, {"gross_margin": 0.5})
+    assert [s.month for s in store.snapshots(shared, by=ALICE)] == ["2025-02"]
+    # Renaming and deleting are the owner's, as on the Workspaces page (the store used to let an editor).
+    for attempt in (writes["rename"], writes["delete"], lambda: store.shared_with(shared, by=CAROL),
+                    lambda: store.share(shared, DAN, "view", by=CAROL),
                     lambda: store.share(shared, BOB, "edit", by=CAROL),
                     lambda: store.share(shared, CAROL, "edit", by=CAROL),
                     lambda: store.unshare(shared, BOB, by=CAROL)):
         with pytest.raises(Forbidden, match=f"^{CAROL} does not own this workspace") as refused:
             attempt()
         assert not isinstance(refused.value, ReadOnly)
-    assert store.shared_with(shared) == [(BOB, "view"), (CAROL, "edit")]
-    assert store.role(shared, CAROL) == "editor" and store.load(shared).owner == ALICE
+    assert store.shared_with(shared, by=ALICE) == [(BOB, "view"), (CAROL, "edit")]
+    assert store.role(shared, by=CAROL) == "editor" and store.load(shared, by=ALICE).owner == ALICE
+    assert store.load(shared, by=ALICE).name == "Alice's"
 
 
 def test_a_viewer_cannot_share_nor_promote_himself(store, shared):
@@ -102,22 +107,24 @@ def test_a_viewer_cannot_share_nor_promote_himself(store, shared):
                     lambda: store.unshare(shared, CAROL, by=BOB)):
         with pytest.raises(ReadOnly):
             attempt()
-    assert store.shared_with(shared) == [(BOB, "view"), (CAROL, "edit")]
+    assert store.shared_with(shared, by=ALICE) == [(BOB, "view"), (CAROL, "edit")]
 
 
 def test_only_the_owner_shares_and_changes_roles(store, shared):
     store.share(shared, "Bob@Acme.io ", "edit", by=ALICE)  # a change of role, not a second share
-    assert store.shared_with(shared) == [(BOB, "edit"), (CAROL, "edit")]
-    assert store.role(shared, BOB) == "editor"
+    assert store.shared_with(shared, by=ALICE) == [(BOB, "edit"), (CAROL, "edit")]
+    assert store.role(shared, by=BOB) == "editor"
     store.save_settings(shared, json.dumps({"gross_margin": 0.6}), by=BOB)  # now he can
     store.share(shared, BOB, "view", by=ALICE)
     with pytest.raises(ReadOnly):
         store.save_settings(shared, json.dumps({"gross_margin": 0.4}), by=BOB)
     store.share(shared, BOB, "view", by=ALICE)  # the same share again writes nothing
-    shares = [e.detail for e in store.audit_log(shared) if e.action == "share"]
+    shares = [e.detail for e in store.audit_log(shared, by=ALICE) if e.action == "share"]
     assert shares[:2] == [{"with": BOB, "role": "view", "was": "edit"}, {"with": BOB, "role": "edit", "was": "view"}]
     store.unshare(shared, BOB, by=ALICE)
-    assert store.role(shared, BOB) == "none" and not store.can_open(shared, BOB)
+    assert not store.can_open(shared, by=BOB)
+    with pytest.raises(NotFound):
+        store.role(shared, by=BOB)
 
 
 def test_a_share_names_a_known_role_and_never_the_owner(store, shared):
@@ -127,13 +134,14 @@ def test_a_share_names_a_known_role_and_never_the_owner(store, shared):
         store.share(shared, "ALICE@acme.io", "view", by=ALICE)
     with pytest.raises(InputError, match="not an e-mail address"):
         store.share(shared, "dan", "view", by=ALICE)
-    assert store.shared_with(shared) == [(BOB, "view"), (CAROL, "edit")]
+    assert store.shared_with(shared, by=ALICE) == [(BOB, "view"), (CAROL, "edit")]
 
 
-def test_someone_neither_owner_nor_guest_cannot_share(store, shared):
-    with pytest.raises(Forbidden):
+def test_someone_neither_owner_nor_guest_cannot_share_and_is_told_it_does_not_exist(store, shared):
+    with pytest.raises(NotFound, match=f"^workspace {shared} does not exist"):  # before: Forbidden
         store.share(shared, DAN, "edit", by=DAN)
-    assert store.role(shared, DAN) == "none"
+    assert store.shared_with(shared, by=ALICE) == [(BOB, "view"), (CAROL, "edit")]
+    assert not store.can_open(shared, by=DAN)
 
 
 def test_the_migration_keeps_shares_made_before_roles_as_editors(store_url):
@@ -146,8 +154,8 @@ def test_the_migration_keeps_shares_made_before_roles_as_editors(store_url):
                               "VALUES (1, 'bob@acme.io', '2025-01-01 00:00:00', 'alice@acme.io')"))
     with Store(store_url) as new:
         assert new.schema_version() == migrations.LATEST == 5
-        assert new.shared_with(1) == [(BOB, "edit")]
-        assert new.role(1, BOB) == "editor"
+        assert new.shared_with(1, by=ALICE) == [(BOB, "edit")]
+        assert new.role(1, by=BOB) == "editor"
         new.save_settings(1, json.dumps({"gross_margin": 0.5}), by=BOB)  # he keeps his rights
         new.share(1, BOB, "view", by=ALICE)
         with pytest.raises(ReadOnly):

@@ -267,7 +267,7 @@ def store(tmp_path):
 
 def good_export(store: Store) -> bytes:
     workspace_id = store.create_workspace("Exported", files={"subs.csv": b"customer_id,amount\nc1,10\n"})
-    return store.export_zip(workspace_id)
+    return store.export_zip(workspace_id, by=None)
 
 
 def rebuilt(export: bytes, *, add: dict[str, bytes] | None = None, replace: dict[str, bytes] | None = None) -> bytes:
@@ -421,8 +421,8 @@ def test_hostile_mapping_keys_are_only_labels(store):
     assert sorted(mapping) == sorted([*keys, "k" * MB])
     assert all(isinstance(m, TableMapping) and m.table == "subscriptions" for m in mapping.values())
     workspace_id = store.create_workspace("Keys", files={"subs.csv": b"customer_id,amount\nc1,10\n"})
-    store.save_mapping(workspace_id, mapping_to_json({key: mapping[key] for key in keys}))
-    assert json.loads(store.load(workspace_id).mapping_json).keys() == set(keys)
+    store.save_mapping(workspace_id, mapping_to_json({key: mapping[key] for key in keys}), by=None)
+    assert json.loads(store.load(workspace_id, by=None).mapping_json).keys() == set(keys)
 
 
 # ── formula injection in exports ───────────────────────────────────────────────────────────
