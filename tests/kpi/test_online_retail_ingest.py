@@ -4,14 +4,15 @@ it) — is read, recognised as an orders table and mapped with no help, and then
 published monthly cohort table (tests/fixtures/online_retail/README.md).
 
 Rows without a CustomerID are rejected by the mapping (a required field): that is the cleaning
-every public analysis does. Writing the XLSX takes ~35 s (openpyxl, write-only), so each file
-is written and read once per module.
+every public analysis does. Each file is written and read once per test process.
 """
 
 from __future__ import annotations
 
 import time
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import openpyxl
 import pandas as pd
@@ -31,17 +32,83 @@ COHORT_SIZES = [885, 417, 380, 452, 300, 284, 242, 188, 169, 299, 358, 323, 41]
 FIRST_COHORT_ACTIVE = [885, 324, 286, 340, 321, 352, 321, 309, 313, 350, 331, 445, 235]
 
 
+def _sheet_xml(frame: pd.DataFrame, strings: dict[str, int]) -> str:
+    """The worksheet XML Excel writes: text as shared-string indices (t="s"), numbers as
+    themselves, dates as serial days with the date-time style (s="1"), an empty cell left out,
+    and the sheet's range declared up front in <dimension>."""
+    letters = [openpyxl.utils.get_column_letter(i + 1) for i in range(frame.shape[1])]
+    columns = []
+    for letter, name in zip(letters, frame.columns, strict=True):
+        values = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(values):  # days since 1899-12-30, as openpyxl's to_excel
+            since = values - pd.Timestamp("1899-12-30")
+            serial = since.dt.days + since.dt.seconds / 86_400
+            cells = [f'<c r="{letter}{{row}}" s="1"><v>{v!r}</v></c>' for v in serial.tolist()]
+        elif pd.api.types.is_numeric_dtype(values):
+            cells = ["" if v != v else f'<c r="{letter}{{row}}"><v>{v!r}</v></c>' for v in values.tolist()]
+        else:
+            cells = ["" if v is None or v != v else f'<c r="{letter}{{row}}" t="s"><v>{strings[v]}</v></c>'
+                     for v in values.astype(object).tolist()]
+        columns.append(cells)
+    header = "".join(f'<c r="{letter}1" t="s"><v>{strings[str(name)]}</v></c>'
+                     for letter, name in zip(letters, frame.columns, strict=True))
+    rows = [f'<row r="1">{header}</row>']
+    rows += [f'<row r="{n}">' + "".join(row).replace("{row}", str(n)) + "</row>"
+             for n, row in enumerate(zip(*columns, strict=True), start=2)]
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}" xmlns:r="{RELS}">'
+            f'<dimension ref="A1:{letters[-1]}{len(frame) + 1}"/><sheetData>{"".join(rows)}</sheetData></worksheet>')
+
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
 def write_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    """The frame as one worksheet, with openpyxl's streaming writer. It declares the sheet's
-    range up front as Excel does (write-only mode cannot know it, so we tell it)."""
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("Online Retail")
-    sheet.calculate_dimension = lambda: f"A1:{openpyxl.utils.get_column_letter(frame.shape[1])}{len(frame) + 1}"
-    sheet.append(list(frame.columns))
-    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
-    for row in zip(*columns, strict=True):
-        sheet.append(row)
-    book.save(path)
+    """The frame as one worksheet named "Online Retail", the parts written as Excel writes them
+    (shared strings, a date-time number format, the range declared up front). Written directly
+    rather than cell by cell through openpyxl, which took 35–110 s for these 4.3 million cells."""
+    texts = [str(c) for c in frame.columns]
+    for name in frame.columns:
+        if not (pd.api.types.is_numeric_dtype(frame[name]) or pd.api.types.is_datetime64_any_dtype(frame[name])):
+            texts += frame[name].dropna().astype(str).tolist()
+    strings = {text: i for i, text in enumerate(dict.fromkeys(texts))}
+    shared = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+            'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.'
+            'openxmlformats-officedocument.spreadsheetml.styles+xml"/><Override PartName="/xl/sharedStrings.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'),
+        "_rels/.rels": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PACKAGE_RELS}">'
+            f'<Relationship Id="rId1" Type="{RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{MAIN}" xmlns:r="{RELS}">'
+            '<sheets><sheet name="Online Retail" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PACKAGE_RELS}">'
+            f'<Relationship Id="rId1" Type="{RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{RELS}/styles" Target="styles.xml"/>'
+            f'<Relationship Id="rId3" Type="{RELS}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'),
+        "xl/styles.xml": (  # style 1: Excel's built-in date-time format 22 (m/d/yyyy h:mm)
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{MAIN}">'
+            '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+            '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+            '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs>'
+            '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="22" applyNumberFormat="1"/></cellXfs></styleSheet>'),
+        "xl/sharedStrings.xml": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{MAIN}" count="{len(strings)}" '
+            f'uniqueCount="{len(strings)}">{shared}</sst>'),
+        "xl/worksheets/sheet1.xml": _sheet_xml(frame, strings),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, xml in parts.items():
+            archive.writestr(name, xml.encode("utf-8"))
 
 
 @pytest.fixture(scope="module")
