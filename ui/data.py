@@ -23,7 +23,7 @@ from kpi.errors import InputError
 from kpi.ingest.io import Sheet, read_bytes
 from kpi.ingest.layouts import home
 from kpi.ingest.mapping import TableMapping, TableQuality, Tables, apply_mapping, build_tables
-from kpi.report.build import Report, Settings, build_report, filter_tables, segment_attributes
+from kpi.report.build import Report, Settings, build_report, filter_tables, reportable_months, segment_attributes
 from ui.choices import State, Workspace
 
 
@@ -81,10 +81,7 @@ def report(current: State | Workspace, as_of: str | None = None) -> Report:
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def _report_months(key: str, _ws: Workspace) -> list[str]:
-    report_ = build_report(tables(_ws))
-    if report_.revenue is not None:
-        return [str(m) for m in report_.months]
-    return [str(report_.as_of)] if report_.as_of is not None else []
+    return [str(month) for month in reportable_months(tables(_ws))]
 
 
 def report_months(ws: Workspace) -> list[str]:

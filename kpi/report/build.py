@@ -318,6 +318,20 @@ def default_as_of(tables: Tables, revenue_part: Revenue | None, today: pd.Timest
     return max(month, months[0])
 
 
+def reportable_months(tables: Tables, settings: Settings = Settings()) -> list[pd.Period]:
+    """The months one can report on, as `build_report(tables, None, settings)` would offer them
+    without computing the rest of the report: every month with revenue up to `default_as_of`,
+    else that last month of activity alone, else none."""
+    revenue_part = build_revenue(tables, settings)
+    month = default_as_of(tables, revenue_part)
+    if month is None:
+        return []
+    if revenue_part is None:
+        return [month]
+    index = revenue_part.series.index
+    return list(index[index <= month])
+
+
 def build_cohorts(tables: Tables, revenue_part: Revenue | None, as_of: pd.Period,
                   settings: Settings) -> cohort_analysis.Cohorts | None:
     """Cohorts from revenue when given, else from orders, else from events (docs/cli.md)."""

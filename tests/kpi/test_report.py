@@ -6,7 +6,7 @@ import pytest
 from kpi.demo import load_demo
 from kpi.errors import InputError
 from kpi.ingest.mapping import Tables
-from kpi.report.build import Settings, build_report, filter_tables
+from kpi.report.build import Settings, build_report, filter_tables, reportable_months
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,17 @@ def test_a_segment_filter_keeps_the_rows_of_its_customers_and_the_costs_whole():
     assert smb.frames["costs"].equals(costs)
     assert filter_tables(tables, {"segment": ["Nobody"]}).frames["subscriptions"].empty
     assert filter_tables(tables, {}) is tables
+
+
+def test_reportable_months_are_the_months_a_full_report_offers(demo):
+    """The sidebar's month list comes from `reportable_months` without building a report: it
+    must be what the report itself offers — revenue months up to its as-of month, else the
+    last month of activity alone, else nothing."""
+    report = build_report(demo)
+    assert reportable_months(demo) == list(report.months)
+    assert len(report.months) > 12 and reportable_months(demo)[-1] == report.as_of
+    orders = pd.DataFrame({"customer_id": ["A", "B"], "date": pd.to_datetime(["2024-01-05", "2024-03-02"]),
+                           "amount": [10.0, 5.0], "order_id": ["1", "2"]})
+    assert reportable_months(Tables({"orders": orders}, {})) == [pd.Period("2024-03", freq="M")]
+    assert build_report(Tables({"orders": orders}, {})).as_of == pd.Period("2024-03", freq="M")
+    assert reportable_months(Tables({}, {})) == []
