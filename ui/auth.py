@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 
 import streamlit as st
 
@@ -51,10 +52,17 @@ def secret_refused(auth: Mapping) -> str | None:
             "ask this workbench's administrator.")
 
 
+APP_PAGES = Path(__file__).resolve().parents[1] / "app_pages"
+
+
 def _only(draw) -> None:
     """Draw `draw` as the app's one, hidden page and stop: a session that was signed in a moment
     ago loses its page list too (the browser keeps the last navigation it was sent)."""
-    st.navigation([st.Page(draw, title="KPI workbench", url_path="sign-in", default=True)], position="hidden").run()
+    paths = sorted(page.stem for page in APP_PAGES.glob("*.py"))  # a link to any page lands here, not on
+    # Streamlit's "Page not found" dialog, which would cover the page (and its Sign out button)
+    st.navigation([st.Page(draw, title="KPI workbench", url_path="sign-in", default=True)]
+                  + [st.Page(draw, title="KPI workbench", url_path=path) for path in paths],
+                  position="hidden").run()
     st.stop()
 
 

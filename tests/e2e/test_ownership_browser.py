@@ -50,8 +50,8 @@ def test_an_editor_cannot_rename_or_delete_and_a_workspace_unshared_meanwhile_sa
         main.get_by_text(f"Shared with you by {ALICE}, who lets you edit it").wait_for(timeout=WAIT)
         wait_for_app_run(bob)
         assert linked_workspace(bob) == alice_ws
-        expect(main.get_by_test_id("stTextInput").first.locator("input")).to_be_disabled()
-        expect(main.get_by_role("button", name="Delete…")).to_be_disabled()
+        expect(main.get_by_test_id("stTextInput").first.locator("input")).to_be_disabled(timeout=WAIT)
+        expect(main.get_by_role("button", name="Delete…")).to_be_disabled(timeout=WAIT)
         expect(main.get_by_role("button", name="Duplicate")).to_be_enabled()
         bob.screenshot(path=str(SHOTS / "ownership_editor_workspaces.png"), full_page=True)
 
