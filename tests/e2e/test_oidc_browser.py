@@ -185,6 +185,17 @@ def go_to(page, title: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
 
 
+def own_workspaces_page(page, app: str, email: str) -> str:
+    """Sign `email` in, open Workspaces (where the owner's share form is) and return the id of
+    the workspace the link names."""
+    sign_in(page, app, email, "workspaces")
+    signed_in(page, email)
+    page.goto(f"{app}/workspaces")
+    signed_in(page, email)
+    page.get_by_label("Share with (e-mail)").wait_for(timeout=WAIT)
+    return linked_workspace(page)
+
+
 def sign_out(page, app: str) -> None:
     """Sign out in the sidebar; the provider's end-session page confirms, then the app shows
     its sign-in page again."""

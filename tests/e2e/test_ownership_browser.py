@@ -17,7 +17,16 @@ from playwright.sync_api import expect
 
 from kpi.store.model import Forbidden, ReadOnly
 from tests.e2e.conftest import OUTPUT, wait_for_app_run
-from tests.e2e.test_oidc_browser import ALICE, BOB, WAIT, go_to, linked_workspace, sign_in, signed_in
+from tests.e2e.test_oidc_browser import (
+    ALICE,
+    BOB,
+    WAIT,
+    go_to,
+    linked_workspace,
+    own_workspaces_page,
+    sign_in,
+    signed_in,
+)
 from tests.e2e.test_oidc_browser import hosted as hosted  # noqa: F401  (module fixtures: server and provider)
 from tests.e2e.test_oidc_browser import provider as provider  # noqa: F401
 from ui.access import GONE
@@ -31,12 +40,7 @@ def test_an_editor_cannot_rename_or_delete_and_a_workspace_unshared_meanwhile_sa
     contexts = [browser.new_context(viewport={"width": 1440, "height": 1500}) for _ in range(2)]
     alice, bob = (context.new_page() for context in contexts)
     try:
-        sign_in(alice, hosted.url, ALICE, "workspaces")
-        signed_in(alice, ALICE)
-        alice.goto(f"{hosted.url}/workspaces")
-        signed_in(alice, ALICE)
-        alice.get_by_label("Share with (e-mail)").wait_for(timeout=WAIT)
-        alice_ws = linked_workspace(alice)
+        alice_ws = own_workspaces_page(alice, hosted.url, ALICE)
         assert alice_ws and alice_ws.isdigit()
         with hosted.store() as store:
             store.share(int(alice_ws), BOB, "edit", by=ALICE)

@@ -16,8 +16,18 @@ from kpi.demo import load_demo
 from kpi.report.build import build_report
 from kpi.store.model import ReadOnly
 from tests.e2e.conftest import OUTPUT, download, wait_for_app_run
-from tests.e2e.test_oidc_browser import ALICE, BOB, DEMO, WAIT, go_to, linked_workspace, sidebar_workspace, sign_in, \
-    signed_in
+from tests.e2e.test_oidc_browser import (
+    ALICE,
+    BOB,
+    DEMO,
+    WAIT,
+    go_to,
+    linked_workspace,
+    own_workspaces_page,
+    sidebar_workspace,
+    sign_in,
+    signed_in,
+)
 from tests.e2e.test_oidc_browser import hosted as hosted  # noqa: F401  (module fixtures: server and provider)
 from tests.e2e.test_oidc_browser import provider as provider  # noqa: F401
 from ui import cards
@@ -51,12 +61,7 @@ def test_a_viewer_sees_and_exports_but_changes_nothing_through_the_ui_or_the_sto
     alice, bob = (context.new_page() for context in contexts)
     try:
         # Alice shares her demo workspace with Bob: "Can view" is what the form offers first
-        sign_in(alice, hosted.url, ALICE, "workspaces")
-        signed_in(alice, ALICE)
-        alice.goto(f"{hosted.url}/workspaces")
-        signed_in(alice, ALICE)
-        alice.get_by_label("Share with (e-mail)").wait_for(timeout=WAIT)
-        alice_ws = linked_workspace(alice)
+        alice_ws = own_workspaces_page(alice, hosted.url, ALICE)
         assert alice_ws and sidebar_workspace(alice) == DEMO
         alice.get_by_label("Share with (e-mail)").fill(BOB)
         alice.get_by_label("Share with (e-mail)").press("Enter")
