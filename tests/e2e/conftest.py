@@ -7,10 +7,13 @@ an end-to-end test must never be silently skipped there.
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -22,6 +25,39 @@ CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "tests" / "output"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
+
+
+@functools.cache
+def _demo_tables_seed() -> Path:
+    """A folder holding the demo's tables as the app keeps them between starts
+    (`kpi.demo.cached_demo_tables`), built once per test process from the same files, the
+    mapping as the store gives it back, and the same readers as the app's demo workspace."""
+    from kpi.demo import cached_demo_tables, demo_files, demo_mapping
+    from kpi.ingest.io import read_bytes
+    from kpi.ingest.mapping import build_tables, mapping_to_json, parse_mapping
+    from kpi.store.model import DEMO_NAME
+    from ui.choices import Workspace
+
+    files = {path.name: path.read_bytes() for path in demo_files()}
+    mapping = parse_mapping(mapping_to_json(demo_mapping()))
+    key = Workspace(DEMO_NAME, files, mapping).key
+    folder = Path(tempfile.mkdtemp(prefix="kpi-demo-seed-"))
+    cached_demo_tables(folder, key, lambda: build_tables(
+        [sheet for name, data in files.items() for sheet in read_bytes(name, data, trusted=True)], mapping))
+    return folder
+
+
+def seeded_home(home: Path) -> Path:
+    """`home` (created) with the demo's tables already kept in it, as after the app's first start:
+    each server a test starts would otherwise read and parse the demo's files again (about 5 s of
+    CPU). The app still checks the kept tables' key (files, mapping, code version) before using
+    them. A test about the cold start itself uses a bare home instead."""
+    home.mkdir(parents=True, exist_ok=True)
+    from kpi.demo import CACHE_PREFIX
+
+    for kept in _demo_tables_seed().glob(f"{CACHE_PREFIX}*.pickle"):
+        shutil.copyfile(kept, home / kept.name)
+    return home
 
 
 def free_port() -> int:
@@ -56,7 +92,7 @@ class Server:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         OUTPUT.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "KPI_WORKBENCH_HOME": str(self.home)}
+        env = {**os.environ, "KPI_WORKBENCH_HOME": str(seeded_home(self.home))}
         env.pop("KPI_DATABASE_URL", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -120,7 +156,7 @@ def server(tmp_path_factory):
     """The app as a user starts it (`streamlit run app.py`), on a free loopback port, with its
     remembered layouts in a temporary home."""
     port = free_port()
-    env = {**os.environ, "KPI_WORKBENCH_HOME": str(tmp_path_factory.mktemp("home"))}
+    env = {**os.environ, "KPI_WORKBENCH_HOME": str(seeded_home(tmp_path_factory.mktemp("home")))}
     url = f"http://127.0.0.1:{port}"
     log = (OUTPUT / "server.log")
     OUTPUT.mkdir(parents=True, exist_ok=True)

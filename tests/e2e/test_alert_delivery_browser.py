@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from kpi.store.workspaces import Store
-from tests.e2e.conftest import OUTPUT, ROOT, free_port, wait_for_app_run, wait_healthy
+from tests.e2e.conftest import OUTPUT, ROOT, free_port, seeded_home, wait_for_app_run, wait_healthy
 from tests.kpi.test_cli_alerts import Inbox, Receiver
 
 pytestmark = pytest.mark.e2e
@@ -30,7 +30,7 @@ def team_server(tmp_path):
     smtp.start()
     receiver = Receiver(200)
     port = free_port()
-    env = {**os.environ, "KPI_WORKBENCH_HOME": str(tmp_path / "home"),
+    env = {**os.environ, "KPI_WORKBENCH_HOME": str(seeded_home(tmp_path / "home")),
            "KPI_DATABASE_URL": f"sqlite:///{tmp_path / 'team.db'}", "KPI_SMTP_HOST": "127.0.0.1",
            "KPI_SMTP_PORT": str(smtp.port), "KPI_SMTP_FROM": "kpi@acme.io"}
     OUTPUT.mkdir(parents=True, exist_ok=True)

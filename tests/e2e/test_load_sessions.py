@@ -18,7 +18,7 @@ import pytest
 
 from benchmarks import load
 from kpi.store.workspaces import Store
-from tests.e2e.conftest import CHROMIUM, OUTPUT
+from tests.e2e.conftest import CHROMIUM, OUTPUT, seeded_home
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,7 @@ def loaded_server(tmp_path):
             pytest.fail(message)
         pytest.skip(message)
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    process, url = load.start_server(tmp_path / "home", OUTPUT / f"server-load-{os.getpid()}.log")
+    process, url = load.start_server(seeded_home(tmp_path / "home"), OUTPUT / f"server-load-{os.getpid()}.log")
     try:
         yield process, url, tmp_path / "home"
     finally:

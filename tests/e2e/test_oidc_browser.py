@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from kpi.store.workspaces import Store
-from tests.e2e.conftest import OUTPUT, ROOT, download, free_port, wait_for_app_run, wait_healthy
+from tests.e2e.conftest import OUTPUT, ROOT, download, free_port, seeded_home, wait_for_app_run, wait_healthy
 
 pytestmark = pytest.mark.e2e
 
@@ -101,7 +101,7 @@ def hosted(provider, tmp_path_factory):
         f'emails = ["{ALICE}", "{BOB}"]\n',
         encoding="utf-8",
     )
-    env = {**os.environ, "KPI_WORKBENCH_HOME": str(base / "home")}
+    env = {**os.environ, "KPI_WORKBENCH_HOME": str(seeded_home(base / "home"))}
     env.pop("KPI_DATABASE_URL", None)
     log = (OUTPUT / f"server-oidc-{port}.log").open("wb")
     process = subprocess.Popen(
