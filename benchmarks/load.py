@@ -434,8 +434,8 @@ class LoadRun:
 
     def report(self) -> str:
         times = sorted(r.seconds for r in self.results)
-        lines = [f"{self.sessions} concurrent sessions in {self.wall_seconds:.1f} s (with the browser's two first visits); "
-                 f"{sum(r.ok for r in self.results)} correct"]
+        lines = [f"{self.sessions} concurrent sessions in {self.wall_seconds:.1f} s "
+                 f"(with the browser's two first visits); {sum(r.ok for r in self.results)} correct"]
         for r in sorted(self.results, key=lambda r: r.k):
             verdict = "ok" if r.ok else f"WRONG ({r.error or f'MRR {r.mrr_shown}, foreign {sorted(r.foreign)}'})"
             steps = " ".join(f"{label} {seconds:.1f}" for label, seconds in r.steps.items())

@@ -4,7 +4,9 @@ The work is done by benchmarks/load.py (`python -m benchmarks.load --sessions N`
 by hand): session k uploads four customers `sKK-…` whose MRR is 300 + 10·k €, opens Overview
 and Revenue, and downloads the MRR per customer. Here we assert what the issue asks: every
 session sees its own numbers, no session sees another's customers, the run is bounded in count
-and time, and the server's memory after the run is reported (printed, and kept in
+and time (every step's wait is bounded; the server's CPU per session is bounded; the wall time,
+which on a 2-core machine measures the 20 Chromium tabs and everything else the machine runs,
+is printed, never asserted), and the server's memory after the run is reported (printed, and kept in
 tests/output/load_sessions.txt; uploads, downloads and screenshots of any stall in
 tests/output/load_sessions/).
 """
@@ -24,7 +26,11 @@ pytestmark = pytest.mark.e2e
 
 SESSIONS = 20
 STEP_TIMEOUT_MS = 200_000  # one step of one session (a page to draw) on a loaded 2-core machine
-MAX_WALL_SECONDS = 420  # the whole run; measured 2–2.5 min on this project's 2-core machines
+# The server's own work per session (CPU seconds: what other processes on a shared machine do not
+# inflate, unlike the run's wall time, which here measures the 20 Chromium tabs on the same 2 cores
+# and whatever else the machine runs). Measured 2.3–3.8 s a session; the wall time is bounded by
+# STEP_TIMEOUT_MS per step and printed.
+MAX_SERVER_CPU_PER_SESSION = 6.0
 MAX_SETTLED_RSS = 1_500 * load.MB  # the server after the run (measured ≈330 MiB)
 
 
@@ -63,7 +69,7 @@ def test_twenty_concurrent_sessions_each_see_only_their_own_numbers(loaded_serve
         assert r.caption.startswith(f"Load session {r.k:02d} · "), f"session {r.k} sees another workspace"
         assert r.csv_ids == load.own_ids(r.k), f"session {r.k}'s customer list is not its own"
         assert not r.foreign, f"session {r.k} saw other sessions' customers: {sorted(r.foreign)}"
-    assert run.wall_seconds < MAX_WALL_SECONDS
+    assert run.server_cpu / SESSIONS < MAX_SERVER_CPU_PER_SESSION, f"server CPU: {run.server_cpu:.1f} s"
     assert run.settled.rss < MAX_SETTLED_RSS, f"server memory after the run: {run.settled}"
 
     # what each session saved is its own file, byte for byte
