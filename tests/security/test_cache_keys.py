@@ -337,6 +337,15 @@ def test_the_policy_table_lists_every_cached_function(capsys):
     assert not stale, f"POLICY declares functions that are no longer cached: {stale}"
 
 
+def test_the_security_guide_states_the_count_and_kinds():
+    """docs/security.md says how many caches there are and of which kind: kept true here."""
+    section = (ROOT / "docs" / "security.md").read_text(encoding="utf-8").split("## Caches shared between sessions")[1]
+    kinds = [policy.kind for policy in POLICY.values()]
+    said = (f"{len(CACHED)} cached\nfunctions in `app.py`, `app_pages/` and `ui/` — {kinds.count('content')} keyed by "
+            f"content, {kinds.count('global')} global by design")
+    assert said in section, f"update docs/security.md: {said!r}"
+
+
 @pytest.mark.parametrize("qualified", sorted(CACHED))
 def test_declared_key_parameters_exist_and_are_hashed(qualified):
     policy = POLICY.get(qualified)
