@@ -75,7 +75,7 @@ for sheet in sheets:
         if (empty := no_data_rows(sheet)) is not None:  # nothing to map: said, and left out of the mapping
             st.warning(escape_markdown(empty.message), icon=":material/table_rows:")
             continue
-        draft = mapping_editor.sheet_editor(sheet, ws.mapping.get(sheet.key), disabled=read_only)
+        draft = mapping_editor.sheet_editor(ws, sheet, ws.mapping.get(sheet.key), disabled=read_only)
         if draft is None:
             continue
         quality = data.check(ws, sheet, draft)

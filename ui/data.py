@@ -42,8 +42,7 @@ def _sheets(name: str, digest: str, _data: bytes) -> list[Sheet]:  # keyed by na
 
 def sheets(ws: Workspace) -> list[Sheet]:
     """Every sheet of every file of the workspace (raises InputError for an unreadable file)."""
-    digests = ws.digests
-    return [sheet for name, data in ws.files.items() for sheet in _sheets(name, digests[name], data)]
+    return [sheet for name in ws.files for sheet in _sheets(name, ws.digests[name], ws.files[name])]
 
 
 def sheets_of_file(name: str, data: bytes, digest: str) -> list[Sheet]:

@@ -65,6 +65,11 @@ def _frame(current: State, table: str) -> pd.DataFrame | None:
     return frame if frame is not None and not frame.empty else None
 
 
+def _key(current: State) -> tuple:
+    """What the current report is a function of: workspace content hash, as-of, filters, settings."""
+    return current.workspace.key, current.as_of, current.filters, current.report_settings
+
+
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def _view(key: tuple, back: int, attributes: tuple[str, ...], _current: State) -> EngagementView:
     report = data.report(_current)
@@ -89,9 +94,8 @@ def _view(key: tuple, back: int, attributes: tuple[str, ...], _current: State) -
 def view(current: State) -> EngagementView:
     """The Engagement page's numbers (needs a report with an engagement section), by the
     customer attributes the sidebar offers as filters."""
-    key = (current.workspace.key, current.as_of, current.filters, current.report_settings)
     attributes = tuple(data.attributes(current.workspace))
-    return _view(key, PERIOD_BACK.get(current.granularity, 1), attributes, current)
+    return _view(_key(current), PERIOD_BACK.get(current.granularity, 1), attributes, current)
 
 
 def dau_mau_trend(by_month: pd.DataFrame, *, months_shown: int = 24) -> go.Figure:

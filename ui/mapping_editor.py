@@ -14,6 +14,7 @@ from kpi.ingest.proposal import Proposal
 from kpi.ingest.recognise import propose_for_table, recognise
 from kpi.ingest.schema import TABLES
 from kpi.text import escape_markdown, label_of
+from ui.choices import Workspace
 
 NOT_USED = "— not used —"
 PREFIX = "map::"
@@ -64,20 +65,32 @@ def reset() -> None:
         del st.session_state[key]
 
 
+# Recognition reads the values too (amounts in cents, dates, money), not only the header: a proposal
+# is keyed by the content hash of the sheet's file and the sheet's key, never by its name and header
+# alone (two files called billing.csv with the same header may hold different amounts).
 @st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
-def _proposal(key: str, header: tuple, _sheet: Sheet) -> Proposal:  # keyed by sheet key and header
+def _proposal(file_digest: str, sheet_key: str, _sheet: Sheet) -> Proposal:
     return recognise(_sheet)
 
 
 @st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
-def _table_proposal(key: str, header: tuple, table: str, _sheet: Sheet) -> Proposal:
+def _table_proposal(file_digest: str, sheet_key: str, table: str, _sheet: Sheet) -> Proposal:
     return propose_for_table(_sheet, table)
 
 
-def sheet_editor(sheet: Sheet, current: TableMapping | None, disabled: bool = False) -> TableMapping | None:
-    """Draw the preview and the choices for one sheet; return the mapping they describe
-    (`disabled`: shown, not editable — a "can view" guest)."""
-    proposal = _proposal(sheet.key, tuple(sheet.frame.columns), sheet)
+def proposal(ws: Workspace, sheet: Sheet, table: str | None = None) -> Proposal:
+    """Recognition's proposal for a sheet of the workspace (`recognise`), or with `table` the
+    columns proposed for that table (`propose_for_table`); cached by the file's content hash."""
+    if table is None:
+        return _proposal(ws.digests[sheet.file], sheet.key, sheet)
+    return _table_proposal(ws.digests[sheet.file], sheet.key, table, sheet)
+
+
+def sheet_editor(ws: Workspace, sheet: Sheet, current: TableMapping | None,
+                 disabled: bool = False) -> TableMapping | None:
+    """Draw the preview and the choices for one sheet of the workspace; return the mapping they
+    describe (`disabled`: shown, not editable — a "can view" guest)."""
+    recognised = proposal(ws, sheet)
     st.caption(f"Header found on row {sheet.header_row}. First rows:")
     st.dataframe(sheet.frame.head(8), width="stretch", placeholder="—")
     tables = [NOT_USED, *TABLES]
@@ -86,18 +99,17 @@ def sheet_editor(sheet: Sheet, current: TableMapping | None, disabled: bool = Fa
         "This sheet is", tables, index=tables.index(chosen) if chosen in TABLES else 0,
         key=f"{PREFIX}{sheet.key}::table", disabled=disabled,
         format_func=lambda name: name if name == NOT_USED else label_of(name),
-        help=f"Recognised as {label_of(proposal.table)} ({proposal.confidence:.0%})." if proposal.table else
+        help=f"Recognised as {label_of(recognised.table)} ({recognised.confidence:.0%})." if recognised.table else
         "Not recognised automatically.",
     )
-    if proposal.reason:
-        st.caption(escape_markdown(f"Why {label_of(proposal.table) if proposal.table else 'no table'}: "
-                                   f"{proposal.reason}."))
+    if recognised.reason:
+        st.caption(escape_markdown(f"Why {label_of(recognised.table) if recognised.table else 'no table'}: "
+                                   f"{recognised.reason}."))
     if table == NOT_USED:
         return None
     kept = current is not None and current.table == table
     # a table the sheet is not mapped to yet: its columns proposed again, as recognition would
-    fitting = proposal if proposal.table == table else _table_proposal(sheet.key, tuple(sheet.frame.columns),
-                                                                         table, sheet)
+    fitting = recognised if recognised.table == table else proposal(ws, sheet, table)
     layout = "long"
     if table in WIDE_TABLES:
         across = "cost category" if table == "costs" else "month"

@@ -278,9 +278,14 @@ def default_period(granularity: str, monthly_cohorts: int) -> str:
     return "quarter" if granularity == "month" and monthly_cohorts > 24 else granularity
 
 
+def _key(current: State) -> tuple:
+    """What the current report is a function of: workspace content hash, as-of, filters, settings."""
+    return current.workspace.key, current.as_of, current.filters, current.report_settings
+
+
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def _cohorts(key: str, as_of: str | None, filters: tuple, settings: object, segment: tuple[str, str] | None,
-             _report: Report) -> Cohorts | None:  # keyed by workspace content hash + what is looked at
+def _cohorts(key: tuple, settings: object, segment: tuple[str, str] | None,
+             _report: Report) -> Cohorts | None:  # _report is data.report(current) for key == _key(current)
     tables, revenue = _report.tables, _report.revenue
     if segment is not None:
         attribute, value = segment
@@ -304,7 +309,7 @@ def cohorts(current: State, report: Report, *, cohort_by: str | None = None,
                        cohort_period=period or report.settings.cohort_period)
     if segment is None and settings == report.settings:
         return report.cohorts
-    return _cohorts(current.workspace.key, current.as_of, current.filters, settings, segment, report)
+    return _cohorts(_key(current), settings, segment, report)
 
 
 
