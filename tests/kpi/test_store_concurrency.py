@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -111,3 +112,16 @@ def test_concurrent_read_modify_write_saves_lose_nothing_and_report_every_confli
     assert (outcome.wrong_conflicts, outcome.unexplained, outcome.miscounted_versions) == (0, 0, 0), problems(outcome)
     if workspaces == 1:  # 8 writers of one item: some lose the race, and are told
         assert outcome.conflicts > 0
+
+
+def test_the_security_docs_quote_the_benchmark_table_for_both_backends_and_scenarios():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
+    section = text.split("## Concurrent saves", 1)[1].split("\n## ", 1)[0]
+    header = table([]).splitlines()[0]
+    rows = [line for line in section.splitlines() if line.startswith("| sqlite |") or line.startswith("| postgresql |")]
+
+    assert header in section
+    assert [row.split(" | ")[:2] for row in rows] == [
+        ["| sqlite", "8 × 250, one workspace"], ["| sqlite", "8 × 250, 8 workspaces"],
+        ["| postgresql", "8 × 250, one workspace"], ["| postgresql", "8 × 250, 8 workspaces"]]
+    assert all(row.split(" | ")[4:7] == ["0", "0", "0"] for row in rows)  # other-item conflicts, lost, lock errors
