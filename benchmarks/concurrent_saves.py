@@ -36,6 +36,7 @@ import argparse
 import json
 import math
 import multiprocessing
+import queue
 import random
 import subprocess
 import tempfile
@@ -45,6 +46,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -263,6 +265,22 @@ def miscounted_versions(store: Store, workspace_ids: Sequence[int], logs: Sequen
     return wrong
 
 
+def collect(writers: Sequence[BaseProcess], results, timeout: float) -> list[WriterLog]:
+    """Every writer's log, by process number; a writer that died without one (an exception other
+    than Conflict or a database error) fails the run at once instead of after `timeout`."""
+    logs: list[WriterLog] = []
+    deadline = time.monotonic() + timeout
+    while len(logs) < len(writers):
+        try:
+            logs.append(results.get(timeout=1))
+        except queue.Empty:
+            dead = [w.exitcode for w in writers if w.exitcode not in (None, 0)]
+            if dead or time.monotonic() > deadline:
+                raise RuntimeError(f"writers ended with exit codes {dead}" if dead else
+                                   f"the writers did not finish in {timeout:.0f} s") from None
+    return sorted(logs, key=lambda log: log.process)
+
+
 # ── A scenario ─────────────────────────────────────────────────────────────────────────────
 
 
@@ -281,7 +299,7 @@ def run_scenario(url: str, backend: str, *, processes: int, saves: int, workspac
         writer.start()
     barrier.wait(timeout=120)
     started = time.perf_counter()
-    logs = sorted((results.get(timeout=timeout) for _ in writers), key=lambda log: log.process)
+    logs = collect(writers, results, timeout)
     seconds = time.perf_counter() - started
     for writer in writers:
         writer.join(60)

@@ -10,6 +10,8 @@ overwrites a change it has not seen must be counted as lost and stale.
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +24,7 @@ from benchmarks.concurrent_saves import (
     Refused,
     WriterLog,
     changed,
+    collect,
     fork_context,
     lost_and_phantom,
     percentile,
@@ -96,6 +99,16 @@ def test_the_table_prints_one_row_per_scenario_and_names_what_went_wrong():
     assert lines[3].startswith("| postgresql | 8 × 250, 8 workspaces | 1,999 | 10 | 0 | 1 | 2 |")
     assert (sound.sound, problems(sound)) == (True, "")
     assert (broken.sound, problems(broken)) == (False, "1 lost updates, 2 lock errors, 1 stale overwrites")
+
+
+def test_a_writer_that_dies_fails_the_run_at_once_instead_of_hanging():
+    context = fork_context()
+    writer = context.Process(target=sys.exit, args=(3,))
+    writer.start()
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"exit codes \[3\]"):
+        collect([writer], context.Queue(), timeout=60)
+    assert time.monotonic() - started < 30
 
 
 @pytest.mark.slow
