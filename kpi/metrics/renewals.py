@@ -100,12 +100,16 @@ def _renewals_in_days(start: np.ndarray, end: np.ndarray, days: np.ndarray, firs
     return rows, _month_of_days(dates)
 
 
-def _renewing_cells(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    """The distinct (customer, month) of every renewal falling in `months`, as integers: the customers
-    (an Index of ids), and per cell the customer's position in it and the month number."""
-    none = (pd.Index([], dtype=object), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+def _renewal_grid(subscriptions: pd.DataFrame, months: pd.PeriodIndex,
+                  known: pd.Index | None = None) -> tuple[pd.Index, int, np.ndarray]:
+    """Which customer renews in which month, as a dense grid: the customers (an Index of ids: every
+    id of `known` first, in its order, then the other renewing customers in order of appearance),
+    the first month number of the grid, and a boolean array months × customers, one row per month
+    from min(months) to max(months), True where the customer has at least one renewal date in it.
+    Months are rows, as in the MRR matrix's memory (`kpi.metrics.revenue._spread`)."""
+    known = pd.Index([], dtype=object) if known is None else known
     if subscriptions.empty or len(months) == 0:
-        return none
+        return pd.Index(np.asarray(known, dtype=object)), 0, np.zeros((0, len(known)), dtype=bool)
     rows = subscriptions[paying_rows(subscriptions) & (monthly_amount(subscriptions) > 0)
                          & subscriptions["customer_id"].notna()]
     interval = rows["interval"].fillna(1.0) if "interval" in rows else pd.Series(1.0, index=rows.index)
@@ -117,22 +121,32 @@ def _renewing_cells(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> tupl
     in_days = usable & ~whole
     days = np.where(np.isclose(step, _WEEK), 7, np.round(step * _DAYS_PER_MONTH)).astype(np.int64)
     first, last = months.min().ordinal + _EPOCH_MONTH, months.max().ordinal + _EPOCH_MONTH
-    codes, customers = pd.factorize(rows["customer_id"].astype("string"))
-    found_rows, found_months = [], []
+    # one factorisation of the known ids then the rows' (hashing once: an Index lookup of 150k
+    # strings costs five times more); the known ids, unique, get codes 0 … len(known) − 1
+    ids = pd.concat([pd.Series(np.asarray(known, dtype=object), dtype="string"),
+                     rows["customer_id"].astype("string")], ignore_index=True)
+    codes, customers = pd.factorize(ids)
+    codes = codes[len(known):]
+    span = last - first + 1
+    grid = np.zeros(span * len(customers), dtype=bool)
     for mask, renewals, size in ((whole, _renewals_in_whole_months, np.round(step).astype(np.int64)),
                                  (in_days, _renewals_in_days, np.maximum(days, 1))):  # two vectorised passes
         if mask.any():
             positions, month = renewals(start[mask], end[mask], size[mask], first, last)
-            found_rows.append(np.flatnonzero(mask)[positions])
-            found_months.append(month)
-    if not found_rows:
-        return none
-    span = last - first + 1
-    cells = codes[np.concatenate(found_rows)] * span + (np.concatenate(found_months) - first)
-    cells = np.flatnonzero(np.bincount(cells, minlength=len(customers) * span))  # distinct, no sort of strings
+            grid[(month - first) * len(customers) + codes[np.flatnonzero(mask)[positions]]] = True
+    return pd.Index(np.asarray(customers, dtype=object)), first, grid.reshape(span, len(customers))
+
+
+def _renewing_cells(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """The distinct (customer, month) of every renewal falling in `months`, as integers: the customers
+    (an Index of ids), and per cell the customer's position in it and the month number; by
+    customer, then month."""
+    customers, first, grid = _renewal_grid(subscriptions, months)
+    cells = np.flatnonzero(grid.T)  # customer-major
+    span = max(grid.shape[0], 1)
     customer, month = cells // span, cells % span + first
     kept = np.isin(month, months.asi8 + _EPOCH_MONTH)
-    return pd.Index(np.asarray(customers, dtype=object)), customer[kept], month[kept]
+    return customers, customer[kept], month[kept]
 
 
 def renewal_months(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
@@ -158,19 +172,15 @@ def renewal_rate_by_month(subscriptions: pd.DataFrame, mrr: pd.DataFrame, months
     report. Out: one row per month of `months` (index `month`), columns renewing, renewed (ints)
     and renewal_rate."""
     months = pd.PeriodIndex(months, freq="M", name="month")
-    customers, customer, month = _renewing_cells(subscriptions, months)
-    paying = np.zeros(len(customer), dtype=bool)
-    if len(customer) and mrr.shape[1]:
-        row = mrr.index.get_indexer(customers)[customer]  # once per distinct customer, then by position
-        column = pd.PeriodIndex(mrr.columns, freq="M").asi8 + _EPOCH_MONTH
-        column = np.searchsorted(column, month).clip(max=len(column) - 1)
-        found = (row >= 0) & (pd.PeriodIndex(mrr.columns, freq="M").asi8[column] + _EPOCH_MONTH == month)
-        paying[found] = mrr.to_numpy(dtype=float)[row[found], column[found]] > 0
-    numbers = months.asi8 + _EPOCH_MONTH
-    position = np.searchsorted(numbers, month) if months.is_monotonic_increasing else \
-        pd.Index(numbers).get_indexer(month)
-    out = pd.DataFrame({"renewing": np.bincount(position, minlength=len(months)).astype(np.int64),
-                        "renewed": np.bincount(position, weights=paying, minlength=len(months)).astype(np.int64)},
+    customers, first, grid = _renewal_grid(subscriptions, months, known=mrr.index)
+    renewing = grid[months.asi8 + _EPOCH_MONTH - first] if len(grid) else np.zeros((len(months), 0), dtype=bool)
+    renewed = np.zeros(len(months), dtype=np.int64)
+    column = pd.Index(pd.PeriodIndex(mrr.columns, freq="M").asi8).get_indexer(months.asi8)
+    in_mrr = column >= 0
+    if renewing.size and in_mrr.any():  # the grid's first len(mrr) customers are the matrix's rows
+        paying = mrr.to_numpy(dtype=float).T[column[in_mrr]] > 0  # months × customers, as laid out
+        renewed[in_mrr] = np.count_nonzero(renewing[in_mrr, :len(mrr)] & paying, axis=1)
+    out = pd.DataFrame({"renewing": np.count_nonzero(renewing, axis=1).astype(np.int64), "renewed": renewed},
                        index=months)
     out["renewal_rate"] = _ratio(out["renewed"], out["renewing"])
     return out[RENEWAL_COLUMNS]
