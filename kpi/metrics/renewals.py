@@ -100,16 +100,18 @@ def _renewals_in_days(start: np.ndarray, end: np.ndarray, days: np.ndarray, firs
     return rows, _month_of_days(dates)
 
 
-def _renewal_grid(subscriptions: pd.DataFrame, months: pd.PeriodIndex,
-                  known: pd.Index | None = None) -> tuple[pd.Index, int, np.ndarray]:
-    """Which customer renews in which month, as a dense grid: the customers (an Index of ids: every
+def _renewal_grids(subscriptions: pd.DataFrame, months: pd.PeriodIndex, known: pd.Index | None = None,
+                   annual: bool = False) -> tuple[pd.Index, int, np.ndarray, np.ndarray | None]:
+    """Which customer renews in which month, as dense grids: the customers (an Index of ids: every
     id of `known` first, in its order, then the other renewing customers in order of appearance),
-    the first month number of the grid, and a boolean array months × customers, one row per month
-    from min(months) to max(months), True where the customer has at least one renewal date in it.
-    Months are rows, as in the MRR matrix's memory (`kpi.metrics.revenue._spread`)."""
+    the first month number of the grids, and boolean arrays months × customers, one row per month
+    from min(months) to max(months), True where the customer has at least one renewal date in it:
+    over every row, and (`annual`) over the annual plans' rows only (else None). Months are rows,
+    as in the MRR matrix's memory (`kpi.metrics.revenue._spread`)."""
     known = pd.Index([], dtype=object) if known is None else known
     if subscriptions.empty or len(months) == 0:
-        return pd.Index(np.asarray(known, dtype=object)), 0, np.zeros((0, len(known)), dtype=bool)
+        none = np.zeros((0, len(known)), dtype=bool)
+        return pd.Index(np.asarray(known, dtype=object)), 0, none, none.copy() if annual else None
     rows = subscriptions[paying_rows(subscriptions) & (monthly_amount(subscriptions) > 0)
                          & subscriptions["customer_id"].notna()]
     interval = rows["interval"].fillna(1.0) if "interval" in rows else pd.Series(1.0, index=rows.index)
@@ -121,20 +123,34 @@ def _renewal_grid(subscriptions: pd.DataFrame, months: pd.PeriodIndex,
     in_days = usable & ~whole
     days = np.where(np.isclose(step, _WEEK), 7, np.round(step * _DAYS_PER_MONTH)).astype(np.int64)
     first, last = months.min().ordinal + _EPOCH_MONTH, months.max().ordinal + _EPOCH_MONTH
-    # one factorisation of the known ids then the rows' (hashing once: an Index lookup of 150k
-    # strings costs five times more); the known ids, unique, get codes 0 … len(known) − 1
-    ids = pd.concat([pd.Series(np.asarray(known, dtype=object), dtype="string"),
-                     rows["customer_id"].astype("string")], ignore_index=True)
-    codes, customers = pd.factorize(ids)
+    # one factorisation of the known ids then the rows' (an Index lookup of 150k strings costs
+    # five times more); the known ids, unique, get codes 0 … len(known) − 1
+    ids = rows["customer_id"].astype("string")
+    codes, customers = pd.factorize(pd.concat([pd.Series(known).astype(ids.dtype), ids], ignore_index=True))
     codes = codes[len(known):]
     span = last - first + 1
     grid = np.zeros(span * len(customers), dtype=bool)
+    annual_grid = np.zeros(span * len(customers), dtype=bool) if annual else None
+    is_annual = np.isclose(step, ANNUAL_MONTHS)  # `annual_plans`: an interval of 12 (blank is 1)
     for mask, renewals, size in ((whole, _renewals_in_whole_months, np.round(step).astype(np.int64)),
                                  (in_days, _renewals_in_days, np.maximum(days, 1))):  # two vectorised passes
         if mask.any():
             positions, month = renewals(start[mask], end[mask], size[mask], first, last)
-            grid[(month - first) * len(customers) + codes[np.flatnonzero(mask)[positions]]] = True
-    return pd.Index(np.asarray(customers, dtype=object)), first, grid.reshape(span, len(customers))
+            row = np.flatnonzero(mask)[positions]
+            cells = (month - first) * len(customers) + codes[row]
+            grid[cells] = True
+            if annual_grid is not None:
+                annual_grid[cells[is_annual[row]]] = True
+    shape = (span, len(customers))
+    return (pd.Index(np.asarray(customers, dtype=object)), first, grid.reshape(shape),
+            annual_grid.reshape(shape) if annual_grid is not None else None)
+
+
+def _renewal_grid(subscriptions: pd.DataFrame, months: pd.PeriodIndex,
+                  known: pd.Index | None = None) -> tuple[pd.Index, int, np.ndarray]:
+    """`_renewal_grids` over every row: customers, first month number, the months × customers grid."""
+    customers, first, grid, _ = _renewal_grids(subscriptions, months, known)
+    return customers, first, grid
 
 
 def _renewing_cells(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> tuple[pd.Index, np.ndarray, np.ndarray]:
@@ -160,6 +176,22 @@ def renewal_months(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> pd.Da
                          "month": pd.PeriodIndex.from_ordinals(month - _EPOCH_MONTH, freq="M")})
 
 
+def _rates(grid: np.ndarray, first: int, mrr: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
+    """renewing, renewed and renewal_rate per month of `months` from a renewal grid whose first
+    len(mrr) customers are the matrix's rows (`_renewal_grids` with known=mrr.index)."""
+    renewing = grid[months.asi8 + _EPOCH_MONTH - first] if len(grid) else np.zeros((len(months), 0), dtype=bool)
+    renewed = np.zeros(len(months), dtype=np.int64)
+    column = pd.Index(pd.PeriodIndex(mrr.columns, freq="M").asi8).get_indexer(months.asi8)
+    in_mrr = column >= 0
+    if renewing.size and in_mrr.any():
+        paying = mrr.to_numpy(dtype=float).T[column[in_mrr]] > 0  # months × customers, as laid out
+        renewed[in_mrr] = np.count_nonzero(renewing[in_mrr, :len(mrr)] & paying, axis=1)
+    out = pd.DataFrame({"renewing": np.count_nonzero(renewing, axis=1).astype(np.int64), "renewed": renewed},
+                       index=months)
+    out["renewal_rate"] = _ratio(out["renewed"], out["renewing"])
+    return out[RENEWAL_COLUMNS]
+
+
 def renewal_rate_by_month(subscriptions: pd.DataFrame, mrr: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
     """Renewal rate per month (docs/definitions.md, `revenue.renewal_rate`):
 
@@ -173,17 +205,17 @@ def renewal_rate_by_month(subscriptions: pd.DataFrame, mrr: pd.DataFrame, months
     and renewal_rate."""
     months = pd.PeriodIndex(months, freq="M", name="month")
     customers, first, grid = _renewal_grid(subscriptions, months, known=mrr.index)
-    renewing = grid[months.asi8 + _EPOCH_MONTH - first] if len(grid) else np.zeros((len(months), 0), dtype=bool)
-    renewed = np.zeros(len(months), dtype=np.int64)
-    column = pd.Index(pd.PeriodIndex(mrr.columns, freq="M").asi8).get_indexer(months.asi8)
-    in_mrr = column >= 0
-    if renewing.size and in_mrr.any():  # the grid's first len(mrr) customers are the matrix's rows
-        paying = mrr.to_numpy(dtype=float).T[column[in_mrr]] > 0  # months × customers, as laid out
-        renewed[in_mrr] = np.count_nonzero(renewing[in_mrr, :len(mrr)] & paying, axis=1)
-    out = pd.DataFrame({"renewing": np.count_nonzero(renewing, axis=1).astype(np.int64), "renewed": renewed},
-                       index=months)
-    out["renewal_rate"] = _ratio(out["renewed"], out["renewing"])
-    return out[RENEWAL_COLUMNS]
+    return _rates(grid, first, mrr, months)
+
+
+def renewal_rates_by_month(subscriptions: pd.DataFrame, mrr: pd.DataFrame,
+                           months: pd.PeriodIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(`renewal_rate_by_month`, `annual_renewal_rate_by_month`) of the same rows from one
+    expansion of their renewal dates: the report needs both, and the annual plans' renewals are a
+    subset of every row's."""
+    months = pd.PeriodIndex(months, freq="M", name="month")
+    customers, first, grid, annual = _renewal_grids(subscriptions, months, known=mrr.index, annual=True)
+    return _rates(grid, first, mrr, months), _rates(annual, first, mrr, months)
 
 
 def annual_plans(subscriptions: pd.DataFrame) -> pd.DataFrame:
