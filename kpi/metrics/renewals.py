@@ -176,16 +176,31 @@ def renewal_months(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> pd.Da
                          "month": pd.PeriodIndex.from_ordinals(month - _EPOCH_MONTH, freq="M")})
 
 
-def _rates(grid: np.ndarray, first: int, mrr: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
-    """renewing, renewed and renewal_rate per month of `months` from a renewal grid whose first
-    len(mrr) customers are the matrix's rows (`_renewal_grids` with known=mrr.index)."""
-    renewing = grid[months.asi8 + _EPOCH_MONTH - first] if len(grid) else np.zeros((len(months), 0), dtype=bool)
-    renewed = np.zeros(len(months), dtype=np.int64)
+def _paying(mrr: pd.DataFrame, months: pd.PeriodIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Which months of `months` the MRR matrix has (a boolean per month), and MRR > 0 at the end
+    of each of those months: a boolean array those months × the matrix's customers, as laid out."""
     column = pd.Index(pd.PeriodIndex(mrr.columns, freq="M").asi8).get_indexer(months.asi8)
     in_mrr = column >= 0
+    values = mrr.to_numpy(dtype=float).T  # months × customers: rows of the matrix's memory
+    if np.array_equal(column, np.arange(len(column))):
+        return in_mrr, values[:len(column)] > 0  # every month, in order: no gather
+    return in_mrr, values[column[in_mrr]] > 0
+
+
+def _rates(grid: np.ndarray, first: int, paying: tuple[np.ndarray, np.ndarray], months: pd.PeriodIndex) -> pd.DataFrame:
+    """renewing, renewed and renewal_rate per month of `months` from a renewal grid whose first
+    customers are the MRR matrix's rows (`_renewal_grids` with known=mrr.index) and `_paying`."""
+    offsets = months.asi8 + _EPOCH_MONTH - first
+    if not len(grid):
+        renewing = np.zeros((len(months), 0), dtype=bool)
+    elif np.array_equal(offsets, np.arange(len(grid))):
+        renewing = grid  # every month of the grid, in order: no copy
+    else:
+        renewing = grid[offsets]
+    in_mrr, paid = paying
+    renewed = np.zeros(len(months), dtype=np.int64)
     if renewing.size and in_mrr.any():
-        paying = mrr.to_numpy(dtype=float).T[column[in_mrr]] > 0  # months × customers, as laid out
-        renewed[in_mrr] = np.count_nonzero(renewing[in_mrr, :len(mrr)] & paying, axis=1)
+        renewed[in_mrr] = np.count_nonzero(renewing[in_mrr, :paid.shape[1]] & paid, axis=1)
     out = pd.DataFrame({"renewing": np.count_nonzero(renewing, axis=1).astype(np.int64), "renewed": renewed},
                        index=months)
     out["renewal_rate"] = _ratio(out["renewed"], out["renewing"])
@@ -205,7 +220,7 @@ def renewal_rate_by_month(subscriptions: pd.DataFrame, mrr: pd.DataFrame, months
     and renewal_rate."""
     months = pd.PeriodIndex(months, freq="M", name="month")
     customers, first, grid = _renewal_grid(subscriptions, months, known=mrr.index)
-    return _rates(grid, first, mrr, months)
+    return _rates(grid, first, _paying(mrr, months), months)
 
 
 def renewal_rates_by_month(subscriptions: pd.DataFrame, mrr: pd.DataFrame,
@@ -215,7 +230,8 @@ def renewal_rates_by_month(subscriptions: pd.DataFrame, mrr: pd.DataFrame,
     subset of every row's."""
     months = pd.PeriodIndex(months, freq="M", name="month")
     customers, first, grid, annual = _renewal_grids(subscriptions, months, known=mrr.index, annual=True)
-    return _rates(grid, first, mrr, months), _rates(annual, first, mrr, months)
+    paying = _paying(mrr, months)  # read once for both
+    return _rates(grid, first, paying, months), _rates(annual, first, paying, months)
 
 
 def annual_plans(subscriptions: pd.DataFrame) -> pd.DataFrame:
