@@ -19,6 +19,9 @@ from __future__ import annotations
 import numbers
 import re
 
+import numpy as np
+import pandas as pd
+
 from kpi.text import clean_text
 
 # = + - @ and {, in their ASCII, full-width (U+FF1D…) and small (U+FE62…) forms
@@ -50,3 +53,22 @@ def safe_cell_text(value: object) -> str:
     if starts_a_formula(text):
         text = "'" + text
     return text[:MAX_CELL]
+
+
+_PLAIN = r"[A-Za-z0-9][\x20-\x7e]*"  # an ASCII letter or digit first, then printable ASCII: nothing to change
+
+
+def safe_cell_texts(values: pd.Index | pd.Series) -> np.ndarray:
+    """`safe_cell_text` of each value, as an object array, vectorised for the common case: a
+    string of printable ASCII starting with a letter or a digit (an id like `cus_123`) is its own
+    safe text (no character to remove, no sign to escape), found by one regex over the column;
+    the others, and any column that is not of a string dtype, go through `safe_cell_text` one by one."""
+    values = pd.Series(values, copy=False)
+    if not isinstance(values.dtype, pd.StringDtype) or len(values) == 0:  # object: maybe numbers
+        return np.array([safe_cell_text(value) for value in values], dtype=object)
+    text = values.astype("string")
+    plain = (text.str.fullmatch(_PLAIN) & (text.str.len() <= MAX_CELL)).fillna(False).to_numpy(dtype=bool)
+    out = text.to_numpy(dtype=object, na_value=None)
+    rest = np.flatnonzero(~plain)
+    out[rest] = [safe_cell_text(values.iloc[i]) for i in rest]
+    return out

@@ -169,8 +169,15 @@ def _on_months(matrix: pd.DataFrame, first: int, last: int, dtype: type) -> np.n
     if len(months) == last - first + 1 and len(months) and months[0] == first and (np.diff(months) == 1).all():
         out = matrix.to_numpy(dtype=dtype)  # the usual case: exactly those months, no reshuffle
         return np.nan_to_num(out) if dtype is float and np.isnan(out).any() else out
-    out = np.zeros((matrix.shape[0], last - first + 1), dtype=dtype)
     inside = (months >= first) & (months <= last)
+    kept = np.flatnonzero(inside)
+    if len(kept) == last - first + 1 and kept[-1] - kept[0] + 1 == len(kept) and \
+            np.array_equal(months[kept], np.arange(first, last + 1)):
+        # every month first … last, in order, among more (data past as_of): the same values as
+        # below, from one slice of the matrix instead of a copy of all of it, then a scatter
+        out = matrix.iloc[:, kept[0]:kept[-1] + 1].to_numpy(dtype=dtype)
+        return np.nan_to_num(out) if dtype is float and np.isnan(out).any() else out
+    out = np.zeros((matrix.shape[0], last - first + 1), dtype=dtype)
     values = matrix.to_numpy(dtype=dtype)[:, inside]
     out[:, months[inside] - first] = np.nan_to_num(values) if dtype is float else values
     return out

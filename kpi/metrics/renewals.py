@@ -100,12 +100,18 @@ def _renewals_in_days(start: np.ndarray, end: np.ndarray, days: np.ndarray, firs
     return rows, _month_of_days(dates)
 
 
-def _renewing_cells(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    """The distinct (customer, month) of every renewal falling in `months`, as integers: the customers
-    (an Index of ids), and per cell the customer's position in it and the month number."""
-    none = (pd.Index([], dtype=object), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+def _renewal_grids(subscriptions: pd.DataFrame, months: pd.PeriodIndex, known: pd.Index | None = None,
+                   annual: bool = False) -> tuple[pd.Index, int, np.ndarray, np.ndarray | None]:
+    """Which customer renews in which month, as dense grids: the customers (an Index of ids: every
+    id of `known` first, in its order, then the other renewing customers in order of appearance),
+    the first month number of the grids, and boolean arrays months × customers, one row per month
+    from min(months) to max(months), True where the customer has at least one renewal date in it:
+    over every row, and (`annual`) over the annual plans' rows only (else None). Months are rows,
+    as in the MRR matrix's memory (`kpi.metrics.revenue._spread`)."""
+    known = pd.Index([], dtype=object) if known is None else known
     if subscriptions.empty or len(months) == 0:
-        return none
+        none = np.zeros((0, len(known)), dtype=bool)
+        return pd.Index(np.asarray(known, dtype=object)), 0, none, none.copy() if annual else None
     rows = subscriptions[paying_rows(subscriptions) & (monthly_amount(subscriptions) > 0)
                          & subscriptions["customer_id"].notna()]
     interval = rows["interval"].fillna(1.0) if "interval" in rows else pd.Series(1.0, index=rows.index)
@@ -117,22 +123,46 @@ def _renewing_cells(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> tupl
     in_days = usable & ~whole
     days = np.where(np.isclose(step, _WEEK), 7, np.round(step * _DAYS_PER_MONTH)).astype(np.int64)
     first, last = months.min().ordinal + _EPOCH_MONTH, months.max().ordinal + _EPOCH_MONTH
-    codes, customers = pd.factorize(rows["customer_id"].astype("string"))
-    found_rows, found_months = [], []
+    # one factorisation of the known ids then the rows' (an Index lookup of 150k strings costs
+    # five times more); the known ids, unique, get codes 0 … len(known) − 1
+    ids = rows["customer_id"].astype("string")
+    codes, customers = pd.factorize(pd.concat([pd.Series(known).astype(ids.dtype), ids], ignore_index=True))
+    codes = codes[len(known):]
+    span = last - first + 1
+    grid = np.zeros(span * len(customers), dtype=bool)
+    annual_grid = np.zeros(span * len(customers), dtype=bool) if annual else None
+    is_annual = np.isclose(step, ANNUAL_MONTHS)  # `annual_plans`: an interval of 12 (blank is 1)
     for mask, renewals, size in ((whole, _renewals_in_whole_months, np.round(step).astype(np.int64)),
                                  (in_days, _renewals_in_days, np.maximum(days, 1))):  # two vectorised passes
         if mask.any():
             positions, month = renewals(start[mask], end[mask], size[mask], first, last)
-            found_rows.append(np.flatnonzero(mask)[positions])
-            found_months.append(month)
-    if not found_rows:
-        return none
-    span = last - first + 1
-    cells = codes[np.concatenate(found_rows)] * span + (np.concatenate(found_months) - first)
-    cells = np.flatnonzero(np.bincount(cells, minlength=len(customers) * span))  # distinct, no sort of strings
+            row = np.flatnonzero(mask)[positions]
+            cells = (month - first) * len(customers) + codes[row]
+            grid[cells] = True
+            if annual_grid is not None:
+                annual_grid[cells[is_annual[row]]] = True
+    shape = (span, len(customers))
+    return (pd.Index(np.asarray(customers, dtype=object)), first, grid.reshape(shape),
+            annual_grid.reshape(shape) if annual_grid is not None else None)
+
+
+def _renewal_grid(subscriptions: pd.DataFrame, months: pd.PeriodIndex,
+                  known: pd.Index | None = None) -> tuple[pd.Index, int, np.ndarray]:
+    """`_renewal_grids` over every row: customers, first month number, the months × customers grid."""
+    customers, first, grid, _ = _renewal_grids(subscriptions, months, known)
+    return customers, first, grid
+
+
+def _renewing_cells(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """The distinct (customer, month) of every renewal falling in `months`, as integers: the customers
+    (an Index of ids), and per cell the customer's position in it and the month number; by
+    customer, then month."""
+    customers, first, grid = _renewal_grid(subscriptions, months)
+    cells = np.flatnonzero(grid.T)  # customer-major
+    span = max(grid.shape[0], 1)
     customer, month = cells // span, cells % span + first
     kept = np.isin(month, months.asi8 + _EPOCH_MONTH)
-    return pd.Index(np.asarray(customers, dtype=object)), customer[kept], month[kept]
+    return customers, customer[kept], month[kept]
 
 
 def renewal_months(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
@@ -144,6 +174,37 @@ def renewal_months(subscriptions: pd.DataFrame, months: pd.PeriodIndex) -> pd.Da
     customers, customer, month = _renewing_cells(subscriptions, pd.PeriodIndex(months, freq="M"))
     return pd.DataFrame({"customer_id": customers[customer].to_numpy(dtype=object),
                          "month": pd.PeriodIndex.from_ordinals(month - _EPOCH_MONTH, freq="M")})
+
+
+def _paying(mrr: pd.DataFrame, months: pd.PeriodIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Which months of `months` the MRR matrix has (a boolean per month), and MRR > 0 at the end
+    of each of those months: a boolean array those months × the matrix's customers, as laid out."""
+    column = pd.Index(pd.PeriodIndex(mrr.columns, freq="M").asi8).get_indexer(months.asi8)
+    in_mrr = column >= 0
+    values = mrr.to_numpy(dtype=float).T  # months × customers: rows of the matrix's memory
+    if np.array_equal(column, np.arange(len(column))):
+        return in_mrr, values[:len(column)] > 0  # every month, in order: no gather
+    return in_mrr, values[column[in_mrr]] > 0
+
+
+def _rates(grid: np.ndarray, first: int, paying: tuple[np.ndarray, np.ndarray], months: pd.PeriodIndex) -> pd.DataFrame:
+    """renewing, renewed and renewal_rate per month of `months` from a renewal grid whose first
+    customers are the MRR matrix's rows (`_renewal_grids` with known=mrr.index) and `_paying`."""
+    offsets = months.asi8 + _EPOCH_MONTH - first
+    if not len(grid):
+        renewing = np.zeros((len(months), 0), dtype=bool)
+    elif np.array_equal(offsets, np.arange(len(grid))):
+        renewing = grid  # every month of the grid, in order: no copy
+    else:
+        renewing = grid[offsets]
+    in_mrr, paid = paying
+    renewed = np.zeros(len(months), dtype=np.int64)
+    if renewing.size and in_mrr.any():
+        renewed[in_mrr] = np.count_nonzero(renewing[in_mrr, :paid.shape[1]] & paid, axis=1)
+    out = pd.DataFrame({"renewing": np.count_nonzero(renewing, axis=1).astype(np.int64), "renewed": renewed},
+                       index=months)
+    out["renewal_rate"] = _ratio(out["renewed"], out["renewing"])
+    return out[RENEWAL_COLUMNS]
 
 
 def renewal_rate_by_month(subscriptions: pd.DataFrame, mrr: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
@@ -158,22 +219,19 @@ def renewal_rate_by_month(subscriptions: pd.DataFrame, mrr: pd.DataFrame, months
     report. Out: one row per month of `months` (index `month`), columns renewing, renewed (ints)
     and renewal_rate."""
     months = pd.PeriodIndex(months, freq="M", name="month")
-    customers, customer, month = _renewing_cells(subscriptions, months)
-    paying = np.zeros(len(customer), dtype=bool)
-    if len(customer) and mrr.shape[1]:
-        row = mrr.index.get_indexer(customers)[customer]  # once per distinct customer, then by position
-        column = pd.PeriodIndex(mrr.columns, freq="M").asi8 + _EPOCH_MONTH
-        column = np.searchsorted(column, month).clip(max=len(column) - 1)
-        found = (row >= 0) & (pd.PeriodIndex(mrr.columns, freq="M").asi8[column] + _EPOCH_MONTH == month)
-        paying[found] = mrr.to_numpy(dtype=float)[row[found], column[found]] > 0
-    numbers = months.asi8 + _EPOCH_MONTH
-    position = np.searchsorted(numbers, month) if months.is_monotonic_increasing else \
-        pd.Index(numbers).get_indexer(month)
-    out = pd.DataFrame({"renewing": np.bincount(position, minlength=len(months)).astype(np.int64),
-                        "renewed": np.bincount(position, weights=paying, minlength=len(months)).astype(np.int64)},
-                       index=months)
-    out["renewal_rate"] = _ratio(out["renewed"], out["renewing"])
-    return out[RENEWAL_COLUMNS]
+    customers, first, grid = _renewal_grid(subscriptions, months, known=mrr.index)
+    return _rates(grid, first, _paying(mrr, months), months)
+
+
+def renewal_rates_by_month(subscriptions: pd.DataFrame, mrr: pd.DataFrame,
+                           months: pd.PeriodIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(`renewal_rate_by_month`, `annual_renewal_rate_by_month`) of the same rows from one
+    expansion of their renewal dates: the report needs both, and the annual plans' renewals are a
+    subset of every row's."""
+    months = pd.PeriodIndex(months, freq="M", name="month")
+    customers, first, grid, annual = _renewal_grids(subscriptions, months, known=mrr.index, annual=True)
+    paying = _paying(mrr, months)  # read once for both
+    return _rates(grid, first, paying, months), _rates(annual, first, paying, months)
 
 
 def annual_plans(subscriptions: pd.DataFrame) -> pd.DataFrame:

@@ -130,13 +130,15 @@ def _customers(report: Report, month: pd.Period, movements: tuple[str, ...]) -> 
     nps, tickets = (_given(tables, t) if tables is not None else None for t in ("nps", "tickets"))
     rows = rules_of.customers_behind(report.revenue.mrr, month, movements, nps=nps, tickets=tickets)
     names = customer_names(tables) if tables is not None else pd.Series(dtype=object)
+    # one lookup of the whole column (a missing name is NA, read as "" like None), not one per row
+    named = rows["customer_id"].map(names).to_numpy(dtype=object) if len(names) else [None] * len(rows)
     return tuple(AlertCustomer(
         customer_id=clean_text(row.customer_id),
-        name=clean_text(names.get(row.customer_id) if len(names) else None).strip() or clean_text(row.customer_id),
+        name=clean_text(name).strip() or clean_text(row.customer_id),
         movement=str(row.movement), mrr_before=float(row.mrr_before), mrr_lost=float(row.mrr_lost),
         last_nps=None if np.isnan(row.last_nps) else float(row.last_nps),
         open_tickets=None if np.isnan(row.open_tickets) else int(row.open_tickets))
-        for row in rows.itertuples(index=False))
+        for row, name in zip(rows.itertuples(index=False), named))
 
 
 def previous_window_months(survey_window: int | str) -> int:

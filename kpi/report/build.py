@@ -256,8 +256,8 @@ def build_revenue(tables: Tables, settings: Settings | None = None) -> Revenue |
         if mrr.shape[1] == 0:
             return None
         series = revenue.movements(mrr)
-        renewed = renewals.renewal_rate_by_month(rows, mrr, mrr.columns) if table == "subscriptions" else None
-        annual = renewals.annual_renewal_rate_by_month(rows, mrr, mrr.columns) if table == "subscriptions" else None
+        renewed, annual = renewals.renewal_rates_by_month(rows, mrr, mrr.columns) if table == "subscriptions" \
+            else (None, None)  # every plan's renewals, and the annual plans'
         return Revenue(mrr, series, revenue.revenue_kpis(mrr, series, renewed), currency, renewed, annual)
     return None
 
