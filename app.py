@@ -4,13 +4,18 @@ Pages are registered only when they work; each is a short script in app_pages/ t
 state, asks `kpi` (through ui.data) and draws with ui/ helpers.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from kpi.errors import InputError
 from kpi.store.model import Forbidden, NotFound, ReadOnly
 from ui import access, auth, state
 
-st.set_page_config(page_title="KPI workbench", page_icon=":material/monitoring:", layout="wide")
+# the tab's icon is our own file, served by the app: a Material icon as page_icon makes every
+# visitor's browser fetch it from fonts.gstatic.com (tests/security/test_hostile_inputs.py)
+st.set_page_config(page_title="KPI workbench", page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"),
+                   layout="wide")
 
 st.session_state["user"] = auth.gate()  # stops here for anyone not signed in and allowed
 

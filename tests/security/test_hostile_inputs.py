@@ -34,6 +34,7 @@ import tomllib
 import tracemalloc
 import zipfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import openpyxl
 import pandas as pd
@@ -51,6 +52,7 @@ from kpi.report.update import investor_update
 from kpi.store.model import ImportLimits
 from kpi.store.tables import default_url
 from kpi.store.workspaces import Store
+from tests.security.payloads import MARKUP_PAYLOADS
 from tests.kpi.test_io import (
     CONTENT_TYPES,
     ROOT_RELS,
@@ -506,7 +508,13 @@ def hostile_files() -> tuple[dict[str, bytes], dict[str, TableMapping]]:
         "score": [10, 9, 3, 7, 0, 10] * 2,
         "comment": [f"Great {p}" for p in BROWSER_PAYLOADS] + ["ok"] + [f"Slow {p}" for p in BROWSER_PAYLOADS] + ["ko"],
     })
-    nps = nps.astype({"score": object})
+    markup = pd.DataFrame({  # every markup payload of tests/security/payloads.py, as an answer's comment
+        "customer_id": [f"c{1 + i % 6}" for i in range(len(MARKUP_PAYLOADS))],
+        "date": ["2024-06-25"] * len(MARKUP_PAYLOADS),
+        "score": [i % 11 for i in range(len(MARKUP_PAYLOADS))],
+        "comment": list(MARKUP_PAYLOADS),
+    })
+    nps = pd.concat([nps, markup], ignore_index=True).astype({"score": object})
     nps.loc[len(nps)] = ["c1", "2024-06-21", f"eleven {XSS_IMG}", "a rejected score"]  # a rejected cell, shown
     survey = f"nps {MD_RELATIVE_IMAGE}.csv"  # a file name is a label too (no slash: it stays whole)
     files = {"subscriptions.csv": subscriptions.encode(), "crm.csv": customers.to_csv(index=False).encode(),
@@ -672,32 +680,42 @@ def test_a_hostile_mapping_json_on_the_map_columns_page_is_refused_in_plain_word
 # ── the browser's word: nothing a user wrote becomes an element (Chromium) ────────────────
 
 
-PAGES_TO_VISIT = [("", "Overview"), ("customers", "Customers & health"), ("satisfaction", "Satisfaction"),
-                  ("revenue", "Revenue"), ("data_quality", "Data quality"), ("mapping", "Map columns"),
-                  ("workspaces", "Workspaces")]
+PAGES_TO_VISIT = re.findall(r'st\.Page\("app_pages/([a-z_]+)\.py", title="([^"]+)"', (ROOT / "app.py").read_text())
 
 
-def browse(url: str, workspace_id: int) -> tuple[dict, list[str]]:
-    """Visit each page in Chromium and collect what a user's string could have produced.
+def browse(url: str, workspace_id: int) -> tuple[dict, list[str], list[str]]:
+    """Visit every page in Chromium (from the sidebar, as a user does) and collect what a user's
+    string could have produced, every request the pages made and every dialog they opened.
 
     Runs in its own thread with its own Playwright (see `hostile_pages`)."""
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_app_run
 
     found: dict = {}
     requested: list[str] = []
+    dialogs: list[str] = []
+
+    def dialog(opened) -> None:
+        dialogs.append(f"{opened.type}: {opened.message}")
+        opened.dismiss()
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(viewport={"width": 1440, "height": 1500}).new_page()
             page.on("request", lambda request: requested.append(request.url))
-            for slug, heading in PAGES_TO_VISIT:
-                page.goto(f"{url}/{slug}?ws={workspace_id}")
-                page.get_by_role("heading", name=heading).first.wait_for(timeout=90_000)
+            page.on("dialog", dialog)
+            page.goto(f"{url}/?ws={workspace_id}")
+            for slug, title in PAGES_TO_VISIT:
+                page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+                page.get_by_test_id("stSidebarNav").locator('a[aria-current="page"]', has_text=title).wait_for(
+                    timeout=90_000)
+                page.get_by_role("heading", level=1).first.wait_for(timeout=90_000)
                 page.get_by_test_id("stSidebarUserContent").get_by_text("Board").first.wait_for(timeout=90_000)
-                page.wait_for_timeout(1500)  # charts and tables draw
-                found[slug or "overview"] = page.evaluate("""() => ({
+                wait_for_app_run(page)
+                page.wait_for_timeout(1000)  # charts and tables draw
+                found[slug] = page.evaluate("""() => ({
                     pwned: window.pwned === undefined ? null : window.pwned,
                     imgs: Array.from(document.querySelectorAll('img')).map(i => i.getAttribute('src')),
                     onerror: document.querySelectorAll('[onerror]').length,
@@ -711,7 +729,7 @@ def browse(url: str, workspace_id: int) -> tuple[dict, list[str]]:
                 page.screenshot(path=str(ROOT / "tests" / "output" / "hostile_workspaces.png"), full_page=True)
         finally:
             browser.close()
-    return found, requested
+    return found, requested, dialogs
 
 
 _BROWSED: dict[str, tuple] = {}  # once per process: a worker that runs out of queued tests tears module fixtures down
@@ -766,7 +784,7 @@ def _browse_hostile_workspace(tmp_path_factory) -> tuple:
 
 @pytest.mark.e2e
 def test_chromium_runs_no_script_and_builds_no_element_from_hostile_strings(hostile_pages):
-    found, _ = hostile_pages
+    found, _, _ = hostile_pages
     for page, facts in found.items():
         assert facts["pwned"] is None, f"{page}: a user's string ran as script"
         assert facts["onerror"] == 0 and facts["scripts"] == 0, page
@@ -778,10 +796,26 @@ def test_chromium_runs_no_script_and_builds_no_element_from_hostile_strings(host
 
 
 @pytest.mark.e2e
+def test_every_page_opens_no_dialog_and_asks_no_other_host(hostile_pages):
+    """Every page registered in app.py, on a workspace whose strings include every markup payload
+    of tests/security/payloads.py (an `alert(…)` in most): no dialog, and no request to a host
+    other than the app's own (a payload's image, link target or script source would be one)."""
+    found, requested, dialogs = hostile_pages
+    own = urlsplit(requested[0]).netloc
+    foreign = sorted({u for u in requested if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+                      and urlsplit(u).netloc != own})
+    print(f"\n{len(found)} pages, {len(MARKUP_PAYLOADS)} markup payloads + {len(BROWSER_PAYLOADS)} more in the "
+          f"workspace: {len(requested)} requests, {len(foreign)} to another host, {len(dialogs)} dialogs")
+    assert sorted(found) == sorted(slug for slug, _ in PAGES_TO_VISIT) and len(found) >= 16, sorted(found)
+    assert not dialogs, f"dialogs opened by a user's string: {dialogs}"
+    assert not foreign, f"requests to another host: {foreign}"
+
+
+@pytest.mark.e2e
 def test_chromium_renders_no_image_from_a_users_string(hostile_pages):
     """A Markdown image in a user's string (a header, a file name) must not become an <img>:
     every viewer's browser would fetch it, from anywhere."""
-    found, requested = hostile_pages
+    found, requested, _ = hostile_pages
     images = {page: [src for src in facts["imgs"] if src and ("pixel.png" in src or "pix.png" in src)]
               for page, facts in found.items()}
     fetched = sorted({u for u in requested if "pixel.png" in u or "pix.png" in u})
@@ -792,6 +826,6 @@ def test_chromium_renders_no_image_from_a_users_string(hostile_pages):
 def test_chromium_makes_no_link_from_a_users_string(hostile_pages):
     """Nor a link: a Markdown link, or a bare URL, which Streamlit's Markdown turns into a link
     even after kpi.text.escape_markdown (it escapes punctuation; the autolink survives)."""
-    found, _ = hostile_pages
+    found, _, _ = hostile_pages
     links = {page: facts["links"] for page, facts in found.items() if facts["links"]}
     assert not links, f"links from a user's string: {links}"
