@@ -85,7 +85,8 @@ def contents(run: int) -> Contents:
     one file and removes another), their mapping and settings, and the reported months (run 0:
     May reported; run 1: May, byte-identical, and June)."""
     small = f"billing-{run}.csv"
-    files = {"export.bin": random.Random(run).randbytes(BIG_FILE_BYTES), small: f"Client,Debut,Prix\nA,2026-01-01,{run}\n".encode()}
+    files = {"export.bin": random.Random(run).randbytes(BIG_FILE_BYTES),
+             small: f"Client,Debut,Prix\nA,2026-01-01,{run}\n".encode()}
     reported = {REPORTED_BEFORE: _report(REPORTED_BEFORE, 0)}
     if run:
         reported[REPORTED_NOW] = _report(REPORTED_NOW, run)
@@ -451,15 +452,16 @@ def run_postgres(url: str, *, client_points: int) -> tuple[dict[str, int], list[
     bench = PostgresBench(url)
     counts = count_syscalls(bench)
     half = client_points // 2
-    return counts, [kill_sweep(bench, call, points(counts[call], half // 2, half), f"PostgreSQL, client killed at {call}")
-                    for call in ("sendto", "recvfrom")]
+    return counts, [kill_sweep(bench, call, points(counts[call], half // 2, half),
+                               f"PostgreSQL, client killed at {call}") for call in ("sendto", "recvfrom")]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--postgres", action="store_true", help="on KPI_TEST_POSTGRES_URL, or a server started for it")
-    parser.add_argument("--pwrites", type=int, default=500, help="pwrite64 kill points (the first --first, then a stride)")
+    parser.add_argument("--pwrites", type=int, default=500,
+                        help="pwrite64 kill points (the first --first, then a stride)")
     parser.add_argument("--first", type=int, default=50)
     parser.add_argument("--client-points", type=int, default=100, help="PostgreSQL client kill points")
     parser.add_argument("--file-kb", type=int, default=BIG_FILE_BYTES // 1000, help="the big file of the save")

@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from kpi.store import failures
 from kpi.store.failures import StoreError, disk_failure
-from kpi.store.workspaces import Store
 from kpi.store.tables import database_url
+from kpi.store.workspaces import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 
