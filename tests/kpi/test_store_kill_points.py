@@ -5,7 +5,7 @@ reaches the user as one plain sentence, the previous state intact, the next save
 
 A subset of `python -m benchmarks.kill_points` (the same code; docs/security.md has the full
 sweep's figures): every fdatasync, the first 20 pwrite64 and a stride to 40, ENOSPC and EIO at
-every fdatasync and at a few pwrite64; on PostgreSQL the client killed at 8 sendto and 8
+every fdatasync and at a few pwrite64; on PostgreSQL the client killed at 9 sendto and 9
 recvfrom points. Each point is a fork of this process traced by strace (`-e inject=…`).
 """
 
@@ -58,7 +58,7 @@ def test_a_full_or_failing_disk_at_every_sync_point_says_not_saved_and_keeps_the
     assert sum(sweep.outcomes["ignored, saved"] for sweep in sweeps) <= 2
 
 
-def test_a_postgresql_client_killed_at_16_points_of_a_save_leaves_old_or_new(store_url: str):
+def test_a_postgresql_client_killed_at_18_points_of_a_save_leaves_old_or_new(store_url: str):
     if not store_url.startswith("postgresql"):
         pytest.skip("the client-kill sweep is PostgreSQL's; SQLite's is above")
     bench = kill_points.PostgresBench(store_url)
