@@ -49,7 +49,7 @@ from kpi.ingest.mapping import mapping_to_json, parse_mapping
 from kpi.store.failures import StoreError
 from kpi.store.workspaces import Store
 
-STRACE = shutil.which("strace") or "/usr/bin/strace"
+STRACE = shutil.which("strace") or "strace"
 REPORTED_BEFORE, REPORTED_NOW = "2026-05", "2026-06"
 FAILURES = ("corrupt", "partial", "lost")
 BIG_FILE_BYTES = 400_000

@@ -2,6 +2,7 @@
 running server fail with ENOSPC), a founder marks a month as reported, and reads "not saved: the
 disk is full" — no traceback; with the disk back, the same click saves it."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -12,17 +13,17 @@ import pytest
 from playwright.sync_api import expect
 
 from kpi.store.failures import DISK_FULL
-from tests.e2e.conftest import Server, wait_for_app_run
+from tests.e2e.conftest import OUTPUT, Server, wait_for_app_run
 from tests.e2e.conftest import browser as browser  # noqa: F401  (fixture)
 from tests.e2e.conftest import page as page  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")]
-SHOTS = Path("/tmp/shots/h17")
+SHOTS = Path(os.environ.get("KPI_SCREENSHOTS") or OUTPUT)  # where the two screenshots go
 
 
 def full_disk(pid: int) -> subprocess.Popen:
     """Every pwrite64 of the server's threads fails with ENOSPC until the returned strace stops."""
-    tracer = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=pwrite64", "-e",
+    tracer = subprocess.Popen(["strace", "-f", "-qq", "-o", os.devnull, "-e", "trace=pwrite64", "-e",
                                "inject=pwrite64:error=ENOSPC", "-p", str(pid)])
     status = Path(f"/proc/{pid}/status")
     deadline = time.monotonic() + 10
