@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from kpi.errors import InputError
+from kpi.store.failures import StoreError
 from kpi.store.model import Forbidden, NotFound, ReadOnly
 from ui import access, auth, state
 
@@ -63,6 +64,8 @@ except ReadOnly:  # a change a page did not disable for a viewer: the store refu
     access.explain()
 except Forbidden as refused:
     st.error(str(refused), icon=":material/lock:")
+except StoreError as failed:  # the disk refused a save no page caught: rolled back, said in one sentence
+    st.error(failed.message, icon=":material/hard_drive:")
 except NotFound:  # the same, while this page was drawing it
     state.set_workspace(None)
     st.warning(access.GONE, icon=":material/folder_off:")

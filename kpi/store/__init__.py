@@ -42,8 +42,8 @@ gives, `Conflict`, `NotFound`), `tables` (the SQL tables and the engine), `queri
 one transaction), `archive` (a workspace as a zip, and back), `snapshots` (restatements of a
 reported month), `layouts` (mappings remembered per file layout), `sharing` (who may do what:
 `require`, the one check),
-`alert_delivery` (who receives a workspace's alerts, what was sent to whom), `migrations` (the
-schema's history).
+`alert_delivery` (who receives a workspace's alerts, what was sent to whom), `failures` (a full or
+failing disk said as "not saved: the disk is full", `StoreError`), `migrations` (the schema's history).
 
 May import: `kpi.errors`, `kpi.ingest` (sheets, mappings, layouts) and `kpi.demo`. Never
 `kpi.metrics`, `kpi.report` or `kpi.exports`: settings are kept as an opaque JSON object, read by

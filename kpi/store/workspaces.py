@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 
 from kpi.errors import InputError
-from kpi.store import alert_delivery, migrations, queries, sharing
+from kpi.store import alert_delivery, failures, migrations, queries, sharing
 from kpi.store.archive import _bad, _read_export, write_export
 from kpi.store.layouts import StoredLayoutMemory
 from kpi.store.model import (
@@ -98,8 +98,9 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
         """One write transaction; on SQLite it holds the write lock from its first statement,
-        so two writers queue up instead of failing to upgrade a read lock."""
-        with self.engine.connect() as conn:
+        so two writers queue up instead of failing to upgrade a read lock. A full or failing disk
+        raises `failures.StoreError` ("not saved: the disk is full"), the transaction rolled back."""
+        with failures.translated(self.url), self.engine.connect() as conn:
             if self.backend == "sqlite":
                 conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
