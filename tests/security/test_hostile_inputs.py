@@ -52,7 +52,6 @@ from kpi.report.update import investor_update
 from kpi.store.model import ImportLimits
 from kpi.store.tables import default_url
 from kpi.store.workspaces import Store
-from tests.security.payloads import MARKUP_PAYLOADS
 from tests.kpi.test_io import (
     CONTENT_TYPES,
     ROOT_RELS,
@@ -65,6 +64,7 @@ from tests.kpi.test_io import (
     zip_bomb_xlsx,
     zip_of,
 )
+from tests.security.payloads import MARKUP_PAYLOADS
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
