@@ -60,9 +60,8 @@ def test_a_full_or_failing_disk_at_every_sync_point_says_not_saved_and_keeps_the
     assert sum(sweep.outcomes["ignored, saved"] for sweep in sweeps) <= 2
 
 
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)  # SQLite's sweeps are above
 def test_a_postgresql_client_killed_at_18_points_of_a_save_leaves_old_or_new(store_url: str):
-    if not store_url.startswith("postgresql"):
-        pytest.skip("the client-kill sweep is PostgreSQL's; SQLite's is above")
     bench = kill_points.PostgresBench(store_url)
     counts = kill_points.count_syscalls(bench)
     print(f"\none full save on PostgreSQL (client side): {counts}")
