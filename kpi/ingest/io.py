@@ -105,6 +105,7 @@ def read_bytes(name: str, data: bytes, *, trusted: bool = False, limits: Limits 
     if suffix in TEXT_SUFFIXES:
         return [_text_sheet(name, data, limits)]
     if suffix in WORKBOOK_SUFFIXES:
+        sandbox.forget_last_peak()  # a workbook refused before any child runs has no child's peak
         return _workbook_sheets(name, data, trusted, limits)
     return [_parquet_sheet(name, data, limits)]
 

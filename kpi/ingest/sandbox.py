@@ -115,6 +115,12 @@ _stats = threading.local()
 SANDBOX_AVAILABLE = hasattr(os, "fork") and hasattr(socket, "AF_UNIX")
 
 
+def forget_last_peak() -> None:
+    """Start a new read: until a child answers it, `last_sandbox_peak_rss` is None (not the
+    figure of an earlier read, or of the process this one was forked from)."""
+    _stats.peak_rss = None
+
+
 def last_sandbox_peak_rss() -> int | None:
     """Peak resident memory, in bytes, of the sandbox child that last answered this thread,
     whether it read the workbook or refused it (for benchmarks, logs and

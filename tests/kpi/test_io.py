@@ -484,6 +484,15 @@ def test_sandboxed_and_in_process_reads_agree():
             pd.testing.assert_frame_equal(a.frame, b.frame)
 
 
+def test_the_sandbox_peak_belongs_to_the_last_read_only():
+    """A workbook refused before any child runs reports no child's peak (not the previous read's)."""
+    read("workbook_topics.xlsx")
+    assert sandbox.last_sandbox_peak_rss() > 0
+    with pytest.raises(InputError, match="inflates"):
+        read_bytes("bomb.xlsx", zip_bomb_xlsx())
+    assert sandbox.last_sandbox_peak_rss() is None
+
+
 # ── Parquet ───────────────────────────────────────────────────────────────────────────────
 
 def test_parquet_keeps_its_types_and_numbers_rows_from_two():
