@@ -33,20 +33,27 @@ def workbench_home(tmp_path, monkeypatch):
     return tmp_path / "home"
 
 
-# The suite runs on several workers (pytest-xdist): the longest modules start first, so that no
-# worker is left alone with one of them at the end. Measured in one run of the whole suite on a
-# 2-core machine (seconds of each module: 396, 373, 226, 174, 163, 121, 124 before its workbook
-# was written directly, 97, 96); the order of everything else is kept.
+# The suite runs on several workers (pytest-xdist, `--no-loadscope-reorder` in pyproject.toml so
+# that this order holds): the longest modules start first, so that no worker is left alone with
+# one of them at the end. Measured in one run of the whole suite on a 2-core machine (seconds of
+# each module's slowest tests: 443, 278, 161, ~200, ~130, 104, 115, 59+, 61+, 40+, 49, 65); the
+# order of everything else is kept.
 LONGEST_FIRST = (
     "tests/kpi/test_store_faults.py",
     "tests/e2e/test_load_sessions.py",
     "tests/e2e/test_every_page_browser.py",
-    "tests/e2e/test_oidc_browser.py",
-    "tests/e2e/test_demo_through_the_ui_browser.py",
-    "tests/kpi/test_sql_events.py",
-    "tests/kpi/test_online_retail_ingest.py",
-    "tests/e2e/test_alert_delivery_browser.py",
     "tests/e2e/test_viewer_browser.py",
+    "tests/e2e/test_oidc_browser.py",
+    "tests/kpi/test_sql_events.py",
+    "tests/e2e/test_demo_through_the_ui_browser.py",
+    "tests/security/test_hostile_inputs.py",
+    "tests/kpi/test_online_retail_ingest.py",
+    "tests/kpi/test_store_kill_points.py",
+    "tests/kpi/test_store_concurrency.py",
+    "tests/e2e/test_alerts_browser.py",
+    "tests/e2e/test_investor_update_browser.py",
+    "tests/e2e/test_alert_delivery_browser.py",
+    "tests/e2e/test_drill_browser.py",
 )
 
 
