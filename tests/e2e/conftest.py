@@ -178,7 +178,8 @@ def server(tmp_path_factory):
                 process.kill()
 
 
-def _need_chromium() -> None:
+def need_chromium() -> None:
+    """Skip without /usr/bin/chromium, with how to install it; in CI (`CI` set) fail instead."""
     if not CHROMIUM.exists():
         message = "end-to-end tests need Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)"
         if os.environ.get("CI"):
@@ -189,7 +190,7 @@ def _need_chromium() -> None:
 @pytest.fixture(scope="session")
 def playwright():
     """Playwright's sync API, started once per test process (it cannot be started twice at once)."""
-    _need_chromium()
+    need_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as started:

@@ -20,7 +20,7 @@ import pytest
 
 from benchmarks import load
 from kpi.store.workspaces import Store
-from tests.e2e.conftest import CHROMIUM, OUTPUT, seeded_home
+from tests.e2e.conftest import OUTPUT, need_chromium, seeded_home
 
 pytestmark = pytest.mark.e2e
 
@@ -36,11 +36,7 @@ MAX_SETTLED_RSS = 1_500 * load.MB  # the server after the run (measured ≈330 M
 
 @pytest.fixture
 def loaded_server(tmp_path):
-    if not CHROMIUM.exists():
-        message = "end-to-end tests need Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    need_chromium()
     OUTPUT.mkdir(parents=True, exist_ok=True)
     process, url = load.start_server(seeded_home(tmp_path / "home"), OUTPUT / f"server-load-{os.getpid()}.log")
     try:

@@ -749,13 +749,9 @@ def _browse_hostile_workspace(tmp_path_factory) -> tuple:
     Chromium is driven from a thread of its own, with its own Playwright: tests/e2e's session
     `browser` fixture (sync API, this thread) may be running in the same pytest process, and
     two sync Playwrights cannot share a thread."""
-    from tests.e2e.conftest import CHROMIUM, Server
+    from tests.e2e.conftest import Server, need_chromium
 
-    if not CHROMIUM.exists():
-        message = "end-to-end tests need Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    need_chromium()
     home = tmp_path_factory.mktemp("hostile-home")
     files, mapping = hostile_files()
     with Store(f"sqlite:///{home / 'workbench.db'}") as store:
