@@ -7,6 +7,7 @@ an end-to-end test must never be silently skipped there.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import shutil
@@ -42,6 +43,7 @@ def _demo_tables_seed() -> Path:
     mapping = parse_mapping(mapping_to_json(demo_mapping()))
     key = Workspace(DEMO_NAME, files, mapping).key
     folder = Path(tempfile.mkdtemp(prefix="kpi-demo-seed-"))
+    atexit.register(shutil.rmtree, folder, True)  # removed when the test process ends
     cached_demo_tables(folder, key, lambda: build_tables(
         [sheet for name, data in files.items() for sheet in read_bytes(name, data, trusted=True)], mapping))
     return folder
