@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import re
 import sys
 import tempfile
@@ -285,10 +284,11 @@ class SequentialRun:
         after = [(x, y) for x, y in self.samples if x >= self.warm_up]
         wrong = [r for r in self.results if not r.ok]
         return [
-            (f"sequential sessions correct (own file, own rows, nobody else's)", f"{self.correct} / {self.sessions}"),
+            ("sequential sessions correct (own file, own rows, nobody else's)", f"{self.correct} / {self.sessions}"),
             ("RSS with children, first sample (after session 0)", f"{self.samples[0][1] / MB:,.1f} MiB"),
             (f"RSS with children at session {after[0][0]} (end of warm-up)", f"{after[0][1] / MB:,.1f} MiB"),
-            (f"RSS with children, last sample (after session {self.samples[-1][0]})", f"{self.samples[-1][1] / MB:,.1f} MiB"),
+            (f"RSS with children, last sample (after session {self.samples[-1][0]})",
+             f"{self.samples[-1][1] / MB:,.1f} MiB"),
             (f"RSS slope after the warm-up ({len(after)} samples, least squares)",
              f"{self.slope / MB:.4f} MiB a session (goal ≤ {MAX_SLOPE_PER_SESSION / MB:.1f})"),
             ("sequential: server CPU", f"{self.server_cpu:.1f} s ({self.server_cpu / self.sessions:.3f} s a session)"),
@@ -349,7 +349,7 @@ class ConcurrentRun:
         times = sorted(r.seconds for r in self.results)
         wrong = [r for r in self.results if not r.ok]
         return [
-            (f"concurrent sessions correct (own MRR, own customers only)", f"{self.correct} / {self.sessions}"),
+            ("concurrent sessions correct (own MRR, own customers only)", f"{self.correct} / {self.sessions}"),
             ("one journey (upload → Overview → Revenue → download), median / max",
              f"{times[len(times) // 2]:.0f} s / {times[-1]:.0f} s"),
             ("server RSS with children: started, idle", f"{self.started.total / MB:,.0f} MiB"),

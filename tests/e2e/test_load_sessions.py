@@ -9,8 +9,8 @@ which on a 2-core machine measures the 20 Chromium tabs and everything else the 
 is printed, never asserted), the memory the server keeps per open session is at most 15 MiB
 (issue 17: its RSS with children once all 20 sessions are done and their tabs still open, less its
 RSS after the browser's first visits, over 20; docs/security.md#memory-per-session), and the server's
-memory after the run is reported (printed, and kept in tests/output/load_sessions.txt; uploads, downloads and screenshots of any stall in
-tests/output/load_sessions/).
+memory after the run is reported (printed, and kept in tests/output/load_sessions.txt; uploads,
+downloads and screenshots of any stall in tests/output/load_sessions/).
 """
 
 from __future__ import annotations
