@@ -41,6 +41,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +61,7 @@ document.addEventListener("DOMContentLoaded", () => {
 """
 PREFIX = re.compile(r"\bs(\d{2})-[a-z]+\b")
 MB = 1024 * 1024
+WARM_UP_SESSION = 69  # the warm-up journey's k: ids `s69-…`, MRR €990 (under €1,000, as expected_mrr_text writes it)
 
 
 # ── the data each session uploads ──────────────────────────────────────────────────────────
@@ -306,8 +308,10 @@ async def _navigate(page, title: str, shown, folder: Path, result: SessionResult
                                   full_page=True)
 
 
-async def one_session(context, url: str, k: int, folder: Path, timeout_ms: int) -> SessionResult:
-    """Session k in a new tab of `context` (its own Streamlit session: one websocket per tab)."""
+async def one_session(context, url: str, k: int, folder: Path, timeout_ms: int,
+                      keep_open: list | None = None) -> SessionResult:
+    """Session k in a new tab of `context` (its own Streamlit session: one websocket per tab).
+    With `keep_open`, the tab is left open at the end and added to that list (to close later)."""
     result = SessionResult(k)
     upload = folder / f"subscriptions_s{k:02d}.csv"
     upload.write_bytes(subscriptions_csv(k))
@@ -366,7 +370,10 @@ async def one_session(context, url: str, k: int, folder: Path, timeout_ms: int) 
             pass
     finally:
         result.seconds = time.perf_counter() - started
-        await page.close()
+        if keep_open is None:
+            await page.close()
+        else:
+            keep_open.append(page)
     return result
 
 
@@ -381,10 +388,17 @@ async def _visit(context, url: str, timeout_ms: int) -> None:
         await page.close()
 
 
-async def run_sessions(url: str, sessions: int, folder: Path, timeout_ms: int = 150_000) -> list[SessionResult]:
+async def run_sessions(url: str, sessions: int, folder: Path, timeout_ms: int = 150_000, *, warm_up: bool = False,
+                       on_warm: Callable[[], None] | None = None,
+                       on_all_open: Callable[[], None] | None = None) -> list[SessionResult]:
     """`sessions` sessions at once against the server at `url`: one Chromium with one profile, a
     tab per session, after two visits that leave the app's scripts in the browser's cache
-    (Chromium keeps V8's compiled code for a script it has run twice)."""
+    (Chromium keeps V8's compiled code for a script it has run twice).
+
+    For the memory a session keeps (benchmarks/memory.py): `warm_up` runs one whole journey
+    first (session `WARM_UP_SESSION`, alone; a failure raises); `on_warm` is called after the visits and that
+    journey, before the sessions start; with `on_all_open`, every tab stays open once its journey
+    is over, and it is called when all are, before the tabs close."""
     from playwright.async_api import async_playwright
 
     with tempfile.TemporaryDirectory(prefix="kpi-load-profile-") as profile:
@@ -396,20 +410,33 @@ async def run_sessions(url: str, sessions: int, folder: Path, timeout_ms: int = 
                 await context.add_init_script(NO_ANIMATIONS)
                 for _ in range(2):
                     await _visit(context, url, timeout_ms)
-                return list(await asyncio.gather(*(one_session(context, url, k, folder, timeout_ms)
-                                                   for k in range(1, sessions + 1))))
+                if warm_up and sessions >= WARM_UP_SESSION:
+                    raise ValueError(f"a warm-up journey needs fewer than {WARM_UP_SESSION} sessions")
+                if warm_up and not (first := await one_session(context, url, WARM_UP_SESSION, folder, timeout_ms)).ok:
+                    raise RuntimeError(f"the warm-up journey failed: {first.error or first.mrr_shown}")
+                if on_warm is not None:
+                    await asyncio.to_thread(on_warm)
+                tabs = None if on_all_open is None else []
+                results = list(await asyncio.gather(*(one_session(context, url, k, folder, timeout_ms, tabs)
+                                                      for k in range(1, sessions + 1))))
+                if on_all_open is not None:
+                    await asyncio.to_thread(on_all_open)
+                    for tab in tabs:
+                        await tab.close()
+                return results
             finally:
                 await context.close()
 
 
-def run_in_thread(url: str, sessions: int, folder: Path, timeout_ms: int = 150_000) -> list[SessionResult]:
+def run_in_thread(url: str, sessions: int, folder: Path, timeout_ms: int = 150_000, **options) -> list[SessionResult]:
     """`run_sessions` on its own thread and event loop (so a caller that already drives
-    Playwright's sync API, or an asyncio loop, on this thread is not disturbed)."""
+    Playwright's sync API, or an asyncio loop, on this thread is not disturbed); `options` are
+    run_sessions' keyword-only ones."""
     outcome: dict[str, object] = {}
 
     def target() -> None:
         try:
-            outcome["results"] = asyncio.run(run_sessions(url, sessions, folder, timeout_ms))
+            outcome["results"] = asyncio.run(run_sessions(url, sessions, folder, timeout_ms, **options))
         except BaseException as exc:  # re-raised on the caller's thread
             outcome["error"] = exc
 
@@ -431,6 +458,13 @@ class LoadRun:
     settled: Memory  # a few seconds after the sessions closed
     peak_total: int  # highest server + children RSS sampled during the run
     server_cpu: float  # CPU seconds the server used during the run
+    warm: Memory | None = None  # after the browser's two first visits, before the sessions
+    all_open: Memory | None = None  # every session's journey over, every tab still open
+
+    @property
+    def retained_per_session(self) -> float:
+        """Bytes the server (with children) keeps per open session: (all_open − warm) / sessions."""
+        return (self.all_open.total - self.warm.total) / self.sessions
 
     def report(self) -> str:
         times = sorted(r.seconds for r in self.results)
@@ -454,6 +488,10 @@ class LoadRun:
         lines.append(f"server memory after:  {self.after}")
         lines.append(f"server memory settled: {self.settled}")
         lines.append(f"server + children peak during the run: {self.peak_total / MB:,.0f} MiB")
+        if self.warm is not None and self.all_open is not None:
+            lines.append(f"server + children after the browser's first visits {self.warm.total / MB:,.0f} MiB, with "
+                         f"all {self.sessions} sessions open {self.all_open.total / MB:,.0f} MiB: retained per session "
+                         f"{self.retained_per_session / MB:.1f} MiB")
         lines.append(f"server CPU during the run: {self.server_cpu:.1f} s ({self.server_cpu / self.sessions:.2f} s a "
                      f"session, {self.server_cpu / self.wall_seconds:.0%} of one core)")
         return "\n".join(lines)
@@ -464,14 +502,18 @@ def measure(url: str, pid: int, sessions: int, folder: Path, timeout_ms: int = 1
     before = server_memory(pid)
     cpu = cpu_seconds(pid)
     started = time.perf_counter()
+    marks: dict[str, Memory] = {}
     with MemorySampler(pid) as sampler:
-        results = run_in_thread(url, sessions, folder, timeout_ms)
+        results = run_in_thread(url, sessions, folder, timeout_ms,
+                                on_warm=lambda: marks.__setitem__("warm", server_memory(pid)),
+                                on_all_open=lambda: marks.__setitem__("open", server_memory(pid)))
     wall = time.perf_counter() - started
     cpu = cpu_seconds(pid) - cpu
     after = server_memory(pid)
     time.sleep(settle_seconds)
     settled = server_memory(pid)
-    return LoadRun(sessions, wall, results, before, after, settled, max(sampler.peak_total, after.total), cpu)
+    return LoadRun(sessions, wall, results, before, after, settled, max(sampler.peak_total, after.total), cpu,
+                   marks.get("warm"), marks.get("open"))
 
 
 def main() -> None:

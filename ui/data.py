@@ -40,6 +40,20 @@ def _sheets(name: str, digest: str, _data: bytes) -> list[Sheet]:  # keyed by na
     return read_bytes(name, _data, trusted=digest in _bundled_digests())
 
 
+@st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
+def _shared_bytes(name: str, digest: str, _data: bytes) -> bytes:  # keyed by name + content hash
+    return _data
+
+
+def shared_files(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The same files, each content held once in the process: a session that opens a stored
+    workspace gets the bytes object another session already holds for the same name and content
+    hash, and its own copy read from the database is freed. Without it every session kept its
+    own copy of its workspace's files (the demo's 4.8 MiB), and Streamlit keeps a closed session
+    two minutes for a reconnect (up to 128 of them): docs/security.md#memory-per-session."""
+    return {name: _shared_bytes(name, hashlib.sha256(data).hexdigest(), data) for name, data in files.items()}
+
+
 def sheets(ws: Workspace) -> list[Sheet]:
     """Every sheet of every file of the workspace (raises InputError for an unreadable file)."""
     return [sheet for name in ws.files for sheet in _sheets(name, ws.digests[name], ws.files[name])]

@@ -85,7 +85,7 @@ def forget_if_gone() -> bool:
 
 
 def _from_store(stored: StoredWorkspace) -> Workspace:
-    return Workspace(stored.name, stored.files, stored.mapping, id=stored.id, version=stored.version)
+    return Workspace(stored.name, data.shared_files(stored.files), stored.mapping, id=stored.id, version=stored.version)
 
 
 def open_workspace(workspace_id: int) -> Workspace:

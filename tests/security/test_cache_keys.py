@@ -63,6 +63,9 @@ POLICY: dict[str, Policy] = {
         "content", ("name", "digest"), "the sheets of one file, keyed by its name and the sha256 of its bytes",
         (("{digest} == ws.digests[{name}]", "{_data} == ws.files[{name}]"),
          ("{digest} == hashlib.sha256({_data}).hexdigest()",))),  # sheets_of_file, held to it below
+    "ui/data.py::_shared_bytes": Policy(
+        "content", ("name", "digest"), "one file's bytes, held once for every session that opened the same content",
+        (("{digest} == hashlib.sha256({_data}).hexdigest()",),)),
     "ui/data.py::_tables": Policy("content", ("key",), "the canonical tables of the workspace's files and mapping",
                                   WORKSPACE),
     "ui/data.py::_report": Policy("content", ("key", "as_of", "filters", "settings"),
