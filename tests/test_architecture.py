@@ -71,6 +71,16 @@ def test_no_module_is_longer_than_600_lines():
     assert not long, f"split these modules: {long}"
 
 
+DEPRECATED_STREAMLIT = ("use_container_width",)  # Streamlit warns at every call and will remove it: width="stretch"
+
+
+def test_no_streamlit_call_uses_a_deprecated_argument():
+    used = {f"{p.relative_to(ROOT)}:{n}": name for p in python_files()
+            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+            for name in DEPRECATED_STREAMLIT if re.search(rf"\b{name}\s*=", line)}
+    assert not used, f"deprecated Streamlit arguments: {used}"
+
+
 def test_the_engine_never_imports_streamlit_or_the_ui():
     for path in (ROOT / "kpi").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -44,7 +44,7 @@ def plan_table(update: InvestorUpdate) -> None:
                           "Attainment": r.attainment_text,
                           "Verdict": "beaten by more than 10 %" if r.good else "missed by more than 10 %"
                           if r.good is False else ""} for r in part.plan_rows])
-    st.dataframe(rows, hide_index=True, use_container_width=True)
+    st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def show(update: InvestorUpdate) -> None:
@@ -58,6 +58,6 @@ def show(update: InvestorUpdate) -> None:
         plan_table(update)
     if part.forecast is not None and part.mrr_history is not None and len(part.mrr_history):
         st.subheader("MRR forecast")
-        st.plotly_chart(forecast_figure(part.mrr_history, part.forecast, update.currency), use_container_width=True,
+        st.plotly_chart(forecast_figure(part.mrr_history, part.forecast, update.currency), width="stretch",
                         key="update_forecast")
         st.caption(escape_markdown(forecast_caption(part.forecast)))
