@@ -6,8 +6,9 @@ reaches the user as one plain sentence, the previous state intact, the next save
 A subset of `python -m benchmarks.kill_points` (the same code; docs/security.md has the full
 sweep's figures): every fdatasync, the first 20 pwrite64 and a stride to 40, ENOSPC and EIO at
 every fdatasync and at a few pwrite64; on PostgreSQL the save's client syscalls counted (at
-least 100 kill points: every sendto, poll and recvfrom) and the client killed at a stride of 7
-points of each. Each point is a fork of this process traced by strace (`-e inject=…`).
+least 100 kill points: every sendto, poll and recvfrom) and the client killed at 8 points of
+each (the first 3, a stride, the last). Each point is a fork of this process traced by strace
+(`-e inject=…`).
 """
 
 from __future__ import annotations
