@@ -22,7 +22,8 @@ child was told had succeeded is not there). The goal is 0 failures.
     python -m benchmarks.kill_points --sqlite --postgres --pwrites 500
 
 prints how many pwrite64 / fdatasync / sendto / poll / recvfrom one save makes, then a table of
-outcomes per sweep (on PostgreSQL every client point unless --client-points asks for fewer). tests/kpi/test_store_kill_points.py runs a subset with the same code.
+outcomes per sweep (on PostgreSQL every client point unless --client-points asks for fewer).
+tests/kpi/test_store_kill_points.py runs a subset with the same code.
 """
 
 from __future__ import annotations

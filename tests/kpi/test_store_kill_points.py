@@ -70,8 +70,8 @@ def test_a_postgresql_client_killed_at_a_stride_of_its_100_points_of_a_save_leav
     print(f"\none full save on PostgreSQL (client side): {counts}; {sum(calls.values())} client kill points")
     assert {"sendto", "recvfrom"} <= set(calls) and len(calls) >= 3, calls  # and the client's wait between them
     assert sum(calls.values()) >= 100, calls  # python -m benchmarks.kill_points --postgres kills at every one
-    sweeps = [kill_points.kill_sweep(bench, call, kill_points.points(count, 3, 7), f"PostgreSQL, client killed at {call}")
-              for call, count in calls.items()]
+    sweeps = [kill_points.kill_sweep(bench, call, kill_points.points(count, 3, 7),
+                                     f"PostgreSQL, client killed at {call}") for call, count in calls.items()]
     assert_sound(sweeps)
     outcomes = sum((sweep.outcomes for sweep in sweeps), start=kill_points.Counter())
     assert outcomes["old"] and outcomes["saved"], "kills should land before and after the first commit"
