@@ -8,7 +8,9 @@ lets it save:
 
 - kill sweep: `-e inject=pwrite64:signal=KILL:when=K` (the K-th write of a database page or
   WAL frame) or `fdatasync:…` on SQLite; on PostgreSQL the client is killed at its K-th
-  `sendto` or `recvfrom` (the server sees the connection drop mid-save);
+  `sendto` (statement K not sent), `poll` (sent, the server perhaps still running it) or
+  `recvfrom` (the server's reply arrived, unread): three moments of each round trip, the server
+  seeing the connection drop mid-save;
 - I/O errors (SQLite): `-e inject=fdatasync:error=ENOSPC:when=K` (and EIO) at every sync point.
 
 After each point the parent reads the workspace back and classifies it: "old" (as before the
@@ -17,10 +19,11 @@ transaction), "new", or a failure — "corrupt" (integrity check or reading fail
 (anything else, including a reported month that is not byte-identical) and "lost" (a write the
 child was told had succeeded is not there). The goal is 0 failures.
 
-    python -m benchmarks.kill_points --sqlite --postgres --pwrites 500 --client-points 100
+    python -m benchmarks.kill_points --sqlite --postgres --pwrites 500
 
-prints how many pwrite64 / fdatasync / sendto / recvfrom one save makes, then a table of
-outcomes per sweep. tests/kpi/test_store_kill_points.py runs a subset with the same code.
+prints how many pwrite64 / fdatasync / sendto / poll / recvfrom one save makes, then a table of
+outcomes per sweep (on PostgreSQL every client point unless --client-points asks for fewer).
+tests/kpi/test_store_kill_points.py runs a subset with the same code.
 """
 
 from __future__ import annotations
@@ -54,6 +57,12 @@ REPORTED_BEFORE, REPORTED_NOW = "2026-05", "2026-06"
 FAILURES = ("corrupt", "partial", "lost")
 BIG_FILE_BYTES = 400_000
 APPLICATION_NAME = "kpi-kill-points"
+# The rest of a founder's monthly upload, each file re-exported (its bytes change) every month.
+MONTHLY_FILES = ("customers.csv", "nps.csv", "tickets.csv", "costs.csv", "bank.csv")
+TRACED = "pwrite64,fdatasync,fsync,sendto,recvfrom,poll,ppoll,select,pselect6,epoll_wait,epoll_pwait"
+# The PostgreSQL client's calls of a save, in the order of one round trip: a kill at each is a
+# different moment (statement not sent / sent, reply pending / reply arrived, unread).
+CLIENT_CALLS = ("sendto", "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "recvfrom")
 
 
 # ── What the save writes ─────────────────────────────────────────────────────────────────────
@@ -82,11 +91,13 @@ def _report(month: str, run: int) -> str:
 
 def contents(run: int) -> Contents:
     """Save number `run`: a 400 kB file and a small one (named after the run, so the save adds
-    one file and removes another), their mapping and settings, and the reported months (run 0:
-    May reported; run 1: May, byte-identical, and June)."""
+    one file and removes another), the month's customers, NPS, tickets, costs and bank export
+    (each replaced: the save deletes and inserts it), their mapping and settings, and the
+    reported months (run 0: May reported; run 1: May, byte-identical, and June)."""
     small = f"billing-{run}.csv"
     files = {"export.bin": random.Random(run).randbytes(BIG_FILE_BYTES),
-             small: f"Client,Debut,Prix\nA,2026-01-01,{run}\n".encode()}
+             small: f"Client,Debut,Prix\nA,2026-01-01,{run}\n".encode(),
+             **{name: f"Export,Run\n{name},{run}\n".encode() for name in MONTHLY_FILES}}
     reported = {REPORTED_BEFORE: _report(REPORTED_BEFORE, 0)}
     if run:
         reported[REPORTED_NOW] = _report(REPORTED_NOW, run)
@@ -191,7 +202,7 @@ def traced_save(url: str, workspace_id: int, rule: list[str], *, count: bool = F
         with tempfile.NamedTemporaryFile("r", suffix=".strace") as out:
             options = ["-c", "-U", "name,calls"] if count else ["-qq"]
             tracer = subprocess.Popen([STRACE, "-f", *options, "-o", out.name, "-e",
-                                       "trace=pwrite64,fdatasync,fsync,sendto,recvfrom", *rule, "-p", str(pid)],
+                                       f"trace={TRACED}", *rule, "-p", str(pid)],
                                       stderr=subprocess.PIPE, text=True)
             _wait_attached(pid)
             os.write(go_w, b"g")
@@ -335,7 +346,8 @@ class PostgresBench:
 
 
 def count_syscalls(bench: SQLiteBench | PostgresBench) -> dict[str, int]:
-    """How many pwrite64, fdatasync, fsync, sendto and recvfrom one full save makes (strace -c)."""
+    """How many pwrite64, fdatasync, fsync, sendto, poll (or the like) and recvfrom one full save
+    makes (strace -c)."""
     workspace_id = bench.reset()
     run = traced_save(getattr(bench, "child_url", bench.url), workspace_id, [], count=True)
     bench.settle()
@@ -448,12 +460,26 @@ def run_sqlite(directory: Path, *, pwrites: int, first: int, errors: bool) -> tu
     return counts, sweeps
 
 
-def run_postgres(url: str, *, client_points: int) -> tuple[dict[str, int], list[Sweep]]:
+def client_calls(counts: dict[str, int]) -> dict[str, int]:
+    """The PostgreSQL client's syscalls of one save (sendto, poll…, recvfrom) and how many of
+    each: every one a kill point."""
+    return {call: counts[call] for call in CLIENT_CALLS if counts.get(call)}
+
+
+def run_postgres(url: str, *, client_points: int | None) -> tuple[dict[str, int], list[Sweep]]:
+    """Kill the client at every point of its save (`client_points` None), or at about
+    `client_points` of them, shared out over its calls."""
     bench = PostgresBench(url)
     counts = count_syscalls(bench)
-    half = client_points // 2
-    return counts, [kill_sweep(bench, call, points(counts[call], half // 2, half),
-                               f"PostgreSQL, client killed at {call}") for call in ("sendto", "recvfrom")]
+    calls = client_calls(counts)
+    total = sum(calls.values())
+    sweeps = []
+    for call, count in calls.items():
+        wanted = count if client_points is None or client_points >= total else max(1, client_points * count // total)
+        at = range(1, count + 1) if wanted >= count else points(count, wanted // 2, wanted)
+        every = " (every one)" if wanted >= count else ""
+        sweeps.append(kill_sweep(bench, call, at, f"PostgreSQL, client killed at {call}{every}"))
+    return counts, sweeps
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -463,7 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pwrites", type=int, default=500,
                         help="pwrite64 kill points (the first --first, then a stride)")
     parser.add_argument("--first", type=int, default=50)
-    parser.add_argument("--client-points", type=int, default=100, help="PostgreSQL client kill points")
+    parser.add_argument("--client-points", type=int, default=None,
+                        help="PostgreSQL client kill points (default: every one the save makes)")
     parser.add_argument("--file-kb", type=int, default=BIG_FILE_BYTES // 1000, help="the big file of the save")
     args = parser.parse_args(argv)
     use_file_size(args.file_kb * 1000)
@@ -496,7 +523,8 @@ def main(argv: list[str] | None = None) -> int:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
-        print(f"One full save on PostgreSQL makes (client side): {counts}")
+        print(f"One full save on PostgreSQL makes (client side): {counts}; "
+              f"{sum(client_calls(counts).values())} client kill points: {client_calls(counts)}")
         print(table(sweeps))
         failed += sum(len(s.failures) for s in sweeps)
         for sweep in sweeps:

@@ -199,13 +199,18 @@ def allowed() -> set[str]:
 
 
 def render_every_page(workspace: Workspace | None = None) -> dict[str, list[tuple[str, object]]]:
-    """Every page rendered once (on the demo without a workspace): page → [(where, text)]."""
+    """Every page rendered once (on the demo without a workspace): page → [(where, text)].
+
+    Each page is opened directly, as a link to it opens it (app.py runs with that page): no
+    first run of the default page, which doubled the scan's cost and is not what is read. The
+    pages are registered by file name (no custom `url_path`), so AppTest finds them before any
+    run; the texts read are the same as with a first run of Overview."""
+    assert "url_path" not in (ROOT / "app.py").read_text(), "a page with a url_path: run app.py once before switching"
     shown = {}
     for page in PAGES:
         app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
         if workspace is not None:
             app.session_state["workspace"] = workspace
-        app.run()
         app.switch_page(page).run()
         mark = [b for b in app.button if b.label.startswith("Mark ")]
         if page == "app_pages/workspaces.py" and mark:  # a reported month fills the activity log and its table

@@ -5,8 +5,10 @@ reaches the user as one plain sentence, the previous state intact, the next save
 
 A subset of `python -m benchmarks.kill_points` (the same code; docs/security.md has the full
 sweep's figures): every fdatasync, the first 20 pwrite64 and a stride to 40, ENOSPC and EIO at
-every fdatasync and at a few pwrite64; on PostgreSQL the client killed at 9 sendto and 9
-recvfrom points. Each point is a fork of this process traced by strace (`-e inject=…`).
+every fdatasync and at a few pwrite64; on PostgreSQL the save's client syscalls counted (at
+least 100 kill points: every sendto, poll and recvfrom) and the client killed at 8 points of
+each (the first 3, a stride, the last). Each point is a fork of this process traced by strace
+(`-e inject=…`).
 """
 
 from __future__ import annotations
@@ -61,12 +63,15 @@ def test_a_full_or_failing_disk_at_every_sync_point_says_not_saved_and_keeps_the
 
 
 @pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)  # SQLite's sweeps are above
-def test_a_postgresql_client_killed_at_18_points_of_a_save_leaves_old_or_new(store_url: str):
+def test_a_postgresql_client_killed_at_a_stride_of_its_100_points_of_a_save_leaves_old_or_new(store_url: str):
     bench = kill_points.PostgresBench(store_url)
     counts = kill_points.count_syscalls(bench)
-    print(f"\none full save on PostgreSQL (client side): {counts}")
-    sweeps = [kill_points.kill_sweep(bench, call, kill_points.points(counts[call], 4, 8),
-                                     f"PostgreSQL, client killed at {call}") for call in ("sendto", "recvfrom")]
+    calls = kill_points.client_calls(counts)
+    print(f"\none full save on PostgreSQL (client side): {counts}; {sum(calls.values())} client kill points")
+    assert {"sendto", "recvfrom"} <= set(calls) and len(calls) >= 3, calls  # and the client's wait between them
+    assert sum(calls.values()) >= 100, calls  # python -m benchmarks.kill_points --postgres kills at every one
+    sweeps = [kill_points.kill_sweep(bench, call, kill_points.points(count, 3, 7),
+                                     f"PostgreSQL, client killed at {call}") for call, count in calls.items()]
     assert_sound(sweeps)
     outcomes = sum((sweep.outcomes for sweep in sweeps), start=kill_points.Counter())
     assert outcomes["old"] and outcomes["saved"], "kills should land before and after the first commit"
