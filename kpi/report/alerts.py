@@ -87,8 +87,8 @@ def evaluate_alerts(report: Report, month: pd.Period | None = None, *, rules: Al
     rules = rules if rules is not None else rules_from_pairs(report.settings.alert_rules)
     common = {"month": month, "currency": report.currency, "settings": rules}
     out: list[Alert] = []
-    if report.revenue is not None and month in report.revenue.kpis.index:
-        kpis = report.revenue.kpis
+    if report.revenue is not None and month in report.revenue.core_kpis.index:
+        kpis = report.revenue.core_kpis  # no renewal rate: it need not be computed
         if rules.churn_spike:
             for key, movements in zip(rules_of.CHURN_KPIS, (("churn",), ("churn", "contraction")), strict=True):
                 spike = rules_of.churn_spike(kpis[key], month, ratio=rules.churn_spike_ratio,
@@ -184,7 +184,7 @@ def _kpi_value(report: Report, key: str, month: pd.Period) -> float | None:
         if report.revenue is None or month not in report.revenue.series.index:
             return None
         if key == "mrr_growth":
-            return _value(report.revenue.kpis["mrr_growth_mom"], month)
+            return _value(report.revenue.core_kpis["mrr_growth_mom"], month)
         row = report.revenue.series.loc[month]
         return float(row["new"] + row["expansion"] + row["reactivation"] - row["contraction"] - row["churn"])
     return _value(report.metric(key).history, month)
