@@ -31,8 +31,8 @@ for key, quality in quality_of.items():
         st.warning(escape_markdown(f"{key}: {warning}"), icon=":material/warning:")
     if quality.table == "subscriptions" and quality.warnings:
         reading = {"add": "a customer's rows add up", "replace": "a customer's newer row replaces the older one"}
-        st.caption(f"Subscription rows in force (Definitions & settings): "
-                   f"{reading.get(current.report_settings.subscription_rows, current.report_settings.subscription_rows)}.")
+        rows_reading = current.report_settings.subscription_rows
+        st.caption(f"Subscription rows in force (Definitions & settings): {reading.get(rows_reading, rows_reading)}.")
     if quality.rejected.empty:
         continue
     with st.expander(f"{escape_markdown(key)}: {len(quality.rejected)} rejected cell(s)"):
