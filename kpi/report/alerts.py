@@ -128,7 +128,12 @@ def _value(series: pd.Series, month: pd.Period) -> float | None:
 def _customers(report: Report, month: pd.Period, movements: tuple[str, ...]) -> tuple[AlertCustomer, ...]:
     tables = report.tables
     nps, tickets = (_given(tables, t) if tables is not None else None for t in ("nps", "tickets"))
-    rows = rules_of.customers_behind(report.revenue.mrr, month, movements, nps=nps, tickets=tickets)
+    cache = report._period_tables  # noqa: SLF001  (the report's own cache of derived figures)
+    if ("churned", month) not in cache:  # logo and gross MRR churn read the same month: its movers once
+        cache["churned", month] = rules_of.customers_behind(report.revenue.mrr, month, ("churn", "contraction"),
+                                                            nps=nps, tickets=tickets)
+    behind = cache["churned", month]  # ordered by MRR lost then ID: any subset keeps the order of its own call
+    rows = behind[behind["movement"].isin(movements)].reset_index(drop=True)
     names = customer_names(tables) if tables is not None else pd.Series(dtype=object)
     # one lookup of the whole column (a missing name is NA, read as "" like None), not one per row
     named = rows["customer_id"].map(names).to_numpy(dtype=object) if len(names) else [None] * len(rows)

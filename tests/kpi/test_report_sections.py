@@ -130,3 +130,21 @@ def test_a_section_that_raises_is_not_kept_and_raises_again():
         with pytest.raises(ValueError, match="boom"):
             sections.get("nps")
     assert len(attempts) == 2 and sections.computed() == ()
+
+
+def test_the_customers_behind_a_logo_churn_alert_are_those_of_their_own_call(demo):
+    """Logo and gross MRR churn alerts share one reading of the month's movers (churn and
+    contraction); the churned ones alone, in the same order, are what a call for churn returns."""
+    from kpi.metrics.alerts import customers_behind
+    from kpi.report.alerts import _customers
+
+    report = build_report(demo)
+    for month in report.months[-6:]:
+        direct = customers_behind(report.revenue.mrr, month, ("churn",), nps=demo.get("nps"),
+                                  tickets=demo.get("tickets"))
+        shared = _customers(report, month, ("churn", "contraction"))
+        churned = _customers(report, month, ("churn",))
+        assert [c.customer_id for c in churned] == direct["customer_id"].astype(str).tolist()
+        assert [c.mrr_lost for c in churned] == direct["mrr_lost"].tolist()
+        assert [c.open_tickets for c in churned] == [None if pd.isna(v) else int(v) for v in direct["open_tickets"]]
+        assert len(shared) >= len(churned) > 0
