@@ -8,7 +8,7 @@ from kpi.text import escape_markdown
 from ui import data, state
 
 current = state.current()
-report = data.report(current)
+quality_of = data.tables(current.workspace).quality  # the files' own: no report, whatever the filter
 
 st.title("Data quality")
 st.caption("Every sheet of the workspace, what it was read as, and every row that could not count. "
@@ -18,7 +18,7 @@ summary = pd.DataFrame(
     [
         {"Source": key, "Read as": quality.table, "Rows read": quality.rows_read,
          "Rows used": quality.rows_used, "Rows rejected": quality.rows_read - quality.rows_used}
-        for key, quality in report.quality.items()
+        for key, quality in quality_of.items()
     ]
 )
 st.dataframe(summary, hide_index=True, width="stretch")
@@ -26,13 +26,13 @@ for sheet in data.sheets(current.workspace):
     if (empty := no_data_rows(sheet)) is not None:
         st.warning(escape_markdown(f"{sheet.key}: not used, {empty.message}"), icon=":material/table_rows:")
 
-for key, quality in report.quality.items():
+for key, quality in quality_of.items():
     for warning in quality.warnings:
         st.warning(escape_markdown(f"{key}: {warning}"), icon=":material/warning:")
     if quality.table == "subscriptions" and quality.warnings:
         reading = {"add": "a customer's rows add up", "replace": "a customer's newer row replaces the older one"}
-        st.caption(f"Subscription rows in force (Definitions & settings): "
-                   f"{reading.get(report.settings.subscription_rows, report.settings.subscription_rows)}.")
+        rows_reading = current.report_settings.subscription_rows
+        st.caption(f"Subscription rows in force (Definitions & settings): {reading.get(rows_reading, rows_reading)}.")
     if quality.rejected.empty:
         continue
     with st.expander(f"{escape_markdown(key)}: {len(quality.rejected)} rejected cell(s)"):

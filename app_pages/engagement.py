@@ -10,10 +10,11 @@ from ui import ops_charts as ops
 
 current = state.current()
 st.title("Engagement")
-report = data.report(current) if current.as_of is not None else None
+events = data.tables(current.workspace).get("events")
+has_events = events is not None and not events.empty  # without any, no report to build to say so
+report = data.report(current) if current.as_of is not None and has_events else None
 if report is None or report.engagement is None:
-    events = data.tables(current.workspace).get("events")
-    if events is None or events.empty or report is None:
+    if not has_events or report is None:
         empty.missing(("events",), "DAU/MAU and the time to first value")
     else:
         st.info("No product event comes from the customers of the segment filter: widen it in the sidebar.")

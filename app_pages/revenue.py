@@ -72,7 +72,7 @@ st.dataframe(table.iloc[::-1].rename(columns=lambda c: c.replace("_", " ").capit
                                                             "reactivation")}
              | {"Mrr": st.column_config.NumberColumn("MRR", format=drill.money_format(report.currency))})
 
-st.download_button("Download MRR per customer and month (CSV)", data.mrr_csv_of(current, report),  # cached: made once per report
+st.download_button("Download MRR per customer and month (CSV)", lambda: data.mrr_csv_of(current, report),  # on click
                    file_name=f"mrr_by_customer_{report.as_of}.csv", mime="text/csv", icon=":material/download:",
                    on_click="ignore", help="Reconcile every monthly figure with your billing system, customer by "
                                            "customer.")

@@ -11,10 +11,11 @@ WINDOWS = {"month": "This month", 90: "Last 90 days", 365: "Last 12 months", "al
 
 current = state.current()
 st.title("Support")
-report = data.report(current) if current.as_of is not None else None  # the month of the last dated row
+tickets = data.tables(current.workspace).get("tickets")
+has_tickets = tickets is not None and not tickets.empty  # without any, no report to build to say so
+report = data.report(current) if current.as_of is not None and has_tickets else None  # as_of: the last dated row
 if report is None or report.support is None:
-    tickets = data.tables(current.workspace).get("tickets")
-    if tickets is None or tickets.empty:
+    if not has_tickets:
         empty.missing(("tickets",), "first-contact resolution, resolution times and the heaviest accounts")
     elif report is None:  # tickets, but not one with a creation date
         st.info("The tickets have no creation date, so no month to report on: map their **created_at** column "

@@ -2,6 +2,8 @@
 
 - `build`: `build_report(tables, as_of, settings)` → `Report`, with its `Settings` (the
   conventions a user can change), segment filters and the JSON report (`Report.to_json()`);
+- `sections`: every section but revenue computed on its first read (a page pays for what it
+  shows; `to_json()` reads them all); `segments`: the tables of a segment filter;
 - `explain`: each headline KPI's formula written with this month's numbers;
 - `update`: the investor update of a month or quarter (headline against a comparison period,
   highlights and lowlights); `update_views` the tables its exports share;

@@ -87,8 +87,8 @@ def evaluate_alerts(report: Report, month: pd.Period | None = None, *, rules: Al
     rules = rules if rules is not None else rules_from_pairs(report.settings.alert_rules)
     common = {"month": month, "currency": report.currency, "settings": rules}
     out: list[Alert] = []
-    if report.revenue is not None and month in report.revenue.kpis.index:
-        kpis = report.revenue.kpis
+    if report.revenue is not None and month in report.revenue.core_kpis.index:
+        kpis = report.revenue.core_kpis  # no renewal rate: it need not be computed
         if rules.churn_spike:
             for key, movements in zip(rules_of.CHURN_KPIS, (("churn",), ("churn", "contraction")), strict=True):
                 spike = rules_of.churn_spike(kpis[key], month, ratio=rules.churn_spike_ratio,
@@ -128,7 +128,12 @@ def _value(series: pd.Series, month: pd.Period) -> float | None:
 def _customers(report: Report, month: pd.Period, movements: tuple[str, ...]) -> tuple[AlertCustomer, ...]:
     tables = report.tables
     nps, tickets = (_given(tables, t) if tables is not None else None for t in ("nps", "tickets"))
-    rows = rules_of.customers_behind(report.revenue.mrr, month, movements, nps=nps, tickets=tickets)
+    cache = report._period_tables  # noqa: SLF001  (the report's own cache of derived figures)
+    if ("churned", month) not in cache:  # logo and gross MRR churn read the same month: its movers once
+        cache["churned", month] = rules_of.customers_behind(report.revenue.mrr, month, ("churn", "contraction"),
+                                                            nps=nps, tickets=tickets)
+    behind = cache["churned", month]  # ordered by MRR lost then ID: any subset keeps the order of its own call
+    rows = behind[behind["movement"].isin(movements)].reset_index(drop=True)
     names = customer_names(tables) if tables is not None else pd.Series(dtype=object)
     # one lookup of the whole column (a missing name is NA, read as "" like None), not one per row
     named = rows["customer_id"].map(names).to_numpy(dtype=object) if len(names) else [None] * len(rows)
@@ -184,7 +189,7 @@ def _kpi_value(report: Report, key: str, month: pd.Period) -> float | None:
         if report.revenue is None or month not in report.revenue.series.index:
             return None
         if key == "mrr_growth":
-            return _value(report.revenue.kpis["mrr_growth_mom"], month)
+            return _value(report.revenue.core_kpis["mrr_growth_mom"], month)
         row = report.revenue.series.loc[month]
         return float(row["new"] + row["expansion"] + row["reactivation"] - row["contraction"] - row["churn"])
     return _value(report.metric(key).history, month)

@@ -16,21 +16,20 @@ import numpy as np
 import pandas as pd
 
 from kpi.errors import InputError
-from kpi.ids import among
 from kpi.ingest.mapping import ENDED_STATUSES, TableQuality, Tables
 from kpi.ingest.subscription_rows import ROW_READINGS, newer_rows_replace_older
 from kpi.metrics import allocation as cost_allocation
 from kpi.metrics import churn_reasons as churn_reason_analysis
 from kpi.metrics import cohorts as cohort_analysis
-from kpi.metrics import economics, engagement, health, periods, revenue, support, surveys
+from kpi.metrics import economics, engagement, health, periods, renewals, revenue, support, surveys
 from kpi.metrics import orders as order_analysis
-from kpi.metrics import renewals
 from kpi.metrics import snapshot as snapshot_analysis
 from kpi.metrics.event_aggregates import EventAggregates
-from kpi.metrics.finance import FINANCE_KEYS, Finance
+from kpi.metrics.finance import FINANCE_KEYS
 from kpi.metrics.forecast import Forecast, forecast_mrr
-from kpi.metrics.plan import PlanVsActual
 from kpi.report.finance import build_finance, build_plan
+from kpi.report.sections import Section, Sections
+from kpi.report.segments import filter_tables, segment_attributes  # noqa: F401  (the pages import them from here)
 
 
 @dataclass(frozen=True)
@@ -55,14 +54,46 @@ class Settings:
 
 @dataclass(frozen=True)
 class Revenue:
-    """The revenue side of a data set, computed once for every month."""
+    """The revenue side of a data set, computed once for every month.
+
+    The renewal rates need the subscription rows (`rows`) and are the costliest part: they are
+    computed on first read of `renewals`, `annual_renewals` or `kpis` (whose renewal_rate column
+    they fill); `core_kpis` is every other revenue KPI, for what never shows a renewal rate."""
 
     mrr: pd.DataFrame  # customer × month matrix
     series: pd.DataFrame  # movements per month
-    kpis: pd.DataFrame  # every revenue KPI per month
     currency: str | None
-    renewals: pd.DataFrame | None = None  # renewing, renewed, renewal_rate per month (subscriptions only)
-    annual_renewals: pd.DataFrame | None = None  # the same over the annual plans' rows
+    rows: pd.DataFrame | None = field(default=None, compare=False, repr=False)  # subscription rows, for renewals
+
+    @cached_property
+    def core_kpis(self) -> pd.DataFrame:
+        """Every revenue KPI per month (`revenue.revenue_kpis`), renewal_rate left NaN."""
+        return revenue.revenue_kpis(self.mrr, self.series, None)
+
+    @cached_property
+    def _renewal_tables(self) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+        if self.rows is None:
+            return None, None
+        return renewals.renewal_rates_by_month(self.rows, self.mrr, self.mrr.columns)  # all plans, annual plans
+
+    @property
+    def renewals(self) -> pd.DataFrame | None:
+        """renewing, renewed, renewal_rate per month (subscriptions only)."""
+        return self._renewal_tables[0]
+
+    @property
+    def annual_renewals(self) -> pd.DataFrame | None:
+        """The same over the annual plans' rows."""
+        return self._renewal_tables[1]
+
+    @cached_property
+    def kpis(self) -> pd.DataFrame:
+        """Every revenue KPI per month, renewal_rate included (NaN without subscription rows)."""
+        if self.renewals is None:
+            return self.core_kpis
+        kpis = self.core_kpis.copy()
+        kpis["renewal_rate"] = self.renewals["renewal_rate"].reindex(kpis.index).astype(float)
+        return kpis
 
 
 @dataclass(frozen=True)
@@ -86,21 +117,24 @@ class Report:
     as_of: pd.Period | None
     revenue: Revenue | None
     quality: dict[str, TableQuality]
-    cohorts: cohort_analysis.Cohorts | None = None
-    orders: order_analysis.OrdersSummary | None = None
-    unit_economics: economics.UnitEconomics | None = None
-    nps: surveys.NPS | None = None
-    csat: surveys.CSAT | None = None
-    ces: surveys.CES | None = None
-    support: support.Support | None = None
-    engagement: engagement.Engagement | None = None
-    churn_reasons: churn_reason_analysis.ChurnReasons | None = None
-    snapshot: snapshot_analysis.Snapshot | None = None
-    finance: Finance | None = None
-    plan: PlanVsActual | None = None
+    sections: Sections = field(default_factory=Sections, compare=False, repr=False)  # computed on first read
     settings: Settings = Settings()
     tables: Tables | None = field(default=None, compare=False, repr=False)
     allocation: cost_allocation.Allocation | None = field(default=None, compare=False, repr=False)  # segment reports
+
+    # every section but revenue, computed on first read (kpi.report.sections), None when its table was not given
+    cohorts = Section()  # cohort_analysis.Cohorts | None
+    orders = Section()  # order_analysis.OrdersSummary | None
+    unit_economics = Section()  # economics.UnitEconomics | None
+    nps = Section()  # surveys.NPS | None
+    csat = Section()  # surveys.CSAT | None
+    ces = Section()  # surveys.CES | None
+    support = Section()  # support.Support | None
+    engagement = Section()  # engagement.Engagement | None
+    churn_reasons = Section()  # churn_reason_analysis.ChurnReasons | None
+    snapshot = Section()  # snapshot_analysis.Snapshot | None
+    finance = Section()  # Finance | None
+    plan = Section()  # PlanVsActual | None
 
     @property
     def currency(self) -> str | None:
@@ -121,10 +155,12 @@ class Report:
         Revenue KPIs come from the revenue table; the others (OTHER_KPIS) from their own
         monthly series, computed with the report's settings."""
         if key in revenue.REVENUE_KPIS:
-            history = self.revenue.kpis.loc[self.months, key] if self.revenue is not None and self.as_of is not None \
+            kpis = self.revenue.kpis if key == "renewal_rate" else self.revenue.core_kpis  # renewals: when read
+            history = kpis.loc[self.months, key] if self.revenue is not None and self.as_of is not None \
                 else pd.Series(dtype=float)
         else:
-            history = self.histories.get(key, pd.Series(dtype=float))
+            history = self._history(key)
+            history = history if history is not None else pd.Series(dtype=float)
         history = history[history.index <= self.as_of] if self.as_of is not None else history
         value = _number(history.iloc[-1]) if len(history) and history.index[-1] == self.as_of else None
         earlier = self.as_of - back if self.as_of is not None else None
@@ -156,14 +192,32 @@ class Report:
     @cached_property
     def histories(self) -> dict[str, pd.Series]:
         """Monthly series of the non-revenue headline KPIs, up to as_of."""
-        if self.tables is None or self.as_of is None:
-            return {}
-        engaged = self.engagement.by_month if self.engagement is not None else None
-        out = other_kpi_histories(self.tables, self.revenue, self.as_of, self.settings,
-                                  dau_mau=engaged["dau_mau"] if engaged is not None else None)
-        if self.finance is not None:
-            out.update({key: self.finance.by_month[key].astype(float) for key in FINANCE_MONTHLY})
+        out: dict[str, pd.Series] = {}
+        for family in (*HISTORY_FAMILIES, "economics"):
+            out.update(self._family_histories(family))
         return out
+
+    def _history(self, key: str) -> pd.Series | None:
+        """One non-revenue KPI's monthly series (`histories[key]`), computing only its family."""
+        family = next((name for name, keys in HISTORY_FAMILIES.items() if key in keys), "economics")
+        found = self._family_histories(family).get(key)
+        return found if found is not None or family != "finance" else self._family_histories("economics").get(key)
+
+    def _family_histories(self, family: str) -> dict[str, pd.Series]:
+        """The monthly series of one family of HISTORY_FAMILIES (or "economics"), once per report."""
+        cache = self._period_tables  # the report's own cache of derived tables
+        if ("histories", family) not in cache:
+            if self.tables is None or self.as_of is None:
+                cache["histories", family] = {}
+            elif family == "finance":
+                cache["histories", family] = {key: self.finance.by_month[key].astype(float)
+                                              for key in FINANCE_MONTHLY} if self.finance is not None else {}
+            else:
+                engaged = self.engagement.by_month if family == "dau_mau" and self.engagement is not None else None
+                cache["histories", family] = other_kpi_histories(
+                    self.tables, self.revenue, self.as_of, self.settings, families=(family,),
+                    dau_mau=engaged["dau_mau"] if engaged is not None else None)
+        return cache["histories", family]
 
     def headline(self, keys: tuple[str, ...] = ("mrr", "arr", "customers", "arpa", "logo_churn_rate", "nrr_monthly")) -> list[Metric]:
         return [self.metric(key) for key in keys]
@@ -255,10 +309,8 @@ def build_revenue(tables: Tables, settings: Settings | None = None) -> Revenue |
         mrr = build(rows)
         if mrr.shape[1] == 0:
             return None
-        series = revenue.movements(mrr)
-        renewed, annual = renewals.renewal_rates_by_month(rows, mrr, mrr.columns) if table == "subscriptions" \
-            else (None, None)  # every plan's renewals, and the annual plans'
-        return Revenue(mrr, series, revenue.revenue_kpis(mrr, series, renewed), currency, renewed, annual)
+        # the renewal rates read the subscription rows, on first use (Revenue.renewals)
+        return Revenue(mrr, revenue.movements(mrr), currency, rows if table == "subscriptions" else None)
     return None
 
 
@@ -380,41 +432,48 @@ def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings:
         months = revenue_part.series.index
         raise InputError(f"as-of month {month} is outside the revenue data ({months[0]} … {months[-1]})")
     if month is None:  # no date anywhere: a customer list without dates still has its snapshot (§13)
-        return Report(None, None, dict(tables.quality), snapshot=build_snapshot(tables, revenue_part),
+        return Report(None, None, dict(tables.quality), Sections(snapshot=build_snapshot(tables, revenue_part)),
                       settings=settings, tables=tables, allocation=allocated)
+    return Report(tables=tables, as_of=month, revenue=revenue_part, quality=dict(tables.quality),
+                  sections=_sections(tables, revenue_part, month, settings, company, events),
+                  settings=settings, allocation=allocated)
+
+
+def _sections(tables: Tables, revenue_part: Revenue | None, month: pd.Period, settings: Settings,
+              company: pd.DataFrame | None, events: EventAggregates | None) -> Sections:
+    """Every section of the report for `month` but revenue, each as the function computing it on
+    first read; a section whose table was not given has none (it is None)."""
     survey = {"as_of": month, "window": settings.survey_window, "rule": settings.nps_rule}
     orders, nps_rows, csat_rows, ces_rows = (_given(tables, t) for t in ("orders", "nps", "csat", "ces"))
     tickets = _given(tables, "tickets")
     events = events if events is not None else _given(tables, "events")
-    finance = build_finance(tables, revenue_part, month, settings, company=company)
-    return Report(
-        tables=tables,
-        as_of=month,
-        revenue=revenue_part,
-        quality=dict(tables.quality),
-        cohorts=build_cohorts(tables, revenue_part, month, settings),
-        orders=order_analysis.orders_summary(orders, end=month) if orders is not None else None,
-        unit_economics=(economics.unit_economics(revenue_part.series, _given(tables, "costs"), month,
-                                                 gross_margin=settings.gross_margin, cac_months=settings.cac_months,
-                                                 churn_months=settings.ltv_churn_months)
-                        if revenue_part is not None else None),
-        nps=surveys.nps(nps_rows, **survey) if nps_rows is not None else None,
-        csat=(surveys.csat(csat_rows, scale=_scale(tables, "csat", surveys.CSAT_SCALE), **survey)
-              if csat_rows is not None else None),
-        ces=(surveys.ces(ces_rows, scale=_scale(tables, "ces", surveys.CES_SCALE), **survey)
-             if ces_rows is not None else None),
-        support=support.support(tickets, as_of=month) if tickets is not None else None,
-        engagement=(engagement.engagement(events, _given(tables, "customers"), as_of=month,
-                                          value_event=settings.value_event,
-                                          mrr=revenue_part.mrr if revenue_part is not None else None)
-                    if events is not None else None),
-        churn_reasons=build_churn_reasons(tables, revenue_part, month),
-        snapshot=build_snapshot(tables, revenue_part),
-        finance=finance,
-        plan=build_plan(tables, revenue_part, finance, month, company=company),
-        settings=settings,
-        allocation=allocated,
-    )
+    builders = {
+        "cohorts": lambda: build_cohorts(tables, revenue_part, month, settings),
+        "churn_reasons": lambda: build_churn_reasons(tables, revenue_part, month),
+        "snapshot": lambda: build_snapshot(tables, revenue_part),
+        "finance": lambda: build_finance(tables, revenue_part, month, settings, company=company),
+        "plan": lambda: build_plan(tables, revenue_part, sections.get("finance"), month, company=company),
+    }
+    if orders is not None:
+        builders["orders"] = lambda: order_analysis.orders_summary(orders, end=month)
+    if revenue_part is not None:
+        builders["unit_economics"] = lambda: economics.unit_economics(
+            revenue_part.series, _given(tables, "costs"), month, gross_margin=settings.gross_margin,
+            cac_months=settings.cac_months, churn_months=settings.ltv_churn_months)
+    if nps_rows is not None:
+        builders["nps"] = lambda: surveys.nps(nps_rows, **survey)
+    if csat_rows is not None:
+        builders["csat"] = lambda: surveys.csat(csat_rows, scale=_scale(tables, "csat", surveys.CSAT_SCALE), **survey)
+    if ces_rows is not None:
+        builders["ces"] = lambda: surveys.ces(ces_rows, scale=_scale(tables, "ces", surveys.CES_SCALE), **survey)
+    if tickets is not None:
+        builders["support"] = lambda: support.support(tickets, as_of=month)
+    if events is not None:
+        builders["engagement"] = lambda: engagement.engagement(
+            events, _given(tables, "customers"), as_of=month, value_event=settings.value_event,
+            mrr=revenue_part.mrr if revenue_part is not None else None)
+    sections = Sections(builders)
+    return sections
 
 
 def _segment_costs(tables: Tables, revenue_part: Revenue | None, company: pd.DataFrame | None,
@@ -458,27 +517,34 @@ OTHER_KPIS = ("nps", "csat", "ces", "fcr", "median_resolution_hours", "dau_mau",
 ECONOMICS_MONTHS = 13  # unit economics history: enough for a year-on-year delta and a sparkline
 
 
+# the non-revenue headline KPIs by the table they come from; every other key is the unit economics'
+HISTORY_FAMILIES = {"nps": ("nps",), "csat": ("csat",), "ces": ("ces",), "tickets": ("fcr", "median_resolution_hours"),
+                    "dau_mau": ("dau_mau",), "finance": FINANCE_MONTHLY}
+
+
 def other_kpi_histories(tables: Tables, revenue_part: Revenue | None, as_of: pd.Period,
-                        settings: Settings, *, dau_mau: pd.Series | None = None) -> dict[str, pd.Series]:
+                        settings: Settings, *, dau_mau: pd.Series | None = None,
+                        families: tuple[str, ...] = ("nps", "csat", "ces", "tickets", "dau_mau", "economics"),
+                        ) -> dict[str, pd.Series]:
     """Per month up to as_of: NPS, CSAT and CES (each month-end over the survey window), FCR and
     median resolution hours (tickets created that month), DAU/MAU (`dau_mau` when the report's
-    engagement section already has it), and the unit economics."""
+    engagement section already has it), and the unit economics — or only those of `families`."""
     out: dict[str, pd.Series] = {}
     survey = {"as_of": as_of, "window": settings.survey_window, "rule": settings.nps_rule}
-    if (rows := _given(tables, "nps")) is not None:
+    if "nps" in families and (rows := _given(tables, "nps")) is not None:
         out["nps"] = surveys.nps_by_month(rows, **survey)["score"]
-    if (rows := _given(tables, "csat")) is not None:
+    if "csat" in families and (rows := _given(tables, "csat")) is not None:
         out["csat"] = surveys.csat_by_month(rows, scale=_scale(tables, "csat", surveys.CSAT_SCALE), **survey)["score"]
-    if (rows := _given(tables, "ces")) is not None:
+    if "ces" in families and (rows := _given(tables, "ces")) is not None:
         out["ces"] = surveys.ces_by_month(rows, **survey)["mean"]
-    if (rows := _given(tables, "tickets")) is not None:
+    if "tickets" in families and (rows := _given(tables, "tickets")) is not None:
         monthly = support.support_by_month(rows, as_of=as_of)
         out["fcr"], out["median_resolution_hours"] = monthly["fcr"], monthly["median_resolution_hours"]
-    if dau_mau is not None:  # the report's engagement section: from the events table or a database's
+    if "dau_mau" in families and dau_mau is not None:  # the report's engagement section: events table or database
         out["dau_mau"] = dau_mau
-    elif (rows := _given(tables, "events")) is not None:
+    elif "dau_mau" in families and (rows := _given(tables, "events")) is not None:
         out["dau_mau"] = engagement.dau_mau_by_month(rows, as_of=as_of)["dau_mau"]
-    if revenue_part is not None:
+    if "economics" in families and revenue_part is not None:
         months = revenue_part.series.index
         months = months[months <= as_of][-ECONOMICS_MONTHS:]
         costs = _given(tables, "costs")
@@ -488,43 +554,6 @@ def other_kpi_histories(tables: Tables, revenue_part: Revenue | None, as_of: pd.
         frame = pd.DataFrame(rows, index=months, dtype=float)
         out.update({key: frame[key] for key in frame.columns})
     return {key: series.astype(float) for key, series in out.items()}
-
-
-def segment_attributes(tables: Tables, max_values: int = 60) -> dict[str, list[str]]:
-    """Customer attributes usable as filters (plan, segment, country, channel and any other
-    column of the customers table with at most `max_values` distinct values), with their values."""
-    customers = _given(tables, "customers")
-    if customers is None:
-        return {}
-    out = {}
-    for column in customers.columns:
-        if column in ("customer_id", "name", "signup_date"):
-            continue
-        values = customers[column].dropna().astype(str)
-        distinct = sorted(values.unique())
-        if 1 < len(distinct) <= max_values:
-            out[column] = distinct
-    return out
-
-
-def filter_tables(tables: Tables, filters: dict[str, list[str]] | tuple) -> Tables:
-    """The tables restricted to the customers whose attributes match every filter
-    ({attribute: accepted values}); rows without a customer are dropped, costs are kept whole
-    (they are company-wide: `build_report(..., company=...)` charges the segment its share)."""
-    filters = dict(filters)
-    customers = _given(tables, "customers")
-    if not filters or customers is None:
-        return tables
-    keep = pd.Series(True, index=customers.index)
-    for attribute, values in filters.items():
-        if attribute in customers and values:
-            keep &= customers[attribute].astype(str).isin([str(v) for v in values])
-    ids = customers.loc[keep, "customer_id"].dropna().drop_duplicates()
-    frames = {
-        table: frame if "customer_id" not in frame else frame[among(frame["customer_id"], ids)].reset_index(drop=True)
-        for table, frame in tables.frames.items()
-    }
-    return Tables(frames, tables.quality, tables.options)
 
 
 def customer_names(tables: Tables) -> pd.Series:

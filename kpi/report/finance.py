@@ -45,7 +45,7 @@ def build_finance(tables: Tables, revenue_part: Revenue | None, as_of: pd.Period
     if company is not None:
         arr = 12 * company["mrr"]
     else:
-        arr = revenue_part.kpis["arr"] if revenue_part is not None else None
+        arr = revenue_part.core_kpis["arr"] if revenue_part is not None else None
     return finance_metrics.finance(
         cash, as_of, financing=dict(settings.financing_categories), costs=monthly_costs(tables), arr=arr,
         currency=settings.reporting_currency or (revenue_part.currency if revenue_part is not None else None),
@@ -63,7 +63,7 @@ def plan_actuals(tables: Tables, revenue_part: Revenue | None, finance: finance_
     costs                                                    Σ costs of the month"""
     columns: dict[str, pd.Series] = {}
     if revenue_part is not None:
-        kpis, series = revenue_part.kpis, revenue_part.series
+        kpis, series = revenue_part.core_kpis, revenue_part.series
         for key in ("mrr", "arr", "customers", "arpa", "logo_churn_rate", "nrr_monthly"):
             columns[key] = kpis[key]
         for key in ("new", "expansion", "churn", "new_customers", "churned_customers"):
