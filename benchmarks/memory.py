@@ -48,6 +48,9 @@ MAX_RETAINED_PER_SESSION = 15 * MB  # issue 17: memory a concurrent session keep
 MAX_SLOPE_PER_SESSION = 0.1 * MB  # issue 17: RSS growth per sequential session
 UPLOAD_PAGE = "upload"  # the page's URL path name (st.Page("app_pages/upload.py"))
 SEQUENTIAL_PREFIX = re.compile(r"memory_s(\d{4})\.csv")
+# what the Upload page says it recognised: the file's header, or the same header mapped before in this
+# workspace (every session after the first that saved one: sessions without sign-in share the local owner)
+RECOGNISED = ("subscriptions", "subscriptions (remembered mapping)")
 
 
 # ── what a sequential session uploads ──────────────────────────────────────────────────────
@@ -88,7 +91,7 @@ class ProtocolResult:
     @property
     def ok(self) -> bool:
         return (self.error is None and self.file_shown == upload_name(self.k)
-                and self.rows_shown == upload_rows(self.k) and self.table_shown == "subscriptions"
+                and self.rows_shown == upload_rows(self.k) and self.table_shown in RECOGNISED
                 and self.read_text == "Read 1 of 1 file(s)." and not self.foreign)
 
 
