@@ -2,7 +2,9 @@
 per module, who is in it, a spy on every `Store` method and on every file a download hands out,
 and what a page renders as named controls.
 
-Alice owns "Alice's numbers" (the demo company, renamed) and a small second workspace; she shares
+Alice owns "Alice's numbers" (the demo company, renamed, its costs sheet not mapped: so the gross
+margin is the setting Unit economics lets an editor change on the page, where the demo's COGS would
+measure it and disable that input for everyone) and a small second workspace; she shares
 the first with Bob (can view) and Carol (can edit). Dan is signed in and allowed, but is neither
 its owner nor a guest. Bob, Carol and Dan each own a small workspace of their own.
 """
@@ -13,6 +15,7 @@ import contextlib
 import functools
 import hashlib
 import inspect
+import json
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +32,7 @@ from streamlit.testing.v1.element_tree import Widget
 
 from kpi.store.model import SYSTEM
 from kpi.store.workspaces import Store
+from tests.security.conftest import walk
 
 ALICE, BOB, CAROL, DAN = "alice@acme.io", "bob@acme.io", "carol@acme.io", "dan@acme.io"
 ALICES, ALICES_OTHER = "Alice's numbers", "Alice's other numbers"
@@ -130,6 +134,9 @@ class World:
     def seed(self) -> World:
         self.alice = self.store.ensure_demo(owner=ALICE)
         self.store.rename(self.alice, ALICES, by=ALICE)
+        mapping = json.loads(self.store.load(self.alice, by=ALICE).mapping_json)
+        self.store.save_mapping(self.alice, json.dumps({sheet: columns for sheet, columns in mapping.items()
+                                                        if columns.get("table") != "costs"}), by=ALICE)
         self.alice_other = self.store.create_workspace(ALICES_OTHER, owner=ALICE, files={"customers.csv": TINY},
                                                        by=ALICE)
         self.pristine = self.store.load(self.alice, by=ALICE)
@@ -210,9 +217,17 @@ def as_system(store: Store, workspace_id: int):
 
 def controls(block) -> dict[str, Any]:
     """The controls a part of the page (app.main or app.sidebar) draws that can change or export
-    something: buttons, form submit buttons, download buttons and file uploaders, each named
-    `kind:key` (its key when it has one of its own, else its label)."""
+    something: buttons, form submit buttons, download buttons, file uploaders, and any other input
+    that acts as soon as it changes (an on_change callback: it saves without a button), each named
+    `kind:key` (its key when it has one of its own, else its label; `change:` for such an input)."""
     found = {}
+    metadata = block.root._runner._session_state._state._new_widget_state.widget_metadata
+    for node in walk(block):
+        widget_id = getattr(node, "id", None)
+        kind = getattr(node, "type", None)
+        if widget_id and kind not in ("button", "download_button", "file_uploader") and getattr(
+                metadata.get(widget_id), "callback", None) is not None:
+            found[f"change:{node.key or node.label}"] = node
     for button in block.get("button"):
         if not (button.key or "").startswith("FormSubmitter:"):
             found[f"button:{button.key or button.label}"] = button
@@ -229,9 +244,15 @@ def matching(found: dict[str, Any], patterns: tuple[str, ...]) -> dict[str, Any]
     return {name: widget for name, widget in found.items() if any(fnmatchcase(name, p) for p in patterns)}
 
 
+def page_blocks(app: AppTest) -> list:
+    """The page's own blocks: main and, while a dialog is open, the block that holds it (Streamlit
+    draws a dialog in its "event" block, beside main, not in it)."""
+    return [app.main, *[block for block in app._tree.children.values() if getattr(block, "type", None) == "event"]]
+
+
 def find(app: AppTest, pattern: str):
-    """The first control named like `pattern` (in the page or the sidebar), or None."""
-    for block in (app.main, app.sidebar):
+    """The first control named like `pattern` (in the page, its open dialog or the sidebar), or None."""
+    for block in (*page_blocks(app), app.sidebar):
         hit = matching(controls(block), (pattern,))
         if hit:
             return next(iter(hit.values()))
