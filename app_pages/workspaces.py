@@ -73,10 +73,11 @@ if ws.id is not None:
     if delete.button("Delete…", icon=":material/delete:", disabled=not is_owner):
         confirm_delete(ws.id, ws.name)
 
-    # who and which workspace are bound now: the zip is made on click, outside this session's script,
-    # when the page's later names (a guest row's columns…) are whatever the script left in them
+    # who and which workspace are bound now (default arguments): the zip is made on click, outside
+    # this session's script, when the script's names are whatever it left in them
+    exporter = state.owner()
     st.download_button("Export this workspace (zip)",
-                       lambda workspace_id=ws.id, who=state.owner(): store.export_zip(workspace_id, by=who),
+                       lambda workspace_id=ws.id, by=exporter: store.export_zip(workspace_id, by=by),
                        file_name=f"{ws.name}.zip", mime="application/zip", icon=":material/download:",
                        help="Files, mapping, settings and reported months in one zip; import it back here.")
 

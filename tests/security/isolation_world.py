@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import inspect
 import json
+import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.exc import SAWarning
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
@@ -97,6 +98,32 @@ def spies() -> Iterator[None]:
         yield
 
 
+_BYTECODE: dict[tuple[str, int], Any] = {}
+
+
+def _shared_bytecode(compile_once):
+    @functools.wraps(compile_once)
+    def get_bytecode(self, script_path: str) -> Any:
+        path = os.path.abspath(script_path)
+        with open(path, "rb") as script:
+            key = (path, hash(script.read()))
+        if key not in _BYTECODE:
+            _BYTECODE[key] = compile_once(self, script_path)
+        return _BYTECODE[key]
+    return get_bytecode
+
+
+@contextlib.contextmanager
+def shared_bytecode() -> Iterator[None]:
+    """Every AppTest run compiles app.py and its page once per process, as a server does (its
+    ScriptCache lives as long as it runs), instead of once per run: AppTest makes a new ScriptCache
+    for each run, and Streamlit's magic rewrites the script's syntax tree every time (about a tenth
+    of the matrix's CPU). Keyed by the script's path and content: an edited script is compiled again."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ScriptCache, "get_bytecode", _shared_bytecode(ScriptCache.get_bytecode))
+        yield
+
+
 @contextlib.contextmanager
 def hostile_client() -> Iterator[None]:
     """Interactions with disabled widgets go through, as a crafted websocket message would: the
@@ -130,6 +157,7 @@ class World:
     alice_other: int = 0
     pristine: Any = None
     own: dict[str, int] = field(default_factory=dict)  # Bob's, Carol's and Dan's own workspace
+    clean: int | None = None  # Alice's version as seeded or restored: every change of her content bumps it
 
     def seed(self) -> World:
         self.alice = self.store.ensure_demo(owner=ALICE)
@@ -145,6 +173,7 @@ class World:
         for user in (BOB, CAROL, DAN):
             self.own[user] = self.store.create_workspace(f"{user.split('@')[0].title()}'s numbers", owner=user,
                                                          files={"customers.csv": TINY}, by=user)
+        self.clean = self.store.version(self.alice, by=ALICE)
         return self
 
     def restore(self) -> None:
@@ -154,14 +183,14 @@ class World:
         if not store.can_open(self.alice, by=ALICE):
             self.alice = store.create_workspace(ALICES, owner=ALICE, files=first.files, mapping_json=first.mapping_json,
                                                 settings_json=first.settings_json, by=ALICE)
-        else:
+        elif store.version(self.alice, by=ALICE) != self.clean:  # files, mapping, settings, name or months
             store.save(self.alice, files=first.files, mapping_json=first.mapping_json,
                        settings_json=first.settings_json, by=ALICE)
-            if store.load(self.alice, by=ALICE).name != ALICES:
+            if next(w.name for w in store.list_workspaces(ALICE) if w.id == self.alice) != ALICES:
                 store.rename(self.alice, ALICES, by=ALICE)
             for month in [s.month for s in store.snapshots(self.alice, by=ALICE)]:
                 store.unmark_reported(self.alice, month, by=ALICE)
-            store.set_subscribers(self.alice, [], by=ALICE)
+        store.set_subscribers(self.alice, [], by=ALICE)
         guests = {share.email: share.role for share in store.shared_with(self.alice, by=ALICE)}
         for email in set(guests) - {BOB, CAROL}:
             store.unshare(self.alice, email, by=ALICE)
@@ -177,6 +206,7 @@ class World:
             if not store.can_open(workspace_id, by=user):
                 self.own[user] = store.create_workspace(f"{user.split('@')[0].title()}'s numbers", owner=user,
                                                         files={"customers.csv": TINY}, by=user)
+        self.clean = store.version(self.alice, by=ALICE)
 
     @functools.cached_property
     def _tables(self):
@@ -199,9 +229,17 @@ class World:
                     if column is None:
                         continue
                     query = query.where(column == workspace_id)
-                rows[table.name] = sorted(tuple(hashlib.sha256(v).hexdigest() if isinstance(v, bytes) else repr(v)
-                                                for v in row) for row in conn.execute(query))
+                rows[table.name] = sorted(tuple(fingerprint(v) for v in row) for row in conn.execute(query))
         return rows
+
+
+def fingerprint(value: Any) -> str:
+    """A value as `dump` compares it: small ones as themselves (their repr), a file or a long text
+    by its length and hash (the process's own hash, enough to tell before from after in one run,
+    and many times cheaper than SHA-256 or a repr of megabytes)."""
+    if isinstance(value, (bytes, str)) and len(value) > 256:
+        return f"{type(value).__name__}:{len(value)}:{hash(value)}"
+    return repr(value)
 
 
 def open_world(url: str) -> World:

@@ -5,7 +5,8 @@ app.py on every page, is one more row. `ACTIONS` declares, per page, "view" and 
 changes or exports something, with the right it needs (`NEEDS`); a control the owner's page draws
 (button, form submit button, download button, file uploader, an input or chart that acts on change
 through an on_change / on_select callback — also those that only appear after a click, in a dialog
-or after an upload) that no action declares fails the test, so a new button is never unchecked. `RULES` is the one table of what each identity gets for each need:
+or after an upload) that no action declares fails the test, so a new button is never unchecked.
+`RULES` is the one table of what each identity gets for each need:
 
 gate      refused at sign-in: the page's content and the control never drawn, no store call at all
 allowed   done: the store method behind the action answered this user, the change is in the
@@ -56,6 +57,7 @@ from tests.security.isolation_world import (
     matching,
     open_world,
     page_blocks,
+    shared_bytecode,
     spies,
 )
 from ui.access import GONE, READ_ONLY
@@ -326,7 +328,7 @@ def world(session_workbench_home) -> World:
     path = session_workbench_home.parent / "isolation-matrix.db"
     path.unlink(missing_ok=True)
     url = f"sqlite:///{path}"
-    with spies(), pytest.MonkeyPatch.context() as patch:
+    with spies(), shared_bytecode(), pytest.MonkeyPatch.context() as patch:
         # as on a server, every store() of the process is this database, also in a deferred download's
         # callable, which runs outside the script (and outside AppTest's simulated secrets)
         patch.setenv("KPI_DATABASE_URL", url)
