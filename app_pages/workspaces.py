@@ -51,8 +51,8 @@ if ws.id is not None:
     st.subheader(f"“{escape_markdown(ws.name)}”")
     if not is_owner:
         st.caption(f"Shared with you by {escape_markdown(owner or 'its owner')}, who lets you "
-                   f"{'edit' if role == 'editor' else 'view'} it: only they can rename, delete or share it. "
-                   "Duplicate it to get a copy of your own.")
+                   + ("edit it. " if role == "editor" else "view it: only they can rename, delete or share it. ")
+                   + "Duplicate it to get a copy of your own.")  # an editor reads why below, in the store's words
     if role == "viewer":
         access.explain()
     elif role == "editor":  # Rename and Delete are disabled: the store's own sentence says why

@@ -121,7 +121,17 @@ def upload(pattern: str, name: str, content: bytes, mime: str) -> Callable[[AppT
         uploader = find(app, f"upload:{pattern}")
         uploader.set_value([(name, content, mime)] if uploader.proto.multiple_files else (name, content, mime))
         app.run()
+        seen(app)  # what an upload draws (choices, buttons) must be declared too
     return do
+
+
+WATCHING: list[str] = []  # the row whose owner's controls are being discovered (set by run_row)
+
+
+def seen(app: AppTest) -> None:
+    """Discover what this step drew (an open dialog, the page after an upload), on the owner's run."""
+    if WATCHING:
+        discover(app, WATCHING[0])
 
 
 def choose_radio(key: str, option: str) -> Callable[[AppTest], None]:
@@ -154,6 +164,7 @@ def rename(app: AppTest) -> None:
 def delete(app: AppTest) -> None:
     """The dialog asks; its button is clicked in a run that opens it again, as `edit_narrative`."""
     click("button:Delete…")(app)
+    seen(app)  # the dialog's own controls
     find(app, "button:Delete…").click()
     find(app, "button:Delete for good").click()
     app.run()
@@ -164,6 +175,7 @@ def edit_narrative(app: AppTest) -> None:
     fields and its submit button in a run that opens it again: the page calls the dialog, whose
     form reads them. The narrative itself is edited, so "Back to the generated narrative" follows."""
     click("button:Edit the narrative and commentary")(app)
+    seen(app)  # the dialog's own controls
     find(app, "button:Edit the narrative and commentary").click()
     narrative = next(t for t in app.text_area if t.label == "Narrative, written from the numbers")
     narrative.set_value(f"Our best quarter yet. {narrative.value}")
@@ -518,6 +530,7 @@ def run_row(world: World, identity: str, row: str) -> None:
     page, which leaves him on his own workspace (the next one claims Alice's again in his session)."""
     rule = RULES[identity]
     app = None
+    WATCHING[:] = [row] if identity == "owner" else []
     for action in actions_of(row):
         app = app or session(world, identity, row)
         if identity == "owner" and action.name == "view":
@@ -536,6 +549,7 @@ def run_row(world: World, identity: str, row: str) -> None:
         if app.exception or (action.moves and outcome != "refused"):
             world.restore() if action.name == "delete" else None
             app = None
+    WATCHING.clear()
     world.restore()
 
 
