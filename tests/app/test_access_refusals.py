@@ -4,6 +4,8 @@ only the dialog). tests/e2e/test_dialogs_refusals_browser.py shows it in Chromiu
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -58,3 +60,33 @@ def test_a_rerun_and_any_other_error_pass_through():
     assert run("rerun").session_state["answer"] == "reran"
     app = run("bug")
     assert app.exception and "a bug, not an answer of the store" in app.exception[0].message
+
+
+def test_the_gross_margin_callback_says_a_workspace_deleted_meanwhile_without_a_traceback(tmp_path, monkeypatch):
+    """An on_change callback runs before the script, outside app.py's handling: the margin's own
+    callback says what the store answers (here NotFound: deleted in another session)."""
+    from kpi.demo import DEMO_DIR, demo_mapping
+    from kpi.ingest.mapping import mapping_to_json
+    from kpi.store.workspaces import Store
+    from ui.state import Workspace
+
+    monkeypatch.setenv("KPI_DATABASE_URL", f"sqlite:///{tmp_path / 'workbench.db'}")
+    name = "stripe_subscriptions.csv"  # subscriptions only: no COGS, so the margin is the setting
+    files = {name: (DEMO_DIR / name).read_bytes()}
+    mapping = {key: value for key, value in demo_mapping().items() if key.split(":")[0] == name}
+    store = Store(f"sqlite:///{tmp_path / 'workbench.db'}")
+    saved = store.create_workspace("Stripe only", owner=None, files=files, mapping_json=mapping_to_json(mapping),
+                                   by=None)
+    app = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app_pages" / "economics.py"),
+                            default_timeout=90)
+    app.session_state["workspace"] = Workspace("Stripe only", files, mapping, id=saved,
+                                               version=store.version(saved, by=None))
+    app.run()
+    assert not app.exception and not app.number_input(key="gross_margin_pct").disabled
+
+    store.delete(saved, by=None)  # another session deletes it
+    app.number_input(key="gross_margin_pct").set_value(50.0).run()
+    assert not app.exception, app.exception
+    assert GONE in [warning.value for warning in app.warning]
+    assert "Stripe only" not in [w.name for w in store.list_workspaces(None)]  # nothing saved it back
+    store.close()
