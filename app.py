@@ -9,8 +9,6 @@ from pathlib import Path
 import streamlit as st
 
 from kpi.errors import InputError
-from kpi.store.failures import StoreError
-from kpi.store.model import Forbidden, NotFound, ReadOnly
 from ui import access, auth, state
 
 # the tab's icon is our own file, served by the app: a Material icon as page_icon makes every
@@ -58,14 +56,7 @@ except InputError as error:
         st.rerun()
     st.stop()
 
-try:
+# a refusal or a failure no page caught: one sentence, never a traceback (the same helper runs a
+# dialog's change, which reruns alone, outside this script)
+with access.refusals():
     pages.run()
-except ReadOnly:  # a change a page did not disable for a viewer: the store refused it, nothing was written
-    access.explain()
-except Forbidden as refused:
-    st.error(str(refused), icon=":material/lock:")
-except StoreError as failed:  # the disk refused a save no page caught: rolled back, said in one sentence
-    st.error(failed.message, icon=":material/hard_drive:")
-except NotFound:  # the same, while this page was drawing it
-    state.set_workspace(None)
-    st.warning(access.GONE, icon=":material/folder_off:")

@@ -105,8 +105,9 @@ def edit_text() -> None:
             narratives = {k: v for k, v in record["narratives"].items() if k != version}
             if text.strip() != update.generated_narrative.strip():  # unchanged: follows the numbers
                 narratives[version] = text
-            state.set_update_text(str(report.as_of), period, {"commentary": fields, "narratives": narratives})
-            st.rerun()
+            with access.refusals():  # this click reruns only the dialog, outside app.py's handling
+                state.set_update_text(str(report.as_of), period, {"commentary": fields, "narratives": narratives})
+                st.rerun()
 
 
 st.subheader("Narrative")

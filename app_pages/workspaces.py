@@ -34,9 +34,10 @@ if right.button("Open workspace", icon=":material/folder_open:", disabled=by_nam
 def confirm_delete(workspace_id: int, name: str) -> None:
     st.text(f"“{name}”, its files, mapping, settings and reported months will be deleted for good.")
     if st.button("Delete for good", type="primary", icon=":material/delete_forever:"):
-        store.delete(workspace_id, by=state.owner())
-        state.set_workspace(None)
-        st.rerun()
+        with access.refusals():  # a click here reruns only the dialog, outside app.py's handling
+            store.delete(workspace_id, by=state.owner())
+            state.set_workspace(None)
+            st.rerun()
 
 
 # A "can edit" guest works in a shared workspace (upload, map, report, export, duplicate), a "can
@@ -50,10 +51,12 @@ if ws.id is not None:
     st.subheader(f"“{escape_markdown(ws.name)}”")
     if not is_owner:
         st.caption(f"Shared with you by {escape_markdown(owner or 'its owner')}, who lets you "
-                   f"{'edit' if role == 'editor' else 'view'} it: only they can rename, delete or share it. "
-                   "Duplicate it to get a copy of your own.")
+                   + ("edit it. " if role == "editor" else "view it: only they can rename, delete or share it. ")
+                   + "Duplicate it to get a copy of your own.")  # an editor reads why below, in the store's words
     if role == "viewer":
         access.explain()
+    elif role == "editor":  # Rename and Delete are disabled: the store's own sentence says why
+        access.explain_not_owner(ws.id)
     rename, duplicate, delete = st.columns(3, vertical_alignment="bottom")
     new_name = rename.text_input("New name", ws.name, max_chars=120, disabled=not is_owner)
     if rename.button("Rename", icon=":material/edit:", disabled=not is_owner or new_name.strip() == ws.name):
@@ -70,8 +73,11 @@ if ws.id is not None:
     if delete.button("Delete…", icon=":material/delete:", disabled=not is_owner):
         confirm_delete(ws.id, ws.name)
 
-    who = state.owner()  # read now: the zip is made on click, outside this session's script
-    st.download_button("Export this workspace (zip)", lambda: store.export_zip(ws.id, by=who),
+    # who and which workspace are bound now (default arguments): the zip is made on click, outside
+    # this session's script, when the script's names are whatever it left in them
+    exporter = state.owner()
+    st.download_button("Export this workspace (zip)",
+                       lambda workspace_id=ws.id, by=exporter: store.export_zip(workspace_id, by=by),
                        file_name=f"{ws.name}.zip", mime="application/zip", icon=":material/download:",
                        help="Files, mapping, settings and reported months in one zip; import it back here.")
 
@@ -83,8 +89,8 @@ if ws.id is not None and auth.configured() and is_owner:
     if not guests:
         st.text("Nobody: only you can open this workspace.")
     for guest in guests:  # each guest's rights, changed or taken back on the guest's own row
-        who, rights, gone = st.columns([3, 2, 1], vertical_alignment="center")
-        who.text(guest.email)
+        email, rights, gone = st.columns([3, 2, 1], vertical_alignment="center")
+        email.text(guest.email)
         chosen = rights.segmented_control("Rights", list(RIGHTS), default=guest.role,
                                           format_func=RIGHTS.get, required=True, label_visibility="collapsed",
                                           key=f"rights::{guest.email}")

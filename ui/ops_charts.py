@@ -18,7 +18,7 @@ import streamlit as st
 from kpi import formatting as fmt
 from kpi.errors import InputError
 from kpi.metrics import economics, health
-from ui import state
+from ui import access, state
 
 # The pages call everything as `ops.*`: the views and figures are re-exported.
 from ui.ops_figures import (  # noqa: F401, E501
@@ -374,8 +374,11 @@ MARGIN_KEY = "gross_margin_pct"
 
 
 def _keep_margin() -> None:
-    """Runs before the rerun, so the report of that rerun already uses the new margin."""
-    state.set_settings(dataclasses.replace(state.settings(), gross_margin=st.session_state[MARGIN_KEY] / 100))
+    """Runs before the rerun, so the report of that rerun already uses the new margin. A callback
+    runs before app.py's script, outside its handling: a refusal (rights taken back, workspace
+    deleted meanwhile) is said here, as app.py would say it."""
+    with access.refusals():
+        state.set_settings(dataclasses.replace(state.settings(), gross_margin=st.session_state[MARGIN_KEY] / 100))
 
 
 def gross_margin_setting(unit_economics: economics.UnitEconomics) -> None:
@@ -392,5 +395,7 @@ def gross_margin_setting(unit_economics: economics.UnitEconomics) -> None:
                 f"{fmt.percent(unit_economics.gross_margin)} over the last months with costs. This setting is "
                 "not used while COGS are mapped.", icon=":material/info:")
     else:
+        if access.read_only():
+            access.explain()
         st.caption("No COGS in the costs: LTV and payback use this margin. Map a cost-of-goods category "
                    "(hosting, COGS, coût des ventes) on **Map columns** to measure it instead.")

@@ -12,29 +12,17 @@ from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from kpi.store.model import DEMO_NAME
 from kpi.store.workspaces import Store
 from kpi.text import escape_markdown
+from tests.security.conftest import ACCESS, ALICE, BOB, PAGES, ROOT, auth_section, everything_shown, gated
 from ui.sign_in_rules import allowed, cookie_secret_problem, plain_address, refusal, verification_required
 
-ROOT = Path(__file__).resolve().parents[2]
-ALICE, BOB = "alice@acme.io", "bob@acme.io"
-ACCESS = {"emails": [ALICE, BOB], "domains": []}
-PAGES = re.findall(r'st\.Page\("(app_pages/[a-z_]+\.py)"', (ROOT / "app.py").read_text(encoding="utf-8"))
 # what no signed-out visitor may read: KPI names, the demo's name, page headings, a sidebar control
 NEVER_SHOWN = ("MRR", "ARR", "NPS", "churn", "Plumeo", DEMO_NAME, "Workspace", "As of", "Revenue", "Overview")
-
-
-def auth_section(**changes: str) -> dict[str, str]:
-    """An `[auth]` section as a team writes it, with a strong random cookie secret."""
-    return {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": secrets.token_hex(32),
-            "client_id": "kpi-workbench", "client_secret": secrets.token_hex(16),
-            "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration", **changes}
 
 
 # ── the catalogue: every refused account, decided by `refusal` ─────────────────────────────────────
@@ -148,31 +136,6 @@ def test_a_homoglyph_allow_list_entry_never_matches_an_ascii_address():
 
 
 # ── the gate in the app (AppTest: Streamlit's simulated st.user and st.secrets) ───────────────────
-
-
-def walk(node):
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from walk(child)
-
-
-def everything_shown(app: AppTest) -> str:
-    """The text of every element the run drew (their protobufs), sidebar included."""
-    return "\n".join(str(node.proto) for node in walk(app._tree) if getattr(node, "proto", None) is not None)
-
-
-def gated(page: str | None, user: dict, access: dict = ACCESS, auth: dict | None = None, **query) -> AppTest:
-    """app.py with sign-in configured, `user` as st.user, opened on `page` as its direct URL."""
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    app.secrets["auth"] = auth or auth_section()
-    app.secrets["access"] = access
-    app.user = user
-    app.query_params.update(query)
-    if page:
-        app.switch_page(page)  # before the first run: the page of the URL, as a browser asks for it
-    app.run()
-    assert not app.exception, app.exception
-    return app
 
 
 def test_the_registry_lists_every_page():
