@@ -12,8 +12,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     delete,
+    func,
     insert,
     select,
     update,
@@ -21,7 +23,7 @@ from sqlalchemy import (
 
 from kpi.errors import InputError
 from kpi.store.model import MONTH, NotFound, Snapshot, StoredFile, StoredWorkspace
-from kpi.store.tables import FILES, MAPPINGS, SETTINGS, SHARES, SNAPSHOTS, WORKSPACES, _now
+from kpi.store.tables import AUDIT, FILES, MAPPINGS, SETTINGS, SHARES, SNAPSHOTS, WORKSPACES, _now
 
 if TYPE_CHECKING:
     pass
@@ -163,3 +165,13 @@ def free_name(conn: Connection, wanted: str, owner: str | None) -> str:
         n += 1
         candidate = f"{wanted[:90]} ({n})"
     return candidate
+
+
+def history_of(workspace_id: int) -> ColumnElement[bool]:
+    """The audit rows of the workspace that has this id now: those after the last deletion of a
+    workspace with the same id. SQLite gives a new workspace the id of a deleted last one, and
+    the audit trail keeps a deleted workspace's rows (its name, who worked on it): without this,
+    whoever got the id would read them (docs/security.md, "Ownership in the store")."""
+    deleted = (select(func.coalesce(func.max(AUDIT.c.id), 0))
+               .where(AUDIT.c.workspace_id == workspace_id, AUDIT.c.action == "delete").scalar_subquery())
+    return (AUDIT.c.workspace_id == workspace_id) & (AUDIT.c.id > deleted)

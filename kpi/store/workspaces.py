@@ -407,7 +407,7 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
         if base_version is None or revision <= base_version:
             return
         author = conn.execute(select(AUDIT.c.at, AUDIT.c.who).where(
-            AUDIT.c.workspace_id == row.id, AUDIT.c.revision == revision).order_by(AUDIT.c.id.desc())).first()
+            queries.history_of(row.id), AUDIT.c.revision == revision).order_by(AUDIT.c.id.desc())).first()
         raise Conflict(row.id, item, base_version, row.version, author.at if author else None,
                        author.who if author else None)
 
@@ -588,7 +588,7 @@ class Store(sharing.SharingMethods, alert_delivery.AlertDeliveryMethods):
 
     def audit_log(self, workspace_id: int, limit: int = 100, *, by: Actor) -> list[AuditEntry]:
         """The workspace's latest entries, newest first ("view")."""
-        query = select(AUDIT).where(AUDIT.c.workspace_id == workspace_id).order_by(AUDIT.c.id.desc()).limit(limit)
+        query = select(AUDIT).where(queries.history_of(workspace_id)).order_by(AUDIT.c.id.desc()).limit(limit)
         with self._reading() as conn:
             require(conn, workspace_id, by, "view")
             rows = conn.execute(query).all()

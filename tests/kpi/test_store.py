@@ -165,6 +165,20 @@ def test_delete_removes_the_workspace_but_not_its_audit_trail(store):
     new_workspace(store, owner="alice@acme.io")  # the name is free again
 
 
+def test_a_new_workspace_never_shows_the_history_of_a_deleted_one_with_the_same_id(store):
+    """SQLite gives a new row the id of a deleted last one: Bob's new workspace must not show
+    Alice's deleted workspace's activity (its name, her address), nor take her save as a conflict's author."""
+    alice = new_workspace(store, "Alice's secret plan", owner="alice@acme.io", by="alice@acme.io")
+    store.mark_reported(alice, "2025-01", {"as_of": "2025-01"}, by="alice@acme.io")
+    store.rename(alice, "Project X", by="alice@acme.io")
+    store.delete(alice, by="alice@acme.io")
+    bob = new_workspace(store, "Bob's", owner="bob@acme.io", by="bob@acme.io")
+    log = store.audit_log(bob, by="bob@acme.io")
+    assert [entry.action for entry in log] == ["create"], log
+    assert {entry.who for entry in log} == {"bob@acme.io"}
+    assert "alice" not in json.dumps([entry.detail for entry in log]).lower()
+
+
 def test_the_demo_workspace_is_created_on_first_start_only(store):
     demo_id = store.ensure_demo()
     demo = store.load(demo_id, by=None)
