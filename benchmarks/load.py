@@ -41,9 +41,10 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,6 +61,7 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 """
 PREFIX = re.compile(r"\bs(\d{2})-[a-z]+\b")
+T = TypeVar("T")
 MB = 1024 * 1024
 WARM_UP_SESSION = 69  # the warm-up journey's k: ids `s69-…`, MRR €990 (under €1,000, as expected_mrr_text writes it)
 
@@ -428,24 +430,30 @@ async def run_sessions(url: str, sessions: int, folder: Path, timeout_ms: int = 
                 await context.close()
 
 
-def run_in_thread(url: str, sessions: int, folder: Path, timeout_ms: int = 150_000, **options) -> list[SessionResult]:
-    """`run_sessions` on its own thread and event loop (so a caller that already drives
-    Playwright's sync API, or an asyncio loop, on this thread is not disturbed); `options` are
-    run_sessions' keyword-only ones."""
-    outcome: dict[str, object] = {}
+def on_own_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """`asyncio.run(make())` on a thread of its own, so a caller whose thread already runs an
+    event loop (Playwright's sync API in the same test process) is not disturbed; an exception is
+    re-raised on the caller's thread."""
+    outcome: dict[str, Any] = {}
 
     def target() -> None:
         try:
-            outcome["results"] = asyncio.run(run_sessions(url, sessions, folder, timeout_ms, **options))
+            outcome["value"] = asyncio.run(make())
         except BaseException as exc:  # re-raised on the caller's thread
             outcome["error"] = exc
 
-    thread = threading.Thread(target=target, name="load-sessions")
+    thread = threading.Thread(target=target, name="own-event-loop")
     thread.start()
     thread.join()
     if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return outcome["results"]  # type: ignore[return-value]
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def run_in_thread(url: str, sessions: int, folder: Path, timeout_ms: int = 150_000, **options) -> list[SessionResult]:
+    """`run_sessions` on its own thread and event loop (`on_own_loop`); `options` are
+    run_sessions' keyword-only ones."""
+    return on_own_loop(lambda: run_sessions(url, sessions, folder, timeout_ms, **options))
 
 
 @dataclass(frozen=True)

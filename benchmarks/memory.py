@@ -35,18 +35,13 @@ import asyncio
 import re
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
 
 from benchmarks import load
-
-T = TypeVar("T")
 
 MB = load.MB
 MAX_RETAINED_PER_SESSION = 15 * MB  # issue 17: memory a concurrent session keeps
@@ -306,26 +301,6 @@ class SequentialRun:
         ]
 
 
-def on_own_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """`asyncio.run(make())` on a thread of its own, so a caller whose thread already runs an
-    event loop (Playwright's sync API in the same test process) is not disturbed; an exception is
-    re-raised here."""
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = asyncio.run(make())
-        except BaseException as exc:  # re-raised on the caller's thread
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=target, name="protocol-sessions")
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
-
 def run_sequential(url: str, pid: int, sessions: int, every: int = 10, warm_up: int = 150,
                    timeout: float = 60.0) -> SequentialRun:
     """`sessions` protocol sessions one after the other; server RSS (with children) sampled after
@@ -341,7 +316,7 @@ def run_sequential(url: str, pid: int, sessions: int, every: int = 10, warm_up: 
             if k % every == 0 or k == sessions - 1:
                 samples.append((k, load.server_memory(pid).total))
 
-    on_own_loop(go)
+    load.on_own_loop(go)
     return SequentialRun(sessions, min(warm_up, max(0, sessions - 2 * every)), results, samples,
                          load.cpu_seconds(pid) - server_cpu, time.process_time() - client_cpu,
                          time.perf_counter() - started)
@@ -410,7 +385,7 @@ def run_concurrent(url: str, pid: int, sessions: int, folder: Path, timeout_ms: 
             on_all_open=lambda: marks.__setitem__("open", load.server_memory(pid)))
     cpu, wall = load.cpu_seconds(pid) - cpu, time.perf_counter() - wall
     time.sleep(drop_wait)
-    on_own_loop(lambda: protocol_session(url, xsrf_cookie(url), 9999))
+    load.on_own_loop(lambda: protocol_session(url, xsrf_cookie(url), 9999))
     time.sleep(2)
     return ConcurrentRun(sessions, results, started, marks["warm"], marks["open"],
                          max(sampler.peak_total, marks["open"].total), load.server_memory(pid), cpu, wall)
