@@ -125,6 +125,32 @@ def wait_for_app_run(page, timeout: float = 120_000) -> None:
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=timeout)
 
 
+CONNECTED = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+
+
+def wait_connected(page, timeout: float = 60_000) -> None:
+    """Wait until the page's websocket is connected, reloading the page once if it is not.
+
+    Streamlit disables every widget while its connection is down and reconnects by itself; a
+    server starved of CPU by a parallel test may drop a connection for long enough that a click
+    times out on a disabled button. A person reloads the page then, and so does this helper, once;
+    a connection still down after that fails with the states seen (a crashed server stays down).
+    """
+    app = page.locator('[data-testid="stApp"]')
+    try:
+        page.locator(CONNECTED).wait_for(timeout=timeout)
+        return
+    except Exception:  # playwright's TimeoutError
+        before = app.get_attribute("data-test-connection-state")
+    page.reload()
+    try:
+        page.locator(CONNECTED).wait_for(timeout=timeout)
+    except Exception as error:
+        raise AssertionError(f"the page's connection is down: {before!r} for {timeout / 1000:.0f} s, then "
+                             f"{app.get_attribute('data-test-connection-state')!r} after a reload") from error
+    wait_for_app_run(page)
+
+
 def download(page, label: str, folder: Path, attempts: int = 3) -> Path:
     """Click the download button `label` once the page is settled and save the file in `folder`.
 
@@ -133,12 +159,15 @@ def download(page, label: str, folder: Path, attempts: int = 3) -> Path:
     """
     for attempt in range(1, attempts + 1):
         wait_for_app_run(page)
+        wait_connected(page)
         try:
             with page.expect_download(timeout=60_000) as info:
                 page.get_by_role("button", name=label).click()
-        except Exception:  # playwright's TimeoutError: no download started
+        except Exception as error:  # playwright's TimeoutError: no download started
             if attempt == attempts:
-                raise
+                state = page.locator('[data-testid="stApp"]').get_attribute("data-test-connection-state")
+                raise AssertionError(f"no download from {label!r} after {attempts} clicks "
+                                     f"(the page's connection: {state!r})") from error
             continue
         path = folder / info.value.suggested_filename
         info.value.save_as(path)
