@@ -142,12 +142,13 @@ def wait_connected(page, timeout: float = 60_000) -> None:
         return
     except Exception:  # playwright's TimeoutError
         before = app.get_attribute("data-test-connection-state")
-    page.reload()
     try:
+        page.reload()
         page.locator(CONNECTED).wait_for(timeout=timeout)
-    except Exception as error:
+    except Exception as error:  # the reload refused (the server is gone) or the connection still down
         raise AssertionError(f"the page's connection is down: {before!r} for {timeout / 1000:.0f} s, then "
-                             f"{app.get_attribute('data-test-connection-state')!r} after a reload") from error
+                             f"a reload did not connect ({type(error).__name__}: {str(error).splitlines()[0]})"
+                             ) from error
     wait_for_app_run(page)
 
 
