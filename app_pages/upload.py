@@ -10,11 +10,10 @@ import streamlit as st
 from kpi.errors import InputError
 from kpi.ingest.empty_sheets import no_data_rows
 from kpi.ingest.io import PARQUET_SUFFIXES, TEXT_SUFFIXES, WORKBOOK_SUFFIXES
-from kpi.ingest.recognise import recognise
 from kpi.ingest.replacements import plan_update
 from kpi.store.model import Conflict
 from kpi.text import escape_markdown
-from ui import access, data, restatements, state
+from ui import access, data, mapping_editor, restatements, state
 
 ws = state.workspace()
 st.title("Upload your files")
@@ -50,8 +49,9 @@ progress = st.progress(0.0, text="Reading files…")
 for position, upload in enumerate(uploads):
     progress.progress(position / len(uploads), text=f"Reading {upload.name}…")
     content = upload.getvalue()
+    digest = hashlib.sha256(content).hexdigest()
     try:
-        sheets = data.sheets_of_file(upload.name, content, hashlib.sha256(content).hexdigest())
+        sheets = data.sheets_of_file(upload.name, content, digest)
     except InputError as error:
         st.error(escape_markdown(f"{upload.name} was not read: {error.message}"))
         continue
@@ -67,7 +67,7 @@ for position, upload in enumerate(uploads):
             mapping[sheet.key] = remembered
             found, confidence = f"{remembered.table} (remembered mapping)", 1.0
         else:
-            proposal = recognise(sheet)
+            proposal = mapping_editor.recognised(digest, sheet)
             if proposal.table is not None:
                 mapping[sheet.key] = proposal.mapping()
             found, confidence = proposal.table or "— not recognised —", proposal.confidence if proposal.table else None

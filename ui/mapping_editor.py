@@ -78,11 +78,17 @@ def _table_proposal(file_digest: str, sheet_key: str, table: str, _sheet: Sheet)
     return propose_for_table(_sheet, table)
 
 
+def recognised(file_digest: str, sheet: Sheet) -> Proposal:
+    """Recognition's proposal for a sheet of a file whose content hash is `file_digest` (an
+    upload not saved yet), cached like a workspace's: the Upload page reruns on every click."""
+    return _proposal(file_digest, sheet.key, sheet)
+
+
 def proposal(ws: Workspace, sheet: Sheet, table: str | None = None) -> Proposal:
     """Recognition's proposal for a sheet of the workspace (`recognise`), or with `table` the
     columns proposed for that table (`propose_for_table`); cached by the file's content hash."""
     if table is None:
-        return _proposal(ws.digests[sheet.file], sheet.key, sheet)
+        return recognised(ws.digests[sheet.file], sheet)
     return _table_proposal(ws.digests[sheet.file], sheet.key, table, sheet)
 
 

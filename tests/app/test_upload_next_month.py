@@ -130,3 +130,27 @@ def test_a_file_saved_meanwhile_by_another_session_is_a_one_sentence_conflict_an
     app.button[[b.label for b in app.button].index(f"Update “{NAME}”")].click().run()
     assert not app.exception, app.exception
     assert store().load(demo.id, by=None).files[SUBSCRIPTIONS] == corrected_subscriptions()
+
+
+def test_recognition_runs_once_per_uploaded_file_not_on_every_rerun(monkeypatch):
+    """Recognising a sheet reads its values (≈ 0.3 s a sheet): the Upload page reruns on every click,
+    and its proposal is cached by the file's content hash like a saved workspace's."""
+    import ui.mapping_editor
+
+    calls = []
+
+    def counting(sheet):
+        calls.append(sheet.key)
+        return recognise(sheet)
+
+    recognise = ui.mapping_editor.recognise
+    monkeypatch.setattr(ui.mapping_editor, "recognise", counting)
+    content = FRENCH.read_bytes() + b"\n" * 3  # a content of its own: no other test's proposal is cached for it
+    app = upload(start(), ("abonnements_once.csv", content))
+    assert calls == ["abonnements_once.csv"]
+    recognised = app.dataframe[0].value["Recognised as"].tolist()
+    app.run()
+    app.radio(key="upload_into").set_value("Create a new workspace").run()
+    assert not app.exception, app.exception
+    assert calls == ["abonnements_once.csv"]
+    assert app.dataframe[0].value["Recognised as"].tolist() == recognised == ["subscriptions"]

@@ -129,6 +129,10 @@ POLICY: dict[str, Policy] = {
 # own call sites must satisfy these equations (same notation as Policy.ties).
 WRAPPER_TIES: dict[str, tuple[tuple[str, ...], ...]] = {
     "ui/data.py::sheets_of_file": (("{digest} == hashlib.sha256({data}).hexdigest()",),),
+    # a workspace's sheet, or an upload's: the Upload page hashes the bytes its sheets were read from
+    # (`sheets_of_file(upload.name, content, digest)` in the same loop body)
+    "ui/mapping_editor.py::recognised": (("{file_digest} == ws.digests[{sheet}.file]",),
+                                         ("{file_digest} == hashlib.sha256(content).hexdigest()",)),
     "ui/data.py::mrr_csv_of": (("{report} == data.report({current})",),),
     "ui/retention_charts.py::cohorts": (("{report} == data.report({current})",),),
     **{f"ui/satisfaction_charts.py::{name}": (("{report} == data.report({current})",),)
