@@ -97,6 +97,7 @@ def readers():
 def measure(names: list[str], path: str, runs: int) -> dict:
     """Interleaved runs of the named readers on one file: the best time of each (and, for ours,
     the stages of its best run); the process's peak memory; the sandbox child's peak."""
+    from kpi.ingest import sandbox
 
     table = readers()
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -167,6 +167,7 @@ def readers():
 def measure(names: list[str], path: str, runs: int) -> dict:
     """Interleaved runs of the named readers on one file: their best times; the process's peak
     memory (meaningful when one reader is named); the sandbox child's peak."""
+    from kpi.ingest import sandbox
 
     table = readers()
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
