@@ -1,11 +1,16 @@
 """Segment filters: which customer attributes can filter a report, and the tables of a segment.
 
 `build_report(filter_tables(tables, filters), …, company=…)` is a segment's report; the
-sidebar offers the attributes of `segment_attributes`.
+sidebar offers the attributes of `segment_attributes`. `customer_codes` numbers every customer
+of the tables once, so that each filter after it picks its rows by integer codes instead of
+comparing every row's ID as text again.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from kpi.ids import among
@@ -34,10 +39,33 @@ def segment_attributes(tables: Tables, max_values: int = 60) -> dict[str, list[s
     return out
 
 
-def filter_tables(tables: Tables, filters: dict[str, list[str]] | tuple) -> Tables:
+@dataclass(frozen=True)
+class CustomerCodes:
+    """Every customer ID of a data set numbered once: `codes[table]` holds, for each row of that
+    table, the position of its customer_id (as text) among `ids`, or −1 for a row without one."""
+
+    ids: pd.Index
+    codes: dict[str, np.ndarray]
+
+
+def customer_codes(tables: Tables) -> CustomerCodes:
+    """The `CustomerCodes` of every table with a customer_id column (one factorisation of all of them)."""
+    names = [table for table, frame in tables.frames.items() if "customer_id" in frame]
+    columns = [tables.frames[table]["customer_id"].astype("string") for table in names]
+    if not columns:
+        return CustomerCodes(pd.Index([], dtype="string"), {})
+    codes, ids = pd.factorize(pd.concat(columns, ignore_index=True))
+    bounds = np.cumsum([0] + [len(column) for column in columns])
+    return CustomerCodes(pd.Index(ids), {table: codes[bounds[i]:bounds[i + 1]] for i, table in enumerate(names)})
+
+
+def filter_tables(tables: Tables, filters: dict[str, list[str]] | tuple, codes: CustomerCodes | None = None) -> Tables:
     """The tables restricted to the customers whose attributes match every filter
     ({attribute: accepted values}); rows without a customer are dropped, costs are kept whole
-    (they are company-wide: `build_report(..., company=...)` charges the segment its share)."""
+    (they are company-wide: `build_report(..., company=...)` charges the segment its share).
+
+    `codes`: the tables' `customer_codes`, when kept from an earlier call (the same rows, found
+    by integer codes rather than by comparing IDs as text)."""
     filters = dict(filters)
     customers = _given(tables, "customers")
     if not filters or customers is None:
@@ -46,9 +74,22 @@ def filter_tables(tables: Tables, filters: dict[str, list[str]] | tuple) -> Tabl
     for attribute, values in filters.items():
         if attribute in customers and values:
             keep &= customers[attribute].astype(str).isin([str(v) for v in values])
-    ids = customers.loc[keep, "customer_id"].dropna().drop_duplicates()
-    frames = {
-        table: frame if "customer_id" not in frame else frame[among(frame["customer_id"], ids)].reset_index(drop=True)
-        for table, frame in tables.frames.items()
-    }
+    if codes is not None and all(len(codes.codes.get(table, ())) == len(frame)
+                                 for table, frame in tables.frames.items() if "customer_id" in frame):
+        rows = _rows_by_code(tables, keep.to_numpy(dtype=bool), codes)
+    else:
+        ids = customers.loc[keep, "customer_id"].dropna().drop_duplicates()
+        rows = {table: among(frame["customer_id"], ids) for table, frame in tables.frames.items()
+                if "customer_id" in frame}
+    frames = {table: frame if table not in rows else frame[rows[table]].reset_index(drop=True)
+              for table, frame in tables.frames.items()}
     return Tables(frames, tables.quality, tables.options)
+
+
+def _rows_by_code(tables: Tables, keep: np.ndarray, codes: CustomerCodes) -> dict[str, np.ndarray]:
+    """Per table with customers, the rows whose customer is one of the kept customers' rows' IDs
+    (what `among(frame["customer_id"], kept IDs)` finds)."""
+    kept = codes.codes["customers"][keep]
+    member = np.zeros(len(codes.ids) + 1, dtype=bool)  # the last cell: code −1, a row without customer
+    member[kept[kept >= 0]] = True
+    return {table: member[codes.codes[table]] for table, frame in tables.frames.items() if "customer_id" in frame}
