@@ -144,8 +144,9 @@ def test_the_customers_behind_a_logo_churn_alert_are_those_of_their_own_call(dem
     for month in report.months[-6:]:
         direct = customers_behind(report.revenue.mrr, month, ("churn",), nps=demo.get("nps"),
                                   tickets=demo.get("tickets"))
-        shared = _customers(report, month, ("churn", "contraction"))
-        churned = _customers(report, month, ("churn",))
+        shared, _ = _customers(report, month, ("churn", "contraction"))
+        churned, count = _customers(report, month, ("churn",))
+        assert count == len(churned)
         assert [c.customer_id for c in churned] == direct["customer_id"].astype(str).tolist()
         assert [c.mrr_lost for c in churned] == direct["mrr_lost"].tolist()
         assert [c.open_tickets for c in churned] == [None if pd.isna(v) else int(v) for v in direct["open_tickets"]]
@@ -292,3 +293,24 @@ def test_a_segments_matrix_read_from_the_companys_is_the_one_summed_from_its_row
         assert read.mrr.index.equals(alone.mrr.index) and read.mrr.columns.equals(alone.mrr.columns), table
         assert read.mrr.to_numpy().tobytes() == alone.mrr.to_numpy().tobytes(), table
         pd.testing.assert_frame_equal(read.series, alone.series, check_exact=True)
+
+
+@pytest.mark.parametrize("data", ["demo", "generated"])
+def test_the_alert_history_names_the_same_customers_without_building_all_of_them(demo, data):
+    """`alert_history` evaluates each month with `named_only`: the same messages (the first
+    MAX_NAMED customers and "and N more") and counts as the alerts with every customer."""
+    from kpi.report.alert_history import alert_history, history_months
+    from kpi.report.alerts import MAX_NAMED, evaluate_alerts
+
+    tables = demo if data == "demo" else _generated(5_000)
+    whole = build_report(tables)
+    for report in (whole, build_report(filter_tables(tables, {"segment": ["SMB"]}), whole.as_of, company=whole.revenue)):
+        spikes = 0
+        for month in history_months(report):
+            full, named = evaluate_alerts(report, month), evaluate_alerts(report, month, named_only=True)
+            assert [a.message for a in named] == [a.message for a in full]
+            assert [a.behind for a in named] == [len(a.customers) for a in full]
+            assert [a.customers for a in named] == [a.customers[:MAX_NAMED] for a in full]
+            spikes += sum(a.rule == "churn_spike" for a in full)
+        history = alert_history(report)
+        assert spikes > 0 and history["customers"].max() > MAX_NAMED  # the case is met, not skipped
