@@ -93,3 +93,10 @@ def _rows_by_code(tables: Tables, keep: np.ndarray, codes: CustomerCodes) -> dic
     member = np.zeros(len(codes.ids) + 1, dtype=bool)  # the last cell: code −1, a row without customer
     member[kept[kept >= 0]] = True
     return {table: member[codes.codes[table]] for table, frame in tables.frames.items() if "customer_id" in frame}
+
+
+def rows_of_customers(table: pd.DataFrame, ids: pd.Index | pd.Series) -> pd.DataFrame:
+    """The rows of a per-customer table (a `customer_id` column) whose customer is among `ids`,
+    in the table's order, numbered again from 0: a segment's rows of a table computed once for
+    the company, when each row depends on its own customer alone."""
+    return table[among(table["customer_id"], pd.Series(ids))].reset_index(drop=True)

@@ -314,3 +314,35 @@ def test_the_alert_history_names_the_same_customers_without_building_all_of_them
             spikes += sum(a.rule == "churn_spike" for a in full)
         history = alert_history(report)
         assert spikes > 0 and history["customers"].max() > MAX_NAMED  # the case is met, not skipped
+
+
+@pytest.mark.parametrize("data", ["demo without events", "generated"])
+def test_a_segments_health_table_and_directory_are_the_companys_rows_of_its_customers(demo, data):
+    """What the Customers & health page takes from the company's tables under a filter (no events
+    table: usage is the one component that reads the whole log) is what the segment's own
+    tables give: scores, names, MRR, order, and the directory to pick a customer from."""
+    from kpi.ingest.mapping import Tables
+    from kpi.metrics import health
+    from kpi.report.segments import rows_of_customers
+
+    tables = _generated(5_000) if data == "generated" else Tables(
+        {name: frame for name, frame in demo.frames.items() if name != "events"}, demo.quality, demo.options)
+    whole = build_report(tables)
+
+    def scored(report):
+        given = {name: report.tables.get(name) for name in ("nps", "tickets", "customers")}
+        scores = health.health_scores(report.as_of, mrr=report.revenue.mrr, **given)
+        return health.health_table(scores, customers=given["customers"], mrr=report.revenue.mrr, as_of=report.as_of)
+
+    company_table = scored(whole)
+    company_directory = health.customer_directory(tables.get("customers"), whole.revenue.mrr)
+    for segment in ("SMB", "Enterprise"):
+        report = build_report(filter_tables(tables, {"segment": [segment]}), whole.as_of, company=whole.revenue)
+        paying = report.revenue.mrr[report.as_of]
+        own = scored(report)
+        assert len(own) > 0
+        pd.testing.assert_frame_equal(rows_of_customers(company_table, paying.index[paying > 0]), own,
+                                      check_exact=True)
+        customers = report.tables.get("customers")
+        pd.testing.assert_frame_equal(rows_of_customers(company_directory, customers["customer_id"]),
+                                      health.customer_directory(customers, report.revenue.mrr), check_exact=True)
