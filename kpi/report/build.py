@@ -286,7 +286,8 @@ def _number(value: object) -> float | int | None:
     return None if math.isnan(value) else value
 
 
-def build_revenue(tables: Tables, settings: Settings | None = None, *, company: Revenue | None = None) -> Revenue | None:
+def build_revenue(tables: Tables, settings: Settings | None = None, *,
+                  company: Revenue | None = None) -> Revenue | None:
     """The MRR matrix from subscriptions, else invoices, else MRR rows (one source is used, so
     nothing is counted twice); None without revenue data. With a rates table every amount is
     converted to the reporting currency; without one, mixed currencies are an error.
