@@ -86,8 +86,8 @@ def last_data_month(subscriptions: pd.DataFrame) -> int | None:
 @dataclass(frozen=True)
 class Spans:
     """What a customer × month MRR matrix sums: one row per counted source row (customer_id,
-    first, stop, amount: `amount` in each month number of [first, stop)) and the matrix's last
-    month (`horizon`, a month number; None without any date)."""
+    first, stop, amount: `amount` in each month number of [first, stop); row: its position in the
+    source table) and the matrix's last month (`horizon`, a month number; None without any date)."""
 
     counted: pd.DataFrame
     horizon: int | None
@@ -98,7 +98,8 @@ def subscription_spans(subscriptions: pd.DataFrame, last_month: int | None = Non
     end, to month(end_date) (exclusive), cut at `last_month` (default: the last month that has
     data); rows of no month or no amount are left out."""
     check_single_currency(subscriptions, "subscriptions")
-    rows = subscriptions[paying_rows(subscriptions)]
+    paying = paying_rows(subscriptions).to_numpy(dtype=bool)
+    rows = subscriptions[paying]
     horizon = last_data_month(subscriptions) if last_month is None else last_month
     start = rows["start_date"]
     if "trial_end" in rows:
@@ -110,6 +111,7 @@ def subscription_spans(subscriptions: pd.DataFrame, last_month: int | None = Non
         "first": first,
         "stop": end.fillna(horizon + 1 if horizon is not None else 0).clip(upper=(horizon or 0) + 1),
         "amount": monthly_amount(rows),
+        "row": np.flatnonzero(paying),
     })
     return Spans(counted[(counted["stop"] > counted["first"]) & (counted["amount"] > 0)], horizon)
 
@@ -126,7 +128,7 @@ def mrr_from_subscriptions(subscriptions: pd.DataFrame, last_month: int | None =
     return matrix_of(subscription_spans(subscriptions, last_month))
 
 
-def matrix_of(spans: Spans, company: pd.DataFrame | None = None) -> pd.DataFrame:
+def matrix_of(spans: Spans, company: pd.DataFrame | None = None, rows: np.ndarray | None = None) -> pd.DataFrame:
     """The customer × month MRR matrix of `spans` (`_spread`).
 
     With `company`, the matrix `_spread` built from spans holding every row of these customers
@@ -135,7 +137,9 @@ def matrix_of(spans: Spans, company: pd.DataFrame | None = None) -> pd.DataFrame
     spans, horizon] — the same sums, added in the same order (`_spread` adds a customer's rows
     into its own cells, and the running sum over the company's earlier months adds 0.0), so the
     same numbers bit for bit, without summing again. When `company` cannot hold them (a
-    customer or a month missing), the spans are summed."""
+    customer or a month missing), the spans are summed. `rows`: the positions in `company` of the
+    spans' customers, in its order, when the caller knows them (kpi.report.segments numbers the
+    customers once); else they are found by comparing IDs."""
     counted, horizon = spans.counted, spans.horizon
     if company is None or counted.empty or horizon is None or company.shape[1] == 0:
         return _spread(counted, horizon)
@@ -144,10 +148,12 @@ def matrix_of(spans: Spans, company: pd.DataFrame | None = None) -> pd.DataFrame
     start, stop = first - company_first, horizon - company_first + 1
     if start < 0 or stop > company.shape[1]:
         return _spread(counted, horizon)
-    ids = counted["customer_id"].astype("string")
-    positions = np.flatnonzero(among(pd.Series(company.index, dtype="string"), ids))
-    if len(positions) != ids.nunique():  # a customer of the spans the company has not
-        return _spread(counted, horizon)
+    positions = rows
+    if positions is None:
+        ids = counted["customer_id"].astype("string")
+        positions = np.flatnonzero(among(pd.Series(company.index, dtype="string"), ids))
+        if len(positions) != ids.nunique():  # a customer of the spans the company has not
+            return _spread(counted, horizon)
     by_month = company.to_numpy().T[start:stop].take(positions, axis=1)  # months × customers, as `_spread` lays it
     columns = pd.period_range(month_period(first), periods=stop - start, freq="M")
     return pd.DataFrame(by_month.T, index=company.index[positions], columns=columns, copy=False)
@@ -243,6 +249,7 @@ def invoice_spans(invoices: pd.DataFrame, last_month: int | None = None) -> Span
         "first": first,
         "stop": stop.clip(upper=horizon + 1),
         "amount": invoices["amount"].astype(float) / length.where(length > 0),
+        "row": np.arange(len(invoices)),
     })
     return Spans(counted[(counted["stop"] > counted["first"]) & (counted["amount"] > 0)], horizon)
 
@@ -277,10 +284,10 @@ def long_spans(mrr_rows: pd.DataFrame) -> Spans:
     latest month."""
     check_single_currency(mrr_rows, "MRR rows")
     if mrr_rows.empty:
-        return Spans(pd.DataFrame(columns=["customer_id", "first", "stop", "amount"]), None)
+        return Spans(pd.DataFrame(columns=["customer_id", "first", "stop", "amount", "row"]), None)
     month = month_number(mrr_rows["month"])
     counted = pd.DataFrame({"customer_id": mrr_rows["customer_id"], "first": month, "stop": month + 1,
-                            "amount": mrr_rows["mrr"].fillna(0.0)})
+                            "amount": mrr_rows["mrr"].fillna(0.0), "row": np.arange(len(mrr_rows))})
     return Spans(counted, int(month.max()))
 
 

@@ -29,7 +29,7 @@ from kpi.metrics.finance import FINANCE_KEYS
 from kpi.metrics.forecast import Forecast, forecast_mrr
 from kpi.report.finance import build_finance, build_plan
 from kpi.report.sections import Section, Sections
-from kpi.report.segments import filter_tables, segment_attributes  # noqa: F401  (the pages import them from here)
+from kpi.report.segments import filter_tables, matrix_rows, segment_attributes  # noqa: F401  (pages import them)
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ class Revenue:
     currency: str | None
     rows: pd.DataFrame | None = field(default=None, compare=False, repr=False)  # subscription rows, for renewals
     basis: tuple = field(default=(), compare=False, repr=False)  # its source table and the settings that read it
+    counted: np.ndarray | None = field(default=None, compare=False, repr=False)  # source rows summed (positions)
 
     @cached_property
     def core_kpis(self) -> pd.DataFrame:
@@ -311,14 +312,18 @@ def build_revenue(tables: Tables, settings: Settings | None = None, *,
         if table == "subscriptions" and settings.subscription_rows == "replace":
             rows = newer_rows_replace_older(rows)  # plan changes written as new rows (§2)
         basis = (table, settings.subscription_rows, settings.rates, settings.reporting_currency)
-        whole = company.mrr if company is not None and company.basis == basis else None
-        mrr = revenue.matrix_of(spans_of(rows), whole)
+        whole = company if company is not None and company.basis == basis else None
+        spans = spans_of(rows)
+        counted = spans.counted["row"].to_numpy(dtype=np.int64)
+        positions = matrix_rows(tables, table, counted, whole.counted) if whole is not None else None
+        mrr = revenue.matrix_of(spans, whole.mrr if whole is not None else None, positions)
         if table == "mrr":
             mrr = revenue.from_first_paying_month(mrr)
         if mrr.shape[1] == 0:
             return None
         # the renewal rates read the subscription rows, on first use (Revenue.renewals)
-        return Revenue(mrr, revenue.movements(mrr), currency, rows if table == "subscriptions" else None, basis)
+        return Revenue(mrr, revenue.movements(mrr), currency, rows if table == "subscriptions" else None, basis,
+                       counted)
     return None
 
 

@@ -8,7 +8,7 @@ comparing every row's ID as text again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -42,19 +42,30 @@ def segment_attributes(tables: Tables, max_values: int = 60) -> dict[str, list[s
 @dataclass(frozen=True)
 class CustomerCodes:
     """Every customer ID of a data set numbered once: `codes[table]` holds, for each row of that
-    table, the position of its customer_id (as text) among `ids`, or −1 for a row without one."""
+    table, the position of its customer_id (as text) among `ids`, or −1 for a row without one.
+    `ids` are sorted as the MRR matrix sorts its customers (`kpi.metrics.revenue._spread`), so
+    the customers of any matrix of these tables are in the order of their codes."""
 
     ids: pd.Index
     codes: dict[str, np.ndarray]
 
 
+@dataclass(frozen=True)
+class SegmentTables(Tables):
+    """A segment's tables (`filter_tables` given `CustomerCodes`) with the code of each row's
+    customer: `rows[table]`, aligned with the segment's frame; `codes`, those of the whole tables."""
+
+    codes: CustomerCodes | None = None
+    rows: dict[str, np.ndarray] = field(default_factory=dict)
+
+
 def customer_codes(tables: Tables) -> CustomerCodes:
-    """The `CustomerCodes` of every table with a customer_id column (one factorisation of all of them)."""
+    """The `CustomerCodes` of every table with a customer_id column (one sorted factorisation of all of them)."""
     names = [table for table, frame in tables.frames.items() if "customer_id" in frame]
     columns = [tables.frames[table]["customer_id"].astype("string") for table in names]
     if not columns:
         return CustomerCodes(pd.Index([], dtype="string"), {})
-    codes, ids = pd.factorize(pd.concat(columns, ignore_index=True))
+    codes, ids = pd.factorize(pd.concat(columns, ignore_index=True), sort=True)
     bounds = np.cumsum([0] + [len(column) for column in columns])
     return CustomerCodes(pd.Index(ids), {table: codes[bounds[i]:bounds[i + 1]] for i, table in enumerate(names)})
 
@@ -81,9 +92,13 @@ def filter_tables(tables: Tables, filters: dict[str, list[str]] | tuple, codes: 
         ids = customers.loc[keep, "customer_id"].dropna().drop_duplicates()
         rows = {table: among(frame["customer_id"], ids) for table, frame in tables.frames.items()
                 if "customer_id" in frame}
+        codes = None
     frames = {table: frame if table not in rows else frame[rows[table]].reset_index(drop=True)
               for table, frame in tables.frames.items()}
-    return Tables(frames, tables.quality, tables.options)
+    if codes is None:
+        return Tables(frames, tables.quality, tables.options)
+    return SegmentTables(frames, tables.quality, tables.options, codes,
+                         {table: codes.codes[table][kept] for table, kept in rows.items()})
 
 
 def _rows_by_code(tables: Tables, keep: np.ndarray, codes: CustomerCodes) -> dict[str, np.ndarray]:
@@ -100,3 +115,27 @@ def rows_of_customers(table: pd.DataFrame, ids: pd.Index | pd.Series) -> pd.Data
     in the table's order, numbered again from 0: a segment's rows of a table computed once for
     the company, when each row depends on its own customer alone."""
     return table[among(table["customer_id"], pd.Series(ids))].reset_index(drop=True)
+
+
+def matrix_rows(tables: Tables, table: str, counted: np.ndarray, company_counted: np.ndarray | None,
+                ) -> np.ndarray | None:
+    """The positions, in the company's MRR matrix, of the customers of a segment's counted rows
+    (`counted`: their positions in the segment's `table`), found by code: the company's matrix
+    holds the customers of its counted rows (`company_counted`: positions in the whole table)
+    sorted as the codes are, so a customer's position is how many of them have a smaller code.
+    None when the tables carry no codes, or a segment customer is not in the company's matrix."""
+    if not isinstance(tables, SegmentTables) or tables.codes is None or company_counted is None:
+        return None
+    whole, part = tables.codes.codes.get(table), tables.rows.get(table)
+    if whole is None or part is None or len(counted) == 0:
+        return None
+    mine = part[counted]
+    if (mine < 0).any():
+        return None
+    in_matrix = np.zeros(len(tables.codes.ids) + 1, dtype=bool)  # the last cell: code −1 (no customer)
+    in_matrix[whole[company_counted]] = True
+    members = np.zeros_like(in_matrix)
+    members[mine] = True
+    if (members & ~in_matrix).any():
+        return None
+    return (np.cumsum(in_matrix[:-1]) - 1)[np.flatnonzero(members[:-1])]

@@ -4,6 +4,7 @@ import hashlib
 import json
 import threading
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -183,7 +184,6 @@ def test_a_segments_json_report_from_the_companys_matrix_is_the_same_bytes(demo,
 def _generated(customers: int):
     """Synthetic subscriptions (benchmarks.engine) with a customers table: SMB 70 %, Mid-Market
     20 %, Enterprise 10 %, as benchmarks.pages makes them."""
-    import numpy as np
 
     from benchmarks.engine import synthetic_subscriptions
     from kpi.ingest.mapping import Tables
@@ -281,18 +281,26 @@ def test_a_segments_matrix_read_from_the_companys_is_the_one_summed_from_its_row
     that leave float residues, and segments whose months are not the company's."""
     from kpi.ingest.mapping import Tables
     from kpi.report.build import build_revenue
+    from kpi.report.segments import SegmentTables, customer_codes
 
     for table, frame in _source_tables(rows).items():
-        whole = build_revenue(Tables({table: frame}, {}))
+        customers = pd.DataFrame({"customer_id": list("ABCDEFGHIJ"),
+                                  "segment": ["in" if c in segment else "out" for c in "ABCDEFGHIJ"]}, dtype="string")
+        tables = Tables({table: frame, "customers": customers}, {})
+        whole = build_revenue(tables)
         part = frame[frame["customer_id"].isin(segment)].reset_index(drop=True)
         alone = build_revenue(Tables({table: part}, {}))
-        read = build_revenue(Tables({table: part}, {}), company=whole)
-        if alone is None:
-            assert read is None, table
-            continue
-        assert read.mrr.index.equals(alone.mrr.index) and read.mrr.columns.equals(alone.mrr.columns), table
-        assert read.mrr.to_numpy().tobytes() == alone.mrr.to_numpy().tobytes(), table
-        pd.testing.assert_frame_equal(read.series, alone.series, check_exact=True)
+        by_id = build_revenue(Tables({table: part}, {}), company=whole)  # its customers found by ID
+        by_code = filter_tables(tables, {"segment": ["in"]}, customer_codes(tables))  # by their codes
+        assert isinstance(by_code, SegmentTables)
+        pd.testing.assert_frame_equal(by_code.get(table), part, check_exact=True)
+        for read in (by_id, build_revenue(by_code, company=whole)):
+            if alone is None:
+                assert read is None, table
+                continue
+            assert read.mrr.index.equals(alone.mrr.index) and read.mrr.columns.equals(alone.mrr.columns), table
+            assert read.mrr.to_numpy().tobytes() == alone.mrr.to_numpy().tobytes(), table
+            pd.testing.assert_frame_equal(read.series, alone.series, check_exact=True)
 
 
 @pytest.mark.parametrize("data", ["demo", "generated"])
@@ -347,3 +355,20 @@ def test_a_segments_health_table_and_directory_are_the_companys_rows_of_its_cust
         customers = report.tables.get("customers")
         pd.testing.assert_frame_equal(rows_of_customers(company_directory, customers["customer_id"]),
                                       health.customer_directory(customers, report.revenue.mrr), check_exact=True)
+
+
+def test_a_segments_matrix_rows_found_by_code_are_those_found_by_id(demo):
+    """`matrix_rows` (integer codes, sorted as the matrix sorts its customers) gives the positions
+    that comparing the segment's IDs with the company matrix's gives."""
+    from kpi.ids import among
+    from kpi.report.segments import customer_codes, matrix_rows
+
+    for tables in (demo, _generated(5_000)):
+        whole = build_report(tables).revenue
+        for segment in ("SMB", "Mid-Market", "Enterprise"):
+            part = filter_tables(tables, {"segment": [segment]}, customer_codes(tables))
+            spans = revenue.subscription_spans(part.get("subscriptions"))
+            found = matrix_rows(part, "subscriptions", spans.counted["row"].to_numpy(), whole.counted)
+            by_id = np.flatnonzero(among(pd.Series(whole.mrr.index), spans.counted["customer_id"]))
+            assert found is not None and len(found) > 0
+            np.testing.assert_array_equal(found, by_id)
