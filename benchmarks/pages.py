@@ -21,9 +21,9 @@ end. A benchmark to run by hand: nothing asserts a time.
     python -m benchmarks.pages demo
     python -m benchmarks.pages 100k
     python -m benchmarks.pages --customers 2000 --pages overview revenue
-    python -m benchmarks.pages 100k --before /tmp/before   # that checkout first, then this one, side by side
+    python -m benchmarks.pages 100k --before ../before   # that checkout first, then this one, side by side
 
-With `--before DIR` (a checkout of an earlier commit, e.g. `git worktree add /tmp/before main`),
+With `--before DIR` (a checkout of an earlier commit, e.g. `git worktree add ../before main`),
 the same benchmark runs first in DIR, in a process of its own, then here; a last table sets each
 page's filter change before and after side by side (wall / CPU ms), with the CPU ratio after ÷ before.
 
