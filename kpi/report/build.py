@@ -315,7 +315,7 @@ def build_revenue(tables: Tables, settings: Settings | None = None, *,
         whole = company if company is not None and company.basis == basis else None
         spans = spans_of(rows)
         counted = spans.counted["row"].to_numpy(dtype=np.int64)
-        positions = matrix_rows(tables, table, counted, whole.counted) if whole is not None else None
+        positions = matrix_rows(tables, table, counted, whole.counted, len(whole.mrr)) if whole is not None else None
         mrr = revenue.matrix_of(spans, whole.mrr if whole is not None else None, positions)
         if table == "mrr":
             mrr = revenue.from_first_paying_month(mrr)

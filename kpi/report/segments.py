@@ -118,22 +118,26 @@ def rows_of_customers(table: pd.DataFrame, ids: pd.Index | pd.Series) -> pd.Data
 
 
 def matrix_rows(tables: Tables, table: str, counted: np.ndarray, company_counted: np.ndarray | None,
-                ) -> np.ndarray | None:
+                company_customers: int) -> np.ndarray | None:
     """The positions, in the company's MRR matrix, of the customers of a segment's counted rows
     (`counted`: their positions in the segment's `table`), found by code: the company's matrix
-    holds the customers of its counted rows (`company_counted`: positions in the whole table)
-    sorted as the codes are, so a customer's position is how many of them have a smaller code.
-    None when the tables carry no codes, or a segment customer is not in the company's matrix."""
+    (`company_customers` rows) holds the customers of its counted rows (`company_counted`:
+    positions in the whole table) sorted as the codes are, so a customer's position is how many
+    of them have a smaller code. None when the tables carry no codes, the codes are not those of
+    the company's table, or a segment customer is not in the company's matrix."""
     if not isinstance(tables, SegmentTables) or tables.codes is None or company_counted is None:
         return None
     whole, part = tables.codes.codes.get(table), tables.rows.get(table)
-    if whole is None or part is None or len(counted) == 0:
+    if whole is None or part is None or len(counted) == 0 or len(company_counted) == 0 \
+            or company_counted.max() >= len(whole):
         return None
     mine = part[counted]
     if (mine < 0).any():
         return None
     in_matrix = np.zeros(len(tables.codes.ids) + 1, dtype=bool)  # the last cell: code −1 (no customer)
     in_matrix[whole[company_counted]] = True
+    if in_matrix[-1] or np.count_nonzero(in_matrix) != company_customers:  # not the codes of the company's rows
+        return None
     members = np.zeros_like(in_matrix)
     members[mine] = True
     if (members & ~in_matrix).any():

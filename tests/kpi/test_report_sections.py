@@ -368,7 +368,11 @@ def test_a_segments_matrix_rows_found_by_code_are_those_found_by_id(demo):
         for segment in ("SMB", "Mid-Market", "Enterprise"):
             part = filter_tables(tables, {"segment": [segment]}, customer_codes(tables))
             spans = revenue.subscription_spans(part.get("subscriptions"))
-            found = matrix_rows(part, "subscriptions", spans.counted["row"].to_numpy(), whole.counted)
+            found = matrix_rows(part, "subscriptions", spans.counted["row"].to_numpy(), whole.counted, len(whole.mrr))
             by_id = np.flatnonzero(among(pd.Series(whole.mrr.index), spans.counted["customer_id"]))
             assert found is not None and len(found) > 0
             np.testing.assert_array_equal(found, by_id)
+    # codes of other tables than the company's matrix was built from: not used
+    other = filter_tables(_generated(300), {"segment": ["SMB"]}, customer_codes(_generated(300)))
+    spans = revenue.subscription_spans(other.get("subscriptions"))
+    assert matrix_rows(other, "subscriptions", spans.counted["row"].to_numpy(), whole.counted, len(whole.mrr)) is None
