@@ -21,6 +21,11 @@ end. A benchmark to run by hand: nothing asserts a time.
     python -m benchmarks.pages demo
     python -m benchmarks.pages 100k
     python -m benchmarks.pages --customers 2000 --pages overview revenue
+    python -m benchmarks.pages 100k --before ../before   # that checkout first, then this one, side by side
+
+With `--before DIR` (a checkout of an earlier commit, e.g. `git worktree add ../before main`),
+the same benchmark runs first in DIR, in a process of its own, then here; a last table sets each
+page's filter change before and after side by side (wall / CPU ms), with the CPU ratio after ÷ before.
 
 The table goes to stdout; Streamlit's bare-mode warnings ("missing ScriptRunContext") go to
 stderr (`2>/dev/null` hides them).
@@ -30,6 +35,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,12 +134,44 @@ def measure(label: str, workspace: Workspace | None, attribute: str, values: lis
     return results
 
 
+ROW = re.compile(r"^(?P<page>[a-z_]+\.py) +\d+ms +\d+ms +(?P<wall>\d+)ms +(?P<cpu>\d+)ms")
+
+
+def measure_before(directory: str, argv: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
+    """Run this benchmark with `argv` in the checkout `directory` (its own code, in a process of its
+    own), echo its output, and return {case title: {page: (wall, CPU) of the filter change}}."""
+    run = subprocess.run([sys.executable, "-m", "benchmarks.pages", *argv], cwd=directory, capture_output=True,
+                         text=True, check=True)
+    print(f"── before: {directory}", flush=True)
+    print(run.stdout, end="", flush=True)
+    cases: dict[str, dict[str, tuple[float, float]]] = {}
+    title = ""
+    for line in run.stdout.splitlines():
+        if " — filter: " in line:
+            title = line
+            cases[title] = {}
+        elif (row := ROW.match(line)) is not None:
+            cases[title][row["page"]] = (float(row["wall"]), float(row["cpu"]))
+    return cases
+
+
+def side_by_side(title: str, before: dict[str, tuple[float, float]], after: list[PageTimes]) -> None:
+    """Each page's filter change before and after, wall / CPU ms, and the CPU ratio after ÷ before."""
+    print(f"\n{title} — filter change, before → after (wall / CPU ms)", flush=True)
+    for times in after:
+        wall, cpu = before.get(times.page, (float("nan"), float("nan")))
+        ratio = times.filter_change_cpu / cpu if cpu else float("nan")
+        print(f"{times.page:<24} {wall:>6.0f} / {cpu:<6.0f} → {times.filter_change:>6.0f} / "
+              f"{times.filter_change_cpu:<6.0f} CPU ×{ratio:.2f}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.pages", description=__doc__.splitlines()[0])
     parser.add_argument("which", nargs="*", default=[], metavar="demo|100k",
                         help="the demo company, the 100k-customer workspace (default: both)")
     parser.add_argument("--customers", type=int, help="a synthetic workspace of this many customers instead")
     parser.add_argument("--pages", nargs="+", metavar="PAGE", help="only these pages (overview, revenue…)")
+    parser.add_argument("--before", metavar="DIR", help="first run the same benchmark in this checkout, then compare")
     args = parser.parse_args(argv)
     if set(args.which) - {"demo", "100k"}:
         parser.error(f"expected demo or 100k, got: {' '.join(args.which)}")
@@ -144,16 +183,27 @@ def main(argv: list[str] | None = None) -> None:
         if unknown:
             parser.error(f"unknown page(s): {', '.join(sorted(unknown))}; pages: "
                          f"{', '.join(Path(page).stem for page in PAGES)}")
+    before = None
+    if args.before:
+        same = [*args.which, *(["--customers", str(args.customers)] if args.customers else []),
+                *(["--pages", *args.pages] if args.pages else [])]
+        before = measure_before(args.before, same)
+        print("── after: this checkout", flush=True)
+    cases = []
     if args.customers:
         workspace, attribute, values = big_workspace(args.customers)
-        measure(f"Synthetic: {args.customers:,} customers", workspace, attribute, values, pages)
-        return
-    which = args.which or ["demo", "100k"]
-    if "demo" in which:
-        measure("Demo company (758 customers, 36 months)", None, "segment", ["SMB"], pages)
-    if "100k" in which:
-        workspace, attribute, values = big_workspace()
-        measure("Synthetic: 100,000 customers", workspace, attribute, values, pages)
+        cases.append((f"Synthetic: {args.customers:,} customers", workspace, attribute, values))
+    else:
+        which = args.which or ["demo", "100k"]
+        if "demo" in which:
+            cases.append(("Demo company (758 customers, 36 months)", None, "segment", ["SMB"]))
+        if "100k" in which:
+            cases.append(("Synthetic: 100,000 customers", *big_workspace()))
+    results = [(f"{label} — filter: {attribute} = {', '.join(values)}", measure(label, workspace, attribute, values,
+                                                                                pages))
+               for label, workspace, attribute, values in cases]
+    for title, after in results if before is not None else ():
+        side_by_side(title, before.get(title, {}), after)
 
 
 if __name__ == "__main__":

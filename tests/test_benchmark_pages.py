@@ -29,3 +29,18 @@ def test_an_unknown_page_is_refused_with_the_list_of_pages(capsys):
     assert stopped.value.code == 2
     error = capsys.readouterr().err
     assert "unknown page(s): nowhere" in error and "overview" in error
+
+
+def test_before_runs_the_same_benchmark_in_another_checkout_then_sets_both_side_by_side(capsys):
+    """`--before DIR` (here: this very checkout) prints DIR's table, this one's, then each page's
+    filter change before → after with the CPU ratio."""
+    from pathlib import Path
+
+    root = str(Path(pages.__file__).resolve().parents[1])
+    pages.main(["--customers", "200", "--pages", "support", "--before", root])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == f"── before: {root}" and "── after: this checkout" in lines
+    assert sum(bool(LINE.match(line)) for line in lines) == 2  # the page measured in both checkouts
+    assert lines[-2] == ("Synthetic: 200 customers — filter: segment = SMB — filter change, before → after "
+                         "(wall / CPU ms)")
+    assert re.match(r"^support\.py +\d+ / \d+ +→ +\d+ / \d+ +CPU ×\d+\.\d\d$", lines[-1]), lines[-1]

@@ -24,6 +24,7 @@ from kpi.ingest.io import Sheet, read_bytes
 from kpi.ingest.layouts import home
 from kpi.ingest.mapping import TableMapping, TableQuality, Tables, apply_mapping, build_tables
 from kpi.report.build import Report, Settings, build_report, filter_tables, reportable_months, segment_attributes
+from kpi.report.segments import CustomerCodes, customer_codes
 from ui.choices import State, Workspace
 
 
@@ -78,9 +79,10 @@ def tables(ws: Workspace) -> Tables:
 def _report(key: str, as_of: str | None, filters: tuple, settings: Settings, _ws: Workspace) -> Report:
     if not filters:
         return build_report(tables(_ws), as_of, settings)
-    company = _report(key, as_of, (), settings, _ws).revenue  # a segment's costs are its share of the company's
-    return build_report(filter_tables(tables(_ws), filters), as_of, settings,
-                        company=company.series if company is not None else None)
+    # the company's revenue: its MRR matrix holds the segment's rows, and its costs are shared by its MRR
+    company = _report(key, as_of, (), settings, _ws).revenue
+    return build_report(filter_tables(tables(_ws), filters, _customer_codes(key, _ws)), as_of, settings,
+                        company=company)
 
 
 def report(current: State | Workspace, as_of: str | None = None) -> Report:
@@ -103,8 +105,16 @@ def report_months(ws: Workspace) -> list[str]:
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def _customer_codes(key: str, _ws: Workspace) -> CustomerCodes:
+    return customer_codes(tables(_ws))
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def _attributes(key: str, _ws: Workspace) -> dict[str, list[str]]:
-    return segment_attributes(tables(_ws))
+    found = segment_attributes(tables(_ws))
+    if found:  # filters will be offered: number the customers now, once, not on the first filter
+        _customer_codes(key, _ws)
+    return found
 
 
 def attributes(ws: Workspace) -> dict[str, list[str]]:

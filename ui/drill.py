@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import pandas as pd
 import streamlit as st
@@ -79,6 +79,18 @@ def customer_link(customer_id: str, params: dict[str, str]) -> str:
                                                "customer": customer_id})
 
 
+def customer_links(customer_ids: pd.Series, params: dict[str, str]) -> list[str]:
+    """`customer_link` of each ID, the link's other choices encoded once: an ID of letters,
+    digits and `_.-~` is the same quoted (`quote_plus`), so only the others are quoted one by one."""
+    kept = urlencode({k: v for k, v in params.items() if k != "customer"})
+    prefix = f"{CUSTOMERS_PAGE}?{kept}&customer=" if kept else f"{CUSTOMERS_PAGE}?customer="
+    ids = customer_ids.astype("string").fillna("<NA>")  # as str() writes a missing ID
+    plain = ids.str.fullmatch(r"[A-Za-z0-9_.\-~]+").fillna(False).to_numpy(dtype=bool)
+    quoted = ids.to_numpy(dtype=object).copy()
+    quoted[~plain] = [quote_plus(value) for value in quoted[~plain]]
+    return [prefix + value for value in quoted]
+
+
 def money_format(currency: str | None) -> str:
     """A st.column_config number format showing amounts in `currency`, the minus sign included."""
     preset = {"EUR": "euro", "USD": "dollar", "JPY": "yen"}.get((currency or "").upper())
@@ -91,7 +103,7 @@ def customers_table(details: pd.DataFrame, currency: str | None, params: dict[st
     """The customers behind movements (kpi.metrics.revenue.movement_details with a `name` column):
     signed change in the currency, each customer a link to its page."""
     shown = details.assign(month=details["month"].astype(str),
-                           customer=[customer_link(str(c), params) for c in details["customer_id"]])
+                           customer=customer_links(details["customer_id"], params))
     amount = money_format(currency)
     st.dataframe(
         shown, hide_index=True, width="stretch",

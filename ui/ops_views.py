@@ -20,6 +20,7 @@ from kpi.metrics import health, support
 from kpi.report.build import Metric, Report
 from kpi.report.explain import DEFINITIONS, explain
 from kpi.report.periods import TICKET_KEYS, period_metric, view
+from kpi.report.segments import rows_of_customers
 from kpi.report.significance import is_significant, significant_change
 from kpi.text import escape_markdown
 from ui import data
@@ -271,10 +272,24 @@ class HealthView:
     bands: pd.DataFrame  # band_summary
 
 
+def _company(current: State) -> State:
+    """The same state without its segment filters: the company's."""
+    return dataclasses.replace(current, filters=())
+
+
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def _health_view(key: tuple, weights: health.HealthWeights, _current: State) -> HealthView:
     report = data.report(_current)
     mrr = report.revenue.mrr if report.revenue is not None else None
+    month = pd.Period(_current.as_of, freq="M")
+    if _current.filters and mrr is not None and month in mrr.columns and _frame(_current, "events") is None:
+        # each score reads its customer's own rows (MRR, NPS answers, tickets) but usage, which asks whether the
+        # whole events log has an event in the window: without events, a segment's scores are the company's rows
+        # of its paying customers, in the same order (tests/kpi/test_report_sections.py checks it)
+        company = _health_view(_key(_company(_current)), weights, _company(_current))
+        current = mrr[month]
+        table = rows_of_customers(company.table, current.index[current > 0])
+        return HealthView(table, health.band_summary(table))
     customers = _frame(_current, "customers")
     scores = health.health_scores(_current.as_of, mrr=mrr, events=_frame(_current, "events"),
                                   nps=_frame(_current, "nps"), tickets=_frame(_current, "tickets"),
@@ -291,6 +306,11 @@ def health_view(current: State, weights: health.HealthWeights) -> HealthView:
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
 def _directory(key: tuple, _current: State) -> pd.DataFrame:
     report = data.report(_current)
+    customers = _frame(_current, "customers")
+    if _current.filters and customers is not None:
+        # a segment keeps every row of its customers (filter_tables), its MRR ones among them: the same names
+        # and labels as the company's, so its directory is the company's rows of its customers, in that order
+        return rows_of_customers(_directory(_key(_company(_current)), _company(_current)), customers["customer_id"])
     return health.customer_directory(_frame(_current, "customers"),
                                      report.revenue.mrr if report.revenue is not None else None)
 

@@ -8,10 +8,13 @@ numbers (year × 12 + month − 1) keep everything vectorised.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from kpi.errors import InputError
+from kpi.ids import among
 
 # written lower case with spaces: "In_Trial" and "in-trial" are read as "in trial"
 NON_PAYING_STATUSES = {"trialing", "trial", "in trial", "incomplete", "incomplete expired", "essai", "en essai",
@@ -80,17 +83,23 @@ def last_data_month(subscriptions: pd.DataFrame) -> int | None:
     return None if pd.isna(latest) else int(latest.year * 12 + latest.month - 1)
 
 
-def mrr_from_subscriptions(subscriptions: pd.DataFrame, last_month: int | None = None) -> pd.DataFrame:
-    """Customer × month MRR matrix from subscription rows (docs/definitions.md).
+@dataclass(frozen=True)
+class Spans:
+    """What a customer × month MRR matrix sums: one row per counted source row (customer_id,
+    first, stop, amount: `amount` in each month number of [first, stop); row: its position in the
+    source table) and the matrix's last month (`horizon`, a month number; None without any date)."""
 
-    A row counts in month M when start ≤ last day of M < end, i.e. in the months
-    [month(start), month(end)); with `trial_end` it starts counting from the trial's end; rows
-    of non-paying status are left out. Several rows of one customer in one month add up.
-    Returns a frame indexed by customer_id with one column per month (`pd.Period`), from the
-    first month with MRR to `last_month` (default: the last month that has data).
-    """
+    counted: pd.DataFrame
+    horizon: int | None
+
+
+def subscription_spans(subscriptions: pd.DataFrame, last_month: int | None = None) -> Spans:
+    """The spans of `mrr_from_subscriptions`: each paying row from month(start), or its trial's
+    end, to month(end_date) (exclusive), cut at `last_month` (default: the last month that has
+    data); rows of no month or no amount are left out."""
     check_single_currency(subscriptions, "subscriptions")
-    rows = subscriptions[paying_rows(subscriptions)]
+    paying = paying_rows(subscriptions).to_numpy(dtype=bool)
+    rows = subscriptions[paying]
     horizon = last_data_month(subscriptions) if last_month is None else last_month
     start = rows["start_date"]
     if "trial_end" in rows:
@@ -102,9 +111,56 @@ def mrr_from_subscriptions(subscriptions: pd.DataFrame, last_month: int | None =
         "first": first,
         "stop": end.fillna(horizon + 1 if horizon is not None else 0).clip(upper=(horizon or 0) + 1),
         "amount": monthly_amount(rows),
+        "row": np.flatnonzero(paying),
     })
-    counted = counted[(counted["stop"] > counted["first"]) & (counted["amount"] > 0)]
-    return _spread(counted, horizon)
+    return Spans(counted[(counted["stop"] > counted["first"]) & (counted["amount"] > 0)], horizon)
+
+
+def mrr_from_subscriptions(subscriptions: pd.DataFrame, last_month: int | None = None) -> pd.DataFrame:
+    """Customer × month MRR matrix from subscription rows (docs/definitions.md).
+
+    A row counts in month M when start ≤ last day of M < end, i.e. in the months
+    [month(start), month(end)); with `trial_end` it starts counting from the trial's end; rows
+    of non-paying status are left out. Several rows of one customer in one month add up.
+    Returns a frame indexed by customer_id with one column per month (`pd.Period`), from the
+    first month with MRR to `last_month` (default: the last month that has data).
+    """
+    return matrix_of(subscription_spans(subscriptions, last_month))
+
+
+def matrix_of(spans: Spans, company: pd.DataFrame | None = None, rows: np.ndarray | None = None) -> pd.DataFrame:
+    """The customer × month MRR matrix of `spans` (`_spread`).
+
+    With `company`, the matrix `_spread` built from spans holding every row of these customers
+    (a segment is a subset of the company's customers, each with all its rows, in the same
+    order): it is read as the rows of these customers over the months [first month of the
+    spans, horizon] — the same sums, added in the same order (`_spread` adds a customer's rows
+    into its own cells, and the running sum over the company's earlier months adds 0.0), so the
+    same numbers bit for bit, without summing again. When `company` cannot hold them (a
+    customer or a month missing), the spans are summed. `rows`: the positions in `company` of the
+    spans' customers, in its order, when the caller knows them (kpi.report.segments numbers the
+    customers once); else they are found by comparing IDs."""
+    counted, horizon = spans.counted, spans.horizon
+    if company is None or counted.empty or horizon is None or company.shape[1] == 0:
+        return _spread(counted, horizon)
+    company_first = _month_number(company.columns[0])
+    first = int(counted["first"].to_numpy(dtype=np.int64).min())
+    start, stop = first - company_first, horizon - company_first + 1
+    if start < 0 or stop > company.shape[1]:
+        return _spread(counted, horizon)
+    positions = rows
+    if positions is None:
+        ids = counted["customer_id"].astype("string")
+        positions = np.flatnonzero(among(pd.Series(company.index, dtype="string"), ids))
+        if len(positions) != ids.nunique():  # a customer of the spans the company has not
+            return _spread(counted, horizon)
+    by_month = company.to_numpy().T[start:stop].take(positions, axis=1)  # months × customers, as `_spread` lays it
+    columns = pd.period_range(month_period(first), periods=stop - start, freq="M")
+    return pd.DataFrame(by_month.T, index=company.index[positions], columns=columns, copy=False)
+
+
+def _month_number(month: pd.Period) -> int:
+    return month.year * 12 + month.month - 1
 
 
 def _spread(counted: pd.DataFrame, horizon: int | None) -> pd.DataFrame:
@@ -173,6 +229,12 @@ def mrr_from_invoices(invoices: pd.DataFrame, last_month: int | None = None) -> 
     of 1 200 gives 100 a month for 12 months; a weekly one counts ×30.4375/7 in the month
     whose end it covers.
     """
+    return matrix_of(invoice_spans(invoices, last_month))
+
+
+def invoice_spans(invoices: pd.DataFrame, last_month: int | None = None) -> Spans:
+    """The spans of `mrr_from_invoices`: each invoice's monthly amount over [month(start),
+    month(end)), cut at `last_month` (default: the month of the latest invoice date or start)."""
     check_single_currency(invoices, "invoices")
     start, end = invoice_periods(invoices)
     days = (end - start).dt.days.astype(float)
@@ -187,9 +249,9 @@ def mrr_from_invoices(invoices: pd.DataFrame, last_month: int | None = None) -> 
         "first": first,
         "stop": stop.clip(upper=horizon + 1),
         "amount": invoices["amount"].astype(float) / length.where(length > 0),
+        "row": np.arange(len(invoices)),
     })
-    counted = counted[(counted["stop"] > counted["first"]) & (counted["amount"] > 0)]
-    return _spread(counted, horizon)
+    return Spans(counted[(counted["stop"] > counted["first"]) & (counted["amount"] > 0)], horizon)
 
 
 def convert_currency(frame: pd.DataFrame, rates: dict[str, float], source: str) -> pd.DataFrame:
@@ -214,13 +276,25 @@ def convert_currency(frame: pd.DataFrame, rates: dict[str, float], source: str) 
 
 def mrr_from_long(mrr_rows: pd.DataFrame) -> pd.DataFrame:
     """Customer × month MRR matrix from an `mrr` table (customer_id, month, mrr); blanks are 0."""
+    return from_first_paying_month(matrix_of(long_spans(mrr_rows)))
+
+
+def long_spans(mrr_rows: pd.DataFrame) -> Spans:
+    """The spans of `mrr_from_long`: each row's mrr in its one month (blank: 0), up to the
+    latest month."""
     check_single_currency(mrr_rows, "MRR rows")
     if mrr_rows.empty:
-        return pd.DataFrame(index=pd.Index([], name="customer_id", dtype=object))
+        return Spans(pd.DataFrame(columns=["customer_id", "first", "stop", "amount", "row"]), None)
     month = month_number(mrr_rows["month"])
     counted = pd.DataFrame({"customer_id": mrr_rows["customer_id"], "first": month, "stop": month + 1,
-                            "amount": mrr_rows["mrr"].fillna(0.0)})
-    matrix = _spread(counted, int(month.max()))
+                            "amount": mrr_rows["mrr"].fillna(0.0), "row": np.arange(len(mrr_rows))})
+    return Spans(counted, int(month.max()))
+
+
+def from_first_paying_month(matrix: pd.DataFrame) -> pd.DataFrame:
+    """The matrix from its first month in which someone pays (an MRR table may list zeros first)."""
+    if matrix.shape[1] == 0:
+        return matrix
     positive = matrix.columns[(matrix.to_numpy() > 0).any(axis=0)]
     return matrix.loc[:, positive.min():] if len(positive) else matrix.iloc[:, :0]
 

@@ -48,7 +48,7 @@ def alert_history(report: Report, months: int = HISTORY_MONTHS, *, rules: AlertR
     with), compared ('5.0 % vs median of the previous 6 months 2.2 %'), message (`Alert.message`),
     customers (how many customers are behind a churn spike; 0 for the other rules)."""
     rows = [_row(alert) for month in history_months(report, months)[::-1]
-            for alert in evaluate_alerts(report, month, rules=rules, targets=targets)]
+            for alert in evaluate_alerts(report, month, rules=rules, targets=targets, named_only=True)]
     if not rows:
         return pd.DataFrame({column: pd.Series(dtype="period[M]" if column == "month" else object)
                              for column in HISTORY_COLUMNS})
@@ -59,7 +59,7 @@ def alert_history(report: Report, months: int = HISTORY_MONTHS, *, rules: AlertR
 
 def _row(alert: Alert) -> list:
     return [alert.month, alert.kpi, alert_label(alert.kpi), alert.rule, RULE_LABELS.get(alert.rule, alert.rule),
-            alert.value, alert.reference, compared(alert), alert.message, len(alert.customers)]
+            alert.value, alert.reference, compared(alert), alert.message, alert.behind]
 
 
 def fired_per_month(history: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:

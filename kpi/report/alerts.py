@@ -65,6 +65,12 @@ class Alert:
     reference_month: pd.Period | None = None
     customers: tuple[AlertCustomer, ...] = field(default=())
     settings: AlertRules = field(default=AlertRules(), compare=False, repr=False)
+    customer_count: int | None = None  # when `customers` holds only the first MAX_NAMED: how many there are
+
+    @property
+    def behind(self) -> int:
+        """How many customers are behind the alert (all of `customers`, unless only the first are kept)."""
+        return self.customer_count if self.customer_count is not None else len(self.customers)
 
     @property
     def message(self) -> str:
@@ -77,10 +83,12 @@ class Alert:
 
 
 def evaluate_alerts(report: Report, month: pd.Period | None = None, *, rules: AlertRules | None = None,
-                    targets: dict[str, float] | None = None) -> tuple[Alert, ...]:
+                    targets: dict[str, float] | None = None, named_only: bool = False) -> tuple[Alert, ...]:
     """The alerts that fire for `month` (default: as-of; any month up to it), in the order of
     `kpi.metrics.alerts.RULES`, with the report's `Settings.alert_rules` unless `rules` are given;
-    `targets` ({kpi: target}, the headline KPIs of the investor update) for the target rule."""
+    `targets` ({kpi: target}, the headline KPIs of the investor update) for the target rule.
+    `named_only`: a churn spike keeps only the MAX_NAMED customers its message names, and their
+    number (`Alert.behind`) — the same message, without an object per churned customer."""
     month = report.as_of if month is None else month
     if month is None or report.as_of is None or month > report.as_of:
         return ()
@@ -94,8 +102,9 @@ def evaluate_alerts(report: Report, month: pd.Period | None = None, *, rules: Al
                 spike = rules_of.churn_spike(kpis[key], month, ratio=rules.churn_spike_ratio,
                                              points=rules.churn_spike_points, months=rules.churn_spike_months)
                 if spike is not None:
+                    customers, count = _customers(report, month, movements, MAX_NAMED if named_only else None)
                     out.append(Alert(key, value=spike.value, rule="churn_spike", reference=spike.median,
-                                     customers=_customers(report, month, movements), **common))
+                                     customers=customers, customer_count=count if named_only else None, **common))
         if rules.mrr_drop and (fell := rules_of.dropped(kpis["mrr"], month)) is not None:
             out.append(Alert("mrr", value=fell[0], rule="mrr_drop", reference=fell[1], reference_month=month - 1,
                              **common))
@@ -125,7 +134,9 @@ def _value(series: pd.Series, month: pd.Period) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _customers(report: Report, month: pd.Period, movements: tuple[str, ...]) -> tuple[AlertCustomer, ...]:
+def _customers(report: Report, month: pd.Period, movements: tuple[str, ...],
+               first: int | None = None) -> tuple[tuple[AlertCustomer, ...], int]:
+    """The customers behind the month's `movements` (all, or the `first` of them) and how many there are."""
     tables = report.tables
     nps, tickets = (_given(tables, t) if tables is not None else None for t in ("nps", "tickets"))
     cache = report._period_tables  # noqa: SLF001  (the report's own cache of derived figures)
@@ -133,7 +144,8 @@ def _customers(report: Report, month: pd.Period, movements: tuple[str, ...]) -> 
         cache["churned", month] = rules_of.customers_behind(report.revenue.mrr, month, ("churn", "contraction"),
                                                             nps=nps, tickets=tickets)
     behind = cache["churned", month]  # ordered by MRR lost then ID: any subset keeps the order of its own call
-    rows = behind[behind["movement"].isin(movements)].reset_index(drop=True)
+    every = behind[behind["movement"].isin(movements)]
+    rows = (every if first is None else every.head(first)).reset_index(drop=True)
     names = customer_names(tables) if tables is not None else pd.Series(dtype=object)
     # one lookup of the whole column (a missing name is NA, read as "" like None), not one per row
     named = rows["customer_id"].map(names).to_numpy(dtype=object) if len(names) else [None] * len(rows)
@@ -143,7 +155,7 @@ def _customers(report: Report, month: pd.Period, movements: tuple[str, ...]) -> 
         movement=str(row.movement), mrr_before=float(row.mrr_before), mrr_lost=float(row.mrr_lost),
         last_nps=None if np.isnan(row.last_nps) else float(row.last_nps),
         open_tickets=None if np.isnan(row.open_tickets) else int(row.open_tickets))
-        for row, name in zip(rows.itertuples(index=False), named))
+        for row, name in zip(rows.itertuples(index=False), named)), len(every)
 
 
 def previous_window_months(survey_window: int | str) -> int:
@@ -267,7 +279,7 @@ def _behind(alert: Alert, n: Numbers) -> str:
     en = n.language == "en"
     named = [customer_facts(c, n) for c in alert.customers[:MAX_NAMED]]
     text = ("; behind it: " if en else " ; derrière : ") + ", ".join(named)
-    more = len(alert.customers) - MAX_NAMED
+    more = alert.behind - MAX_NAMED
     if more > 0:
         text += f" and {more} more" if en else f" et {more} autres"
     return text

@@ -29,7 +29,7 @@ from kpi.metrics.finance import FINANCE_KEYS
 from kpi.metrics.forecast import Forecast, forecast_mrr
 from kpi.report.finance import build_finance, build_plan
 from kpi.report.sections import Section, Sections
-from kpi.report.segments import filter_tables, segment_attributes  # noqa: F401  (the pages import them from here)
+from kpi.report.segments import filter_tables, matrix_rows, segment_attributes  # noqa: F401  (pages import them)
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ class Revenue:
     series: pd.DataFrame  # movements per month
     currency: str | None
     rows: pd.DataFrame | None = field(default=None, compare=False, repr=False)  # subscription rows, for renewals
+    basis: tuple = field(default=(), compare=False, repr=False)  # its source table and the settings that read it
+    counted: np.ndarray | None = field(default=None, compare=False, repr=False)  # source rows summed (positions)
 
     @cached_property
     def core_kpis(self) -> pd.DataFrame:
@@ -285,17 +287,20 @@ def _number(value: object) -> float | int | None:
     return None if math.isnan(value) else value
 
 
-def build_revenue(tables: Tables, settings: Settings | None = None) -> Revenue | None:
+def build_revenue(tables: Tables, settings: Settings | None = None, *,
+                  company: Revenue | None = None) -> Revenue | None:
     """The MRR matrix from subscriptions, else invoices, else MRR rows (one source is used, so
     nothing is counted twice); None without revenue data. With a rates table every amount is
-    converted to the reporting currency; without one, mixed currencies are an error."""
+    converted to the reporting currency; without one, mixed currencies are an error.
+
+    `company`: for the tables of a segment (`filter_tables`), the whole company's revenue; when
+    it was read from the same table under the same settings, the segment's matrix is its rows
+    (`revenue.matrix_of`: the same numbers, without summing the rows again)."""
     settings = settings or Settings()
     if settings.subscription_rows not in ROW_READINGS:
         raise InputError(f"the setting subscription_rows is '{settings.subscription_rows}'; "
                          f"expected one of: {', '.join(ROW_READINGS)}")
-    builders = (("subscriptions", revenue.mrr_from_subscriptions), ("invoices", revenue.mrr_from_invoices),
-                ("mrr", revenue.mrr_from_long))
-    for table, build in builders:
+    for table, spans_of in SPANS:
         rows = tables.get(table)
         if rows is None or rows.empty:
             continue
@@ -306,12 +311,25 @@ def build_revenue(tables: Tables, settings: Settings | None = None) -> Revenue |
             currency = revenue.check_single_currency(rows, table)
         if table == "subscriptions" and settings.subscription_rows == "replace":
             rows = newer_rows_replace_older(rows)  # plan changes written as new rows (§2)
-        mrr = build(rows)
+        basis = (table, settings.subscription_rows, settings.rates, settings.reporting_currency)
+        whole = company if company is not None and company.basis == basis else None
+        spans = spans_of(rows)
+        counted = spans.counted["row"].to_numpy(dtype=np.int64)
+        positions = matrix_rows(tables, table, counted, whole.counted, len(whole.mrr)) if whole is not None else None
+        mrr = revenue.matrix_of(spans, whole.mrr if whole is not None else None, positions)
+        if table == "mrr":
+            mrr = revenue.from_first_paying_month(mrr)
         if mrr.shape[1] == 0:
             return None
         # the renewal rates read the subscription rows, on first use (Revenue.renewals)
-        return Revenue(mrr, revenue.movements(mrr), currency, rows if table == "subscriptions" else None)
+        return Revenue(mrr, revenue.movements(mrr), currency, rows if table == "subscriptions" else None, basis,
+                       counted)
     return None
+
+
+# the revenue sources in the order they are tried, each with the spans of its matrix (kpi.metrics.revenue)
+SPANS = (("subscriptions", revenue.subscription_spans), ("invoices", revenue.invoice_spans),
+         ("mrr", revenue.long_spans))
 
 
 def parse_as_of(text: str | None) -> pd.Period | None:
@@ -414,16 +432,19 @@ def _scale(tables: Tables, table: str, default: tuple[float, float]) -> tuple[fl
 
 
 def build_report(tables: Tables, as_of: pd.Period | str | None = None, settings: Settings = Settings(), *,
-                 company: pd.DataFrame | None = None, events: EventAggregates | None = None) -> Report:
+                 company: Revenue | pd.DataFrame | None = None, events: EventAggregates | None = None) -> Report:
     """The report for `as_of` (default: `default_as_of`, the last month with observed activity);
     a section is None when its table was not given.
 
-    `company`: for the tables of a segment (`filter_tables`), the whole company's monthly
-    movements; the company-wide costs are then charged to the segment by
-    `settings.cost_allocation` (kpi.metrics.allocation) and `Report.allocation` says how.
+    `company`: for the tables of a segment (`filter_tables`), the whole company's revenue (its
+    matrix then holds the segment's, `build_revenue`) or its monthly movements (`series`); the
+    company-wide costs are charged to the segment by `settings.cost_allocation`
+    (kpi.metrics.allocation) and `Report.allocation` says how.
     `events`: the events' aggregates counted by a database (kpi.ingest.sql_events), used
     instead of an events table for DAU/MAU and TTFV."""
-    revenue_part = build_revenue(tables, settings)
+    whole = company if isinstance(company, Revenue) else None
+    company = whole.series if whole is not None else company
+    revenue_part = build_revenue(tables, settings, company=whole)
     tables, allocated = _segment_costs(tables, revenue_part, company, settings)
     month = parse_as_of(as_of) if isinstance(as_of, str) else as_of
     if month is None:

@@ -274,3 +274,29 @@ def test_clicking_an_at_risk_row_opens_that_customer(demo):
     assert not app.exception, app.exception
     assert app.selectbox(key="customer_pick").value == third
     assert app.query_params["customer"] in (third, [third])
+
+
+def test_under_a_segment_filter_the_page_shows_the_segments_own_scores_and_customers():
+    """Without events, a segment's health table and customer list are read from the company's
+    (ui.ops_views): the page shows what the engine computes from the segment's tables."""
+    from kpi.report.build import filter_tables
+
+    names = ("stripe_subscriptions.csv", "crm_customers.csv", "nps_survey.csv", "helpdesk_tickets.csv")
+    app = start(workspace_of(*names))
+    company_rows = len(health_table(app))
+    app.session_state["filter::segment"] = ["SMB"]
+    app.run()
+    assert not app.exception, app.exception
+    tables = load_demo()
+    tables = type(tables)({name: tables.frames[name] for name in ("subscriptions", "customers", "nps", "tickets")}, {})
+    whole = build_report(tables)
+    smb = build_report(filter_tables(tables, {"segment": ["SMB"]}), whole.as_of, company=whole.revenue)
+    given = {name: smb.tables.get(name) for name in ("nps", "tickets", "customers")}
+    expected = health.health_scores(smb.as_of, mrr=smb.revenue.mrr, **given)
+    shown = health_table(app)
+    assert 0 < len(shown) < company_rows
+    assert shown["customer_id"].astype(str).tolist() == expected["customer_id"].astype(str).tolist()
+    np.testing.assert_array_equal(shown["score"].to_numpy(dtype=float), expected["score"].to_numpy(dtype=float))
+    smb_ids = set(smb.tables.get("customers")["customer_id"].astype(str))
+    picked = app.selectbox(key="customer_pick")
+    assert picked.value in smb_ids

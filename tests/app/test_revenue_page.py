@@ -243,3 +243,13 @@ def test_with_invoices_the_page_says_why_there_is_no_renewal_rate():
     assert "Renewal rate" not in [metric.label for metric in app.metric]
     assert any("invoices and MRR rows do not say when a customer comes up for renewal" in caption.value
                for caption in app.caption)
+
+
+def test_the_customer_links_of_the_table_are_each_customers_own_link():
+    """`drill.customer_links` encodes the link's choices once: every ID, plain or needing quotes,
+    gets the link `customer_link` writes for it alone."""
+    from ui import drill
+
+    ids = pd.Series(["cus_001", "a b&c", "é-ü", "x/y?z=1", "=HYPERLINK(1)", "~._-", "100"], dtype="string")
+    for params in ({}, {"ws": "demo", "as_of": "2026-05", "customer": "old"}, {"segment": "SMB & Co"}):
+        assert drill.customer_links(ids, params) == [drill.customer_link(str(c), params) for c in ids]

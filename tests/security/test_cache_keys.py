@@ -73,6 +73,8 @@ POLICY: dict[str, Policy] = {
     "ui/data.py::_report_months": Policy("content", ("key",), "the months with data of the workspace", WORKSPACE),
     "ui/data.py::_attributes": Policy("content", ("key",), "the segment attributes and values of the workspace",
                                       WORKSPACE),
+    "ui/data.py::_customer_codes": Policy("content", ("key",), "the workspace's customer IDs numbered, for filters",
+                                          WORKSPACE),
     "ui/data.py::_event_names": Policy("content", ("key",), "the distinct event names of the workspace", WORKSPACE),
     "ui/data.py::_checked": Policy(
         "content", ("file_digest", "sheet_key", "mapping_json"),
