@@ -1,0 +1,228 @@
+"""The team's events database in the app (ui/events_source.py): a workspace that opts in on
+Definitions & settings gets DAU/MAU, time to first value and the health score's usage counted by
+the database configured in the environment (KPI_EVENTS_DATABASE_URL + KPI_EVENTS_TABLE), with the
+numbers the same events give as a file; without the opt-in, or without a database, nothing
+changes; a database that cannot be read is one sentence; a viewer cannot change the choice.
+
+The database is a real SQLite file holding the demo company's product events, the workspace
+without them (its billing export and customer list) — the file path's twin holds them as a file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpi import formatting as fmt
+from kpi.demo import DEMO_DIR, demo_mapping
+from kpi.ingest.sql_events import EventsSource, aggregate
+from kpi.report.build import Settings
+from kpi.store.workspaces import Store
+from kpi.text import escape_markdown
+from ui import events_source
+from ui.access import READ_ONLY
+from ui.state import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = ("stripe_subscriptions.csv", "crm_customers.csv")
+DATABASE = Settings(events_source="database")
+
+
+def workspace_of(*names: str) -> Workspace:
+    """A workspace with some of the demo's files and their part of its mapping."""
+    return Workspace("Plumeo", {name: (DEMO_DIR / name).read_bytes() for name in names},
+                     {key: value for key, value in demo_mapping().items() if key.split(":")[0] in names})
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> str:
+    """A SQLite file with the demo's product events as the table product_events; its URL."""
+    path = tmp_path_factory.mktemp("warehouse") / "warehouse.db"
+    with sqlite3.connect(path) as conn:
+        pd.read_csv(DEMO_DIR / "product_events.csv", dtype=str).to_sql("product_events", conn, index=False)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def team_database(warehouse, monkeypatch) -> str:
+    monkeypatch.setenv("KPI_EVENTS_DATABASE_URL", warehouse)
+    monkeypatch.setenv("KPI_EVENTS_TABLE", "product_events")
+    monkeypatch.delenv("KPI_EVENTS_QUERY", raising=False)
+    monkeypatch.delenv("KPI_EVENTS_COLUMNS", raising=False)
+    return warehouse
+
+
+def page(name: str, workspace: Workspace, settings: Settings = Settings(), **query: str) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app_pages" / f"{name}.py"), default_timeout=120)
+    app.session_state["workspace"] = workspace
+    app.session_state["kpi_settings"] = settings
+    for key, value in query.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def cards(app: AppTest) -> dict[str, tuple[str, str]]:
+    return {metric.label: (metric.value, metric.delta) for metric in app.metric}
+
+
+def trend(app: AppTest) -> list:
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    return next(trace for trace in spec["data"] if trace["name"] == "DAU / MAU")["y"]
+
+
+def texts(app: AppTest) -> list[str]:
+    return [element.value for kind in ("caption", "info", "error", "markdown")
+            for element in getattr(app, kind)]
+
+
+def test_engagement_counted_by_the_database_equals_the_events_file(team_database):
+    from_database = page("engagement", workspace_of(*BASE), DATABASE)
+    from_file = page("engagement", workspace_of(*BASE, "product_events.csv"))
+    shown = cards(from_database)
+    assert set(shown) == {"DAU / MAU", "Time to first value", "Reached first value"}
+    assert shown == cards(from_file)
+    assert shown["DAU / MAU"][0].endswith("%") and shown["Time to first value"][0].endswith("days")
+    assert trend(from_database) == trend(from_file)
+    assert [t.value.to_dict() for t in from_database.dataframe] == [t.value.to_dict() for t in from_file.dataframe]
+    # the caption names the source (no password in a SQLite URL) and the aggregate rows received, as the CLI does
+    counted = aggregate(EventsSource(team_database, table="product_events"), value_event="schedule_published")
+    caption = next(t for t in texts(from_database) if "team's events database" in t)
+    assert escape_markdown(f"table product_events of {team_database}") in caption
+    assert f"{fmt.count(counted.rows)} aggregate rows received" in caption
+    assert not any("team's events database" in t for t in texts(from_file))
+
+
+def test_under_a_segment_filter_the_databases_counts_are_the_segments_customers(team_database):
+    from_database = page("engagement", workspace_of(*BASE), DATABASE, segment="SMB")
+    from_file = page("engagement", workspace_of(*BASE, "product_events.csv"), segment="SMB")
+    company = page("engagement", workspace_of(*BASE), DATABASE)
+    assert cards(from_database) == cards(from_file) != cards(company)
+    assert trend(from_database) == trend(from_file)
+    caption = next(t for t in texts(from_database) if "team's events database" in t)
+    assert "Under the segment filter" in caption and "counts twice" in caption
+
+
+def test_health_usage_comes_from_the_database_too(team_database):
+    from_database = page("customers", workspace_of(*BASE), DATABASE)
+    from_file = page("customers", workspace_of(*BASE, "product_events.csv"))
+    without_events = page("customers", workspace_of(*BASE))
+    table = from_database.dataframe[0].value
+    assert table.equals(from_file.dataframe[0].value)
+    assert not table.equals(without_events.dataframe[0].value)  # usage is part of the score
+
+
+def test_without_the_opt_in_the_workspace_reads_its_events_file(team_database):
+    default = page("engagement", workspace_of(*BASE, "product_events.csv"))
+    assert not any("team's events database" in t for t in texts(default))
+    assert events_source.token(Settings()) == ""
+    no_file = page("engagement", workspace_of(*BASE))  # nothing counted by the database either
+    assert not no_file.metric and any("**events**" in info.value for info in no_file.info)
+
+
+def test_without_a_configured_database_the_opt_in_changes_nothing(monkeypatch):
+    monkeypatch.delenv("KPI_EVENTS_DATABASE_URL", raising=False)
+    assert events_source.configured() is None and events_source.token(DATABASE) == ""
+    chosen = page("engagement", workspace_of(*BASE, "product_events.csv"), DATABASE)
+    default = page("engagement", workspace_of(*BASE, "product_events.csv"))
+    assert cards(chosen) == cards(default) and len(chosen.metric) == 3
+    settings = page("settings", workspace_of(*BASE, "product_events.csv"))
+    assert not [r for r in settings.radio if r.label == "Product events of this workspace"]
+
+
+def test_a_database_that_cannot_be_read_is_one_sentence_and_the_rest_still_shows(tmp_path, monkeypatch):
+    sqlite3.connect(tmp_path / "empty.db").close()
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setenv("KPI_EVENTS_DATABASE_URL", url)
+    monkeypatch.setenv("KPI_EVENTS_TABLE", "events")
+    app = page("engagement", workspace_of(*BASE, "product_events.csv"), DATABASE)
+    [error] = app.error
+    assert error.value == escape_markdown(f"The events database {url} has no table 'events'.")
+    assert not app.metric  # not the file's numbers passed off as the database's
+    overview = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)  # the rest of the report shows
+    overview.session_state["workspace"] = workspace_of(*BASE, "product_events.csv")
+    overview.session_state["kpi_settings"] = DATABASE
+    overview.run()
+    overview.switch_page("app_pages/overview.py").run()
+    assert not overview.exception, overview.exception
+    assert len(overview.metric) >= 10 and not overview.error
+
+
+def test_an_unreachable_server_is_named_without_its_password(monkeypatch):
+    monkeypatch.setenv("KPI_EVENTS_DATABASE_URL", "postgresql+psycopg://reader:s3cret-pw@127.0.0.1:9/events")
+    monkeypatch.setenv("KPI_EVENTS_TABLE", "analytics.events")
+    app = page("engagement", workspace_of(*BASE), DATABASE)
+    [error] = app.error
+    said = error.value.replace("\\", "").replace("\u200b", "")
+    assert said.startswith("The events table analytics.events of postgresql+psycopg://reader:***@127.0.0.1:9/events "
+                           "could not be read"), said
+    assert "s3cret" not in said and said.endswith(".") and "\n" not in said  # one sentence
+    assert "s3cret" not in json.dumps([t for t in texts(app)])
+
+
+def test_the_owner_chooses_the_database_on_settings_and_it_is_saved(team_database):
+    app = page("settings", workspace_of(*BASE, "product_events.csv"))
+    [choice] = [r for r in app.radio if r.label == "Product events of this workspace"]
+    assert not choice.disabled and choice.value == "file"
+    assert escape_markdown(f"(table product_events of {team_database})") in choice.options[1]
+    choice.set_value("database")
+    next(b for b in app.get("form_submit_button") if b.label == "Apply to every page").click()
+    app.run()
+    assert not app.exception
+    assert app.session_state["kpi_settings"].events_source == "database"
+
+
+def test_a_password_in_the_url_is_never_shown_on_settings(monkeypatch):
+    monkeypatch.setenv("KPI_EVENTS_DATABASE_URL", "postgresql+psycopg://reader:s3cret-pw@db.internal/prod")
+    monkeypatch.setenv("KPI_EVENTS_TABLE", "analytics.events")
+    app = page("settings", workspace_of(*BASE))
+    [choice] = [r for r in app.radio if r.label == "Product events of this workspace"]
+    assert "s3cret" not in " ".join(choice.options) and "\\*\\*\\*" in choice.options[1]
+
+
+@pytest.fixture
+def shared(workbench_home, monkeypatch):
+    """The demo workspace of Alice, shared with Bob who can view it."""
+    store = Store(f"sqlite:///{workbench_home / 'workbench.db'}")
+    workspace_id = store.ensure_demo(owner="alice@acme.io")
+    store.share(workspace_id, "bob@acme.io", "view", by="alice@acme.io")
+    monkeypatch.setattr("ui.auth.configured", lambda: True)
+    yield store, workspace_id
+    store.close()
+
+
+def signed_in(monkeypatch, user: str, workspace_id: int) -> AppTest:
+    monkeypatch.setattr("ui.auth.gate", lambda: user)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.query_params["ws"] = str(workspace_id)
+    app.run()
+    app.switch_page("app_pages/settings.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_a_viewer_sees_the_choice_disabled_and_cannot_change_it(team_database, shared, monkeypatch):
+    store, workspace_id = shared
+    viewer = signed_in(monkeypatch, "bob@acme.io", workspace_id)
+    [choice] = [r for r in viewer.radio if r.label == "Product events of this workspace"]
+    assert choice.disabled and choice.value == "file"
+    assert READ_ONLY in [info.value for info in viewer.info]
+    assert next(b for b in viewer.get("form_submit_button") if b.label == "Apply to every page").disabled
+    owner = signed_in(monkeypatch, "alice@acme.io", workspace_id)
+    [choice] = [r for r in owner.radio if r.label == "Product events of this workspace"]
+    assert not choice.disabled
+    choice.set_value("database")
+    next(b for b in owner.get("form_submit_button") if b.label == "Apply to every page").click()
+    owner.run()
+    assert not owner.exception, owner.exception
+    saved = json.loads(store.load(workspace_id, by="alice@acme.io").settings_json)
+    assert saved["events_source"] == "database"
+    reopened = signed_in(monkeypatch, "bob@acme.io", workspace_id)
+    assert reopened.session_state["kpi_settings"] == replace(Settings(), events_source="database")
