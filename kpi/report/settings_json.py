@@ -38,7 +38,7 @@ def settings_from_json(text: str) -> Settings:
             values[spec.name] = _tuples(value) if isinstance(getattr(defaults, spec.name), tuple) else value
     if values.get("cost_allocation") not in (None, *RULES):  # an unknown rule falls back to the default
         del values["cost_allocation"]
-    if values.get("events_source") not in (None, *EVENTS_SOURCES):  # anything else: the workspace's events file
+    if "events_source" in values and values["events_source"] not in EVENTS_SOURCES:  # anything else: its file
         del values["events_source"]
     if "alert_rules" in values:  # only well-formed (parameter, value) pairs: the rules read them one by one
         values["alert_rules"] = alert_rules_of(values["alert_rules"])

@@ -226,3 +226,30 @@ def test_a_viewer_sees_the_choice_disabled_and_cannot_change_it(team_database, s
     assert saved["events_source"] == "database"
     reopened = signed_in(monkeypatch, "bob@acme.io", workspace_id)
     assert reopened.session_state["kpi_settings"] == replace(Settings(), events_source="database")
+
+
+def test_the_token_names_the_source_and_the_ten_minute_window(team_database, monkeypatch):
+    key = events_source.source_key(EventsSource(team_database, table="product_events"))
+    window = events_source.WINDOW_SECONDS
+    assert events_source.token(DATABASE, now=10 * window + 1) == events_source.token(DATABASE, now=11 * window - 1) \
+        == f"{key}:10"
+    assert events_source.token(DATABASE, now=11 * window) == f"{key}:11"  # counted again in the next window
+    assert events_source.token(Settings(), now=10 * window) == ""
+    # another password, table or column mapping is another source (the password only as part of a hash)
+    keys = {events_source.source_key(EventsSource(url, table=table, columns=columns)) for url, table, columns in (
+        ("postgresql://reader:one@db/prod", "events", {}), ("postgresql://reader:two@db/prod", "events", {}),
+        ("postgresql://reader:one@db/prod", "events2", {}),
+        ("postgresql://reader:one@db/prod", "events", {"user_id": "distinct_id"}))}
+    assert len(keys) == 4 and not any("one" in key or "two" in key for key in keys)
+
+
+def test_a_setting_that_names_no_table_is_one_sentence_on_the_page(monkeypatch):
+    monkeypatch.setenv("KPI_EVENTS_DATABASE_URL", "sqlite:///nowhere.db")
+    monkeypatch.delenv("KPI_EVENTS_TABLE", raising=False)
+    monkeypatch.delenv("KPI_EVENTS_QUERY", raising=False)
+    assert events_source.token(DATABASE).startswith("error:")
+    app = page("engagement", workspace_of(*BASE, "product_events.csv"), DATABASE)
+    [error] = app.error
+    assert "needs a table" in error.value and not app.metric
+    settings = page("settings", workspace_of(*BASE))
+    assert any("set but cannot be used" in caption.value for caption in settings.caption)
