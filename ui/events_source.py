@@ -32,8 +32,8 @@ from kpi.metrics.event_aggregates import EventAggregates, for_customers, from_ta
 from kpi.report.build import Settings
 
 WINDOW_SECONDS = 600  # counts are kept ten minutes, then counted again
-CHOICES = {"file": "Product events: from this workspace's events file",
-           "database": "Product events: counted by the team's events database"}
+CHOICES = {"file": "From this workspace's events file",
+           "database": "Counted by the team's events database"}  # the choices of "Product events of this workspace"
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,6 @@ def source_key(source: EventsSource) -> str:
     password may open another database's view), the table or query and the columns."""
     text = json.dumps([source.url, source.table, source.query, sorted(source.columns.items())])
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def in_force(settings: Settings) -> bool:
-    """Whether the report of these settings reads the events database (opted in and configured)."""
-    return settings.events_source == "database" and configured() is not None
 
 
 def token(settings: Settings, now: float | None = None) -> str:
@@ -142,12 +137,3 @@ def report_inputs(events: str, settings: Settings, tables: Tables,
 def choice_label(choice: str, source: EventsSource) -> str:
     """A choice of Definitions & settings in words, the source named without its password."""
     return CHOICES[choice] + (f" ({source.describe()})" if choice == "database" else "")
-
-
-def describe(source: EventsSource | InputError | None = None) -> str:
-    """The configured source in words, password hidden ("table analytics.events of
-    postgresql://reader:***@host/db"); "" when none is configured."""
-    source = configured() if source is None else source
-    if source is None:
-        return ""
-    return source.describe() if isinstance(source, EventsSource) else "a misconfigured events database"
