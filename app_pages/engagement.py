@@ -13,6 +13,8 @@ st.title("Engagement")
 database = engagement_view.database(current)  # None: the events come from the workspace's file
 if database is not None and database.error:
     st.error(escape_markdown(database.error), icon=":material/database:")
+    st.caption("The other pages show the rest of the report. The database is asked again within 10 minutes, or "
+               "choose this workspace's events file on **Definitions & settings**.")
     st.stop()
 events = data.tables(current.workspace).get("events")
 has_events = database is not None or (events is not None and not events.empty)  # else no report to build to say so

@@ -73,3 +73,40 @@ def test_the_owner_opts_in_and_engagement_is_counted_by_the_database(events_serv
     wait_for_app_run(page)
     expect(page.get_by_text("Product events counted by the team's events database", exact=False)).to_be_visible(
         timeout=30_000)
+
+
+@pytest.fixture
+def unreachable_server(restartable_server, monkeypatch):
+    """The app with an events database that does not answer (nothing listens on port 9), its
+    URL holding a password."""
+    monkeypatch.setenv("KPI_EVENTS_DATABASE_URL", "postgresql+psycopg://reader:s3cret-pw@127.0.0.1:9/events")
+    monkeypatch.setenv("KPI_EVENTS_TABLE", "analytics.events")
+    return restartable_server.start()
+
+
+def test_a_database_that_does_not_answer_is_one_sentence_and_overview_still_shows(unreachable_server, page):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{unreachable_server}/settings")
+    page.get_by_role("heading", name="Definitions & settings", level=1).wait_for(timeout=60_000)
+    wait_for_app_run(page)
+    page.get_by_text("Counted by the team's events database (table analytics.events of postgresql").click()
+    page.get_by_role("button", name="Apply to every page").click()
+    wait_for_app_run(page)
+    expect(page.get_by_role("radio", name="Counted by the team's events database", exact=False)).to_be_checked(
+        timeout=30_000)
+
+    page.get_by_test_id("stSidebarNav").get_by_text("Engagement", exact=True).click()
+    page.get_by_role("heading", name="Engagement", level=1).wait_for(timeout=60_000)
+    error = page.get_by_test_id("stAlertContentError")
+    expect(error).to_contain_text("The events table analytics.events of postgresql+psycopg://reader:***@127.0.0.1:9/"
+                                  "events could not be read", timeout=60_000)
+    wait_for_app_run(page)
+    assert "s3cret" not in page.content()
+    assert page.get_by_test_id("stException").count() == 0 and page.get_by_test_id("stMetric").count() == 0
+    page.screenshot(path=str(SHOTS / "engagement-events-database-error.png"), full_page=False)
+
+    page.get_by_test_id("stSidebarNav").get_by_text("Overview", exact=True).click()
+    page.get_by_role("heading", name="Overview", level=1).wait_for(timeout=60_000)
+    wait_for_app_run(page)
+    expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=60_000)
+    assert page.get_by_test_id("stMetric").count() >= 10 and page.get_by_test_id("stException").count() == 0
