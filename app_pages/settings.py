@@ -60,7 +60,8 @@ with st.form("settings"):
             else 0, format_func=row_readings.get,
             help="Rows add up: two rows running in one month are two subscriptions (two products), both paid. "
                  "Newer row replaces: a plan change written as a new row ends the older row on the day it starts.")
-        value_events = data.event_names(current.workspace)
+        value_events = events_source.value_event_choices(settings)  # the events database's, when chosen
+        value_events = data.event_names(current.workspace) if value_events is None else value_events
         value_event = st.selectbox(
             "Value event (time to first value)", value_events or [settings.value_event],
             index=(value_events.index(settings.value_event) if settings.value_event in value_events else 0),

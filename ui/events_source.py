@@ -27,7 +27,7 @@ import streamlit as st
 
 from kpi.errors import InputError
 from kpi.ingest.mapping import Tables
-from kpi.ingest.sql_events import EventsSource, aggregate, source_from_settings
+from kpi.ingest.sql_events import EventsSource, aggregate, event_names, source_from_settings
 from kpi.metrics.event_aggregates import EventAggregates, for_customers, from_tables
 from kpi.report.build import Settings
 
@@ -114,6 +114,24 @@ def counts(events: str, value_event: str) -> Counts | None:
     if taken_for != source_key(source):  # the setting changed since the token was taken: count the one in force
         window = str(int(time.time() // WINDOW_SECONDS))
     return _counted(source_key(source), value_event, int(window), source)
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _event_names(key: str, _source: EventsSource) -> list[str] | str:
+    try:
+        return event_names(_source)
+    except InputError as error:
+        return _sentence(str(error))
+
+
+def value_event_choices(settings: Settings) -> list[str] | None:
+    """The distinct event names of the team's events database, when these settings read it
+    (None: they read the events file): the value event's choices. SELECT DISTINCT scans the
+    table, so they are kept an hour; [] when the database cannot say."""
+    if not token(settings) or not isinstance(source := configured(), EventsSource):
+        return None
+    names = _event_names(source_key(source), source)
+    return names if isinstance(names, list) else []
 
 
 def report_inputs(events: str, settings: Settings, tables: Tables,

@@ -253,3 +253,14 @@ def test_a_setting_that_names_no_table_is_one_sentence_on_the_page(monkeypatch):
     assert "needs a table" in error.value and not app.metric
     settings = page("settings", workspace_of(*BASE))
     assert any("set but cannot be used" in caption.value for caption in settings.caption)
+
+
+def test_the_value_event_is_chosen_among_the_databases_event_names(team_database):
+    with sqlite3.connect(team_database.removeprefix("sqlite:///")) as conn:
+        expected = sorted(name for (name,) in conn.execute("SELECT DISTINCT event FROM product_events"))
+    chosen = page("settings", workspace_of(*BASE), DATABASE)  # no events file in the workspace
+    [value_event] = [s for s in chosen.selectbox if s.label == "Value event (time to first value)"]
+    assert value_event.options == expected and len(expected) > 3 and value_event.value == "schedule_published"
+    file_only = page("settings", workspace_of(*BASE))  # not chosen: the workspace's files have no event names
+    [value_event] = [s for s in file_only.selectbox if s.label == "Value event (time to first value)"]
+    assert value_event.options == ["schedule_published"]

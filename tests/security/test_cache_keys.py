@@ -89,6 +89,9 @@ POLICY: dict[str, Policy] = {
         "content", ("key", "value_event", "window"),
         "the events database's aggregates for a value event and a ten-minute window, keyed by the sha256 of the "
         "source (URL with its password, table or query, columns)", (("{key} == source_key({_source})",),)),
+    "ui/events_source.py::_event_names": Policy(
+        "content", ("key",), "the events database's distinct event names (the value event's choices), keyed by the "
+        "sha256 of the source", (("{key} == source_key({_source})",),)),
     # ui/state.py
     "ui/state.py::_store": Policy("global", ("url",), "one Store per database URL; every method names who acts"),
     # ui/mapping_editor.py
