@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from kpi import formatting as fmt
 from kpi.demo import DEMO_DIR, load_demo
 from kpi.report.build import build_report
+from kpi.report.segments import filter_tables
 from tests.e2e.conftest import wait_for_app_run
 
 pytestmark = pytest.mark.e2e
@@ -73,6 +74,16 @@ def test_the_owner_opts_in_and_engagement_is_counted_by_the_database(events_serv
     wait_for_app_run(page)
     expect(page.get_by_text("Product events counted by the team's events database", exact=False)).to_be_visible(
         timeout=30_000)
+
+    page.goto(f"{events_server}/engagement?segment=SMB")  # a segment: its customers' counts, and the page says so
+    page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
+    wait_for_app_run(page)
+    expect(page.get_by_text("Under the segment filter, DAU / MAU adds up the database's counts per customer",
+                            exact=False)).to_be_visible(timeout=30_000)
+    smb = build_report(filter_tables(load_demo(), {"segment": ["SMB"]}))
+    expect(dau_mau.get_by_test_id("stMetricValue")).to_have_text(fmt.percent(smb.engagement.dau_mau))
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SHOTS / "engagement-events-database-smb.png"), full_page=False)
 
 
 @pytest.fixture
