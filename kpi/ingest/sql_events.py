@@ -343,6 +343,7 @@ def event_names(source: EventsSource, limit: int = 500) -> list[str]:
     except InputError:
         raise
     except (DBAPIError, SQLAlchemyError) as error:
-        raise InputError(f"the events {source.describe()} could not be read: {_first_line(error, source.url)}") from None
+        raise InputError(f"the events {source.describe()} could not be read: "
+                         f"{_first_line(error, source.url)}") from None
     finally:
         engine.dispose()

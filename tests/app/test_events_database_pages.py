@@ -58,10 +58,10 @@ def team_database(warehouse, monkeypatch) -> str:
     return warehouse
 
 
-def page(name: str, workspace: Workspace, settings: Settings = Settings(), **query: str) -> AppTest:
+def page(name: str, workspace: Workspace, settings: Settings | None = None, **query: str) -> AppTest:
     app = AppTest.from_file(str(ROOT / "app_pages" / f"{name}.py"), default_timeout=120)
     app.session_state["workspace"] = workspace
-    app.session_state["kpi_settings"] = settings
+    app.session_state["kpi_settings"] = settings or Settings()
     for key, value in query.items():
         app.query_params[key] = value
     app.run()
