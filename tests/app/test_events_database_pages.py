@@ -264,3 +264,20 @@ def test_the_value_event_is_chosen_among_the_databases_event_names(team_database
     file_only = page("settings", workspace_of(*BASE))  # not chosen: the workspace's files have no event names
     [value_event] = [s for s in file_only.selectbox if s.label == "Value event (time to first value)"]
     assert value_event.options == ["schedule_published"]
+
+
+def test_the_reports_cache_key_holds_the_counts_in_force(team_database, monkeypatch):
+    """A report built on the database's counts is keyed by the source and the window, so the next
+    window's counts give another report (and the file's report is never served for it)."""
+    from ui import data
+    from ui.choices import State
+
+    calls = []
+    monkeypatch.setattr(data, "_report", lambda *args: calls.append(args))
+    ws = workspace_of(*BASE)
+    for settings in (Settings(), DATABASE):
+        data.report(State(ws, "2026-06", settings=settings))
+    (*file_key, file_token), (*database_key, database_token) = calls
+    assert file_token == "" and database_token == events_source.token(DATABASE)
+    assert database_token.startswith(events_source.source_key(EventsSource(team_database, table="product_events")))
+    assert file_key[:3] == database_key[:3] and file_key[3] != database_key[3]  # settings differ too
