@@ -281,3 +281,14 @@ def test_the_reports_cache_key_holds_the_counts_in_force(team_database, monkeypa
     assert file_token == "" and database_token == events_source.token(DATABASE)
     assert database_token.startswith(events_source.source_key(EventsSource(team_database, table="product_events")))
     assert file_key[:3] == database_key[:3] and file_key[3] != database_key[3]  # settings differ too
+
+
+def test_an_empty_events_table_says_the_database_has_no_event_yet(tmp_path, monkeypatch):
+    with sqlite3.connect(tmp_path / "empty.db") as conn:
+        conn.execute("CREATE TABLE events (user_id TEXT, timestamp TEXT, account_id TEXT, event TEXT)")
+    monkeypatch.setenv("KPI_EVENTS_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("KPI_EVENTS_TABLE", "events")
+    app = page("engagement", workspace_of(*BASE, "product_events.csv"), DATABASE)
+    [info] = app.info
+    assert "0 aggregate rows received" in info.value and info.value.endswith("It has no event yet.")
+    assert not app.metric and not app.error
