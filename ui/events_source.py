@@ -88,6 +88,8 @@ def token(settings: Settings, now: float | None = None) -> str:
 
 @st.cache_resource(max_entries=8, ttl=WINDOW_SECONDS, show_spinner="Counting product events in the database…")
 def _counted(key: str, value_event: str, window: int, _source: EventsSource) -> Counts:
+    """The five aggregate tables the source counts for `value_event` (`key` = source_key(_source)),
+    once per ten-minute `window`; a failure is kept as its sentence for the window too."""
     try:
         counted = aggregate(_source, value_event=value_event)
     except InputError as error:
@@ -118,6 +120,7 @@ def counts(events: str, value_event: str) -> Counts | None:
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _event_names(key: str, _source: EventsSource) -> list[str] | str:
+    """The source's distinct event names (`key` = source_key(_source)), or why it cannot say."""
     try:
         return event_names(_source)
     except InputError as error:
