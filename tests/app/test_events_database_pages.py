@@ -11,6 +11,7 @@ without them (its billing export and customer list) — the file path's twin hol
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -292,3 +293,20 @@ def test_an_empty_events_table_says_the_database_has_no_event_yet(tmp_path, monk
     [info] = app.info
     assert "0 aggregate rows received" in info.value and info.value.endswith("It has no event yet.")
     assert not app.metric and not app.error
+
+
+PAGES = re.findall(r'st\.Page\("(app_pages/[a-z_]+\.py)"', (ROOT / "app.py").read_text())
+
+
+@pytest.mark.parametrize("files", [BASE, ("crm_customers.csv", "product_events.csv")], ids=["billing", "events-only"])
+def test_every_page_opens_when_the_database_is_chosen(team_database, files):
+    """The report without its events file (the database counts instead) breaks no page, even a
+    workspace whose only activity was its events file (its retention then has no events to use)."""
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.session_state["workspace"] = workspace_of(*files)
+    app.session_state["kpi_settings"] = DATABASE
+    app.run()
+    for name in PAGES:
+        app.switch_page(name).run()
+        assert not app.exception, f"{name}: {app.exception[0].message if app.exception else ''}"
+        assert app.title[0].value
