@@ -105,6 +105,12 @@ def test_a_database_that_does_not_answer_is_one_sentence_and_overview_still_show
     wait_for_app_run(page)
     expect(page.get_by_role("radio", name="Counted by the team's events database", exact=False)).to_be_checked(
         timeout=30_000)
+    option = page.get_by_text("Counted by the team's events database (table analytics.events of postgresql")
+    expect(option).to_contain_text("reader:***@127.0.0.1:9/events")  # the password as ***, not markup
+    assert "s3cret" not in page.content()
+    option.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    option.screenshot(path=str(SHOTS / "settings-events-database-password-hidden.png"))
 
     page.get_by_test_id("stSidebarNav").get_by_text("Engagement", exact=True).click()
     page.get_by_role("heading", name="Engagement", level=1).wait_for(timeout=60_000)
