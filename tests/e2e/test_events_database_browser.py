@@ -17,10 +17,10 @@ from kpi import formatting as fmt
 from kpi.demo import DEMO_DIR, load_demo
 from kpi.report.build import build_report
 from kpi.report.segments import filter_tables
-from tests.e2e.conftest import wait_for_app_run
+from tests.e2e.conftest import OUTPUT, wait_for_app_run
 
 pytestmark = pytest.mark.e2e
-SHOTS = Path(os.environ.get("KPI_SHOTS", "/tmp/shots/h25"))
+SHOTS = Path(os.environ.get("KPI_SHOTS", OUTPUT / "shots"))  # screenshots stay out of the repository
 
 
 @pytest.fixture
