@@ -32,6 +32,7 @@ from kpi.metrics.event_aggregates import EventAggregates, for_customers, from_ta
 from kpi.report.build import Settings
 
 WINDOW_SECONDS = 600  # counts are kept ten minutes, then counted again
+clock = time.time  # the windows' clock (a test sets its own)
 CHOICES = {"file": "From this workspace's events file",
            "database": "Counted by the team's events database"}  # the choices of "Product events of this workspace"
 
@@ -83,7 +84,7 @@ def token(settings: Settings, now: float | None = None) -> str:
         return ""
     if isinstance(source, InputError):
         return "error:" + hashlib.sha256(str(source).encode()).hexdigest()
-    return f"{source_key(source)}:{int((time.time() if now is None else now) // WINDOW_SECONDS)}"
+    return f"{source_key(source)}:{int((clock() if now is None else now) // WINDOW_SECONDS)}"
 
 
 @st.cache_resource(max_entries=8, ttl=WINDOW_SECONDS, show_spinner="Counting product events in the database…")
@@ -114,7 +115,7 @@ def counts(events: str, value_event: str) -> Counts | None:
                                                          else "no events database is set any more"))
     taken_for, _, window = events.rpartition(":")
     if taken_for != source_key(source):  # the setting changed since the token was taken: count the one in force
-        window = str(int(time.time() // WINDOW_SECONDS))
+        window = str(int(clock() // WINDOW_SECONDS))
     return _counted(source_key(source), value_event, int(window), source)
 
 

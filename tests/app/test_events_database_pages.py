@@ -310,3 +310,23 @@ def test_every_page_opens_when_the_database_is_chosen(team_database, files):
         app.switch_page(name).run()
         assert not app.exception, f"{name}: {app.exception[0].message if app.exception else ''}"
         assert app.title[0].value
+
+
+def test_the_database_counts_once_for_every_page_and_session_of_a_window(tmp_path, monkeypatch):
+    with sqlite3.connect(tmp_path / "warehouse.db") as conn:
+        pd.read_csv(DEMO_DIR / "product_events.csv", dtype=str).to_sql("product_events", conn, index=False)
+    monkeypatch.setenv("KPI_EVENTS_DATABASE_URL", f"sqlite:///{tmp_path / 'warehouse.db'}")
+    monkeypatch.setenv("KPI_EVENTS_TABLE", "product_events")
+    calls = []
+    monkeypatch.setattr(events_source, "aggregate", lambda *args, **kwargs: calls.append(kwargs) or aggregate(
+        *args, **kwargs))
+    monkeypatch.setattr(events_source, "clock", lambda: 1_000_000.0)  # one window throughout
+    for name in ("engagement", "customers", "engagement"):  # three sessions, two pages
+        page(name, workspace_of(*BASE), DATABASE)
+    page("engagement", workspace_of(*BASE), DATABASE, segment="SMB")  # a segment reuses the company's counts
+    assert calls == [{"value_event": "schedule_published"}]
+    page("engagement", workspace_of(*BASE), replace(DATABASE, value_event="user_invited"))
+    assert len(calls) == 2  # another value event is another count
+    monkeypatch.setattr(events_source, "clock", lambda: 1_000_000.0 + events_source.WINDOW_SECONDS)
+    page("engagement", workspace_of(*BASE), DATABASE)
+    assert len(calls) == 3  # the next window counts again
