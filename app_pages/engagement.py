@@ -21,8 +21,7 @@ has_events = database is not None or (events is not None and not events.empty)  
 report = data.report(current) if current.as_of is not None and has_events else None
 if report is None or report.engagement is None:
     if database is not None:
-        st.info(engagement_view.database_caption(database, bool(current.filters)) + " It has no event "
-                + ("of the segment's customers: widen the filter in the sidebar." if current.filters else "yet."))
+        st.info(engagement_view.database_without_events(database, bool(current.filters)))
     elif not has_events or report is None:
         empty.missing(("events",), "DAU/MAU and the time to first value")
     else:
@@ -36,7 +35,9 @@ st.caption(f"{escape_markdown(current.workspace.name)} · {month.strftime('%B %Y
            + (f" · filtered: {escape_markdown(current.filter_text())}" if current.filters else "")
            + f" · value event: “{escape_markdown(shown.value_event)}” (set on **Definitions & settings**)")
 if database is not None:
-    st.caption(engagement_view.database_caption(database, bool(current.filters)))
+    st.caption(engagement_view.database_caption(database))
+    if current.filters:
+        st.caption(engagement_view.SEGMENT_RULE)
 ops.card_row(shown.cards, report.currency, report=report)
 
 st.subheader("DAU / MAU by month")

@@ -111,16 +111,28 @@ def database(current: State) -> events_source.Counts | None:
     return events_source.counts(events_source.token(current.report_settings), current.report_settings.value_event)
 
 
-def database_caption(counted: events_source.Counts, filtered: bool) -> str:
-    """Where the page's events come from, as the CLI's stderr line says it, and what a segment
-    filter does to them."""
-    text = (f"Product events counted by the team's events database: {escape_markdown(counted.source)} · "
+def database_caption(counted: events_source.Counts) -> str:
+    """Where the page's events come from, as the CLI's stderr line says it."""
+    return (f"Product events counted by the team's events database: {escape_markdown(counted.source)} · "
             f"{fmt.count(counted.rows)} aggregate rows received in {counted.seconds:.1f} s, counted again every "
             f"{events_source.WINDOW_SECONDS // 60} minutes.")
-    if filtered:
-        text += (" Under the segment filter, DAU / MAU adds up the database's counts per customer of the segment: "
-                 "a user active for two of its customers counts twice, events without a customer are left out.")
-    return text
+
+
+SEGMENT_RULE = ("Under the segment filter, DAU / MAU adds up the database's counts per customer of the segment: "
+                "a user active for two of its customers counts twice, events without a customer are left out.")
+
+
+def database_without_events(counted: events_source.Counts, filtered: bool) -> str:
+    """Why the database's counts give no engagement section: no event at all, none of the
+    segment's customers, or (under a filter) a source whose events name no customer."""
+    aggregates = counted.aggregates
+    if aggregates is None or aggregates.empty:
+        why = "It has no event yet."
+    elif filtered and aggregates.customer_daily.empty:
+        why = "Its events name no customer, so a segment's cannot be counted: clear the filter in the sidebar."
+    else:
+        why = "It has no event of the segment's customers: widen the filter in the sidebar."
+    return f"{database_caption(counted)} {why}"
 
 
 def dau_mau_trend(by_month: pd.DataFrame, *, months_shown: int = 24) -> go.Figure:

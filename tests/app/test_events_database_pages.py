@@ -26,7 +26,7 @@ from kpi.ingest.sql_events import EventsSource, aggregate
 from kpi.report.build import Settings
 from kpi.store.workspaces import Store
 from kpi.text import escape_markdown
-from ui import events_source
+from ui import engagement_view, events_source
 from ui.access import READ_ONLY
 from ui.state import Workspace
 
@@ -107,8 +107,8 @@ def test_under_a_segment_filter_the_databases_counts_are_the_segments_customers(
     company = page("engagement", workspace_of(*BASE), DATABASE)
     assert cards(from_database) == cards(from_file) != cards(company)
     assert trend(from_database) == trend(from_file)
-    caption = next(t for t in texts(from_database) if "team's events database" in t)
-    assert "Under the segment filter" in caption and "counts twice" in caption
+    assert engagement_view.SEGMENT_RULE in texts(from_database)
+    assert engagement_view.SEGMENT_RULE not in texts(company)
 
 
 def test_health_usage_comes_from_the_database_too(team_database):
@@ -330,3 +330,18 @@ def test_the_database_counts_once_for_every_page_and_session_of_a_window(tmp_pat
     monkeypatch.setattr(events_source, "clock", lambda: 1_000_000.0 + events_source.WINDOW_SECONDS)
     page("engagement", workspace_of(*BASE), DATABASE)
     assert len(calls) == 3  # the next window counts again
+
+
+def test_a_source_without_customers_cannot_count_a_segment_and_says_so(tmp_path, monkeypatch):
+    with sqlite3.connect(tmp_path / "anonymous.db") as conn:
+        events = pd.read_csv(DEMO_DIR / "product_events.csv", dtype=str).drop(columns=["account_id"])
+        events.to_sql("events", conn, index=False)
+    monkeypatch.setenv("KPI_EVENTS_DATABASE_URL", f"sqlite:///{tmp_path / 'anonymous.db'}")
+    monkeypatch.setenv("KPI_EVENTS_TABLE", "events")
+    company = page("engagement", workspace_of(*BASE), DATABASE)
+    assert cards(company)["DAU / MAU"][0].endswith("%")  # the whole company's DAU/MAU needs no customer
+    segment = page("engagement", workspace_of(*BASE), DATABASE, segment="SMB")
+    [info] = segment.info
+    assert info.value.endswith("Its events name no customer, so a segment's cannot be counted: clear the filter "
+                               "in the sidebar.")
+    assert not segment.metric and not segment.error
