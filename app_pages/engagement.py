@@ -10,11 +10,19 @@ from ui import ops_charts as ops
 
 current = state.current()
 st.title("Engagement")
+database = engagement_view.database(current)  # None: the events come from the workspace's file
+if database is not None and database.error:
+    st.error(escape_markdown(database.error), icon=":material/database:")
+    st.caption("The other pages show the rest of the report. The database is asked again within 10 minutes, or "
+               "choose this workspace's events file on **Definitions & settings**.")
+    st.stop()
 events = data.tables(current.workspace).get("events")
-has_events = events is not None and not events.empty  # without any, no report to build to say so
+has_events = database is not None or (events is not None and not events.empty)  # else no report to build to say so
 report = data.report(current) if current.as_of is not None and has_events else None
 if report is None or report.engagement is None:
-    if not has_events or report is None:
+    if database is not None:
+        st.info(engagement_view.database_without_events(database, bool(current.filters)))
+    elif not has_events or report is None:
         empty.missing(("events",), "DAU/MAU and the time to first value")
     else:
         st.info("No product event comes from the customers of the segment filter: widen it in the sidebar.")
@@ -26,6 +34,10 @@ st.caption(f"{escape_markdown(current.workspace.name)} · {month.strftime('%B %Y
            f"{ops.compared_month(current).strftime('%B %Y')}"
            + (f" · filtered: {escape_markdown(current.filter_text())}" if current.filters else "")
            + f" · value event: “{escape_markdown(shown.value_event)}” (set on **Definitions & settings**)")
+if database is not None:
+    st.caption(engagement_view.database_caption(database))
+    if current.filters:
+        st.caption(engagement_view.SEGMENT_RULE)
 ops.card_row(shown.cards, report.currency, report=report)
 
 st.subheader("DAU / MAU by month")

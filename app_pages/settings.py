@@ -5,10 +5,12 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from kpi.ingest.sql_events import EventsSource
 from kpi.report.build import Settings
 from kpi.report.narrative import kpi_label
 from kpi.report.update import HEADLINE_SPECS
-from ui import access, alert_delivery_view, alert_rules_view, data, definitions_doc, finance_view, state
+from kpi.text import escape_markdown
+from ui import access, alert_delivery_view, alert_rules_view, data, definitions_doc, events_source, finance_view, state
 
 current = state.current()
 settings = state.settings()
@@ -58,11 +60,23 @@ with st.form("settings"):
             else 0, format_func=row_readings.get,
             help="Rows add up: two rows running in one month are two subscriptions (two products), both paid. "
                  "Newer row replaces: a plan change written as a new row ends the older row on the day it starts.")
-        value_events = data.event_names(current.workspace)
+        value_events = events_source.value_event_choices(settings)  # the events database's, when chosen
+        value_events = data.event_names(current.workspace) if value_events is None else value_events
         value_event = st.selectbox(
             "Value event (time to first value)", value_events or [settings.value_event],
             index=(value_events.index(settings.value_event) if settings.value_event in value_events else 0),
             help="The product event that means a new customer got value.")
+        events_source_choice = settings.events_source
+        if isinstance(team_events := events_source.configured(), EventsSource):  # a hosted team's events database
+            events_source_choice = st.radio(
+                "Product events of this workspace", list(events_source.CHOICES), disabled=read_only,
+                index=list(events_source.CHOICES).index(settings.events_source)
+                if settings.events_source in events_source.CHOICES else 0,
+                format_func=lambda choice: escape_markdown(events_source.choice_label(choice, team_events)),
+                help="The database counts DAU/MAU, time to first value and the health score's usage (GROUP BY, "
+                     "every 10 minutes); only the counts reach the app. The events file is then not used.")
+        elif team_events is not None:
+            st.caption(f"The team's events database is set but cannot be used: {escape_markdown(team_events)}")
     with right:
         gross_margin = st.number_input("Gross margin when no COGS are mapped (%)", 0.0, 100.0,
                                        float(settings.gross_margin * 100), step=1.0)
@@ -104,7 +118,8 @@ if saved:
                                    value_event=value_event, gross_margin=gross_margin / 100,
                                    ltv_churn_months=int(ltv_churn_months), cac_months=int(cac_months),
                                    reporting_currency=reporting_currency, rates=clean_rates,
-                                   subscription_rows=subscription_rows, cost_allocation=cost_allocation))
+                                   subscription_rows=subscription_rows, cost_allocation=cost_allocation,
+                                   events_source=events_source_choice))
         st.success("Settings applied.")
         st.rerun()
 if st.button("Back to the defaults", icon=":material/restart_alt:", disabled=read_only):

@@ -25,6 +25,7 @@ from kpi.ingest.layouts import home
 from kpi.ingest.mapping import TableMapping, TableQuality, Tables, apply_mapping, build_tables
 from kpi.report.build import Report, Settings, build_report, filter_tables, reportable_months, segment_attributes
 from kpi.report.segments import CustomerCodes, customer_codes
+from ui import events_source
 from ui.choices import State, Workspace
 
 
@@ -76,13 +77,16 @@ def tables(ws: Workspace) -> Tables:
 
 
 @st.cache_resource(max_entries=32, ttl=3600, show_spinner="Computing KPIs…")
-def _report(key: str, as_of: str | None, filters: tuple, settings: Settings, _ws: Workspace) -> Report:
+def _report(key: str, as_of: str | None, filters: tuple, settings: Settings, _ws: Workspace,
+            events: str = "") -> Report:  # events: ui.events_source.token, "" for the events file
     if not filters:
-        return build_report(tables(_ws), as_of, settings)
+        data_tables, counted = events_source.report_inputs(events, settings, tables(_ws))
+        return build_report(data_tables, as_of, settings, events=counted)
     # the company's revenue: its MRR matrix holds the segment's rows, and its costs are shared by its MRR
-    company = _report(key, as_of, (), settings, _ws).revenue
-    return build_report(filter_tables(tables(_ws), filters, _customer_codes(key, _ws)), as_of, settings,
-                        company=company)
+    company = _report(key, as_of, (), settings, _ws, events).revenue
+    segment = filter_tables(tables(_ws), filters, _customer_codes(key, _ws))
+    data_tables, counted = events_source.report_inputs(events, settings, segment, filters)
+    return build_report(data_tables, as_of, settings, company=company, events=counted)
 
 
 def report(current: State | Workspace, as_of: str | None = None) -> Report:
@@ -91,7 +95,7 @@ def report(current: State | Workspace, as_of: str | None = None) -> Report:
     if isinstance(current, Workspace):
         return _report(current.key, as_of, (), Settings(), current)
     return _report(current.workspace.key, current.as_of, current.filters, current.report_settings,
-                   current.workspace)
+                   current.workspace, events_source.token(current.report_settings))
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)

@@ -1,9 +1,11 @@
 """The Engagement page's data and figures: DAU/MAU and time to first value (TTFV), their trends,
 the TTFV distribution and both by customer attribute (segment, plan…).
 
-Numbers come from `kpi.metrics.engagement` on the current report's segment-filtered tables,
-computed once per content key of the state (workspace, month, filters, settings) like
-`ui.ops_views`; figures take the frames and return Plotly figures, none renders.
+Numbers come from `kpi.metrics.engagement` on the current report's segment-filtered tables —
+or on the aggregates the team's events database counted, when the workspace chose it
+(`ui.events_source`) — computed once per content key of the state (workspace, month, filters,
+settings) and counts in force, like `ui.ops_views`; figures take the frames and return Plotly
+figures, none renders.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from plotly.subplots import make_subplots
 from kpi import formatting as fmt
 from kpi.metrics import engagement
 from kpi.report.build import Metric
-from ui import data
+from kpi.text import escape_markdown
+from ui import data, events_source
 from ui.charts import COLORS
 from ui.choices import State
 from ui.ops_views import PERIOD_BACK, days, metric_from_history
@@ -71,9 +74,12 @@ def _key(current: State) -> tuple:
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def _view(key: tuple, back: int, attributes: tuple[str, ...], _current: State) -> EngagementView:
+def _view(key: tuple, back: int, attributes: tuple[str, ...], events_token: str, _current: State) -> EngagementView:
     report = data.report(_current)
     events, customers = _frame(_current, "events"), _frame(_current, "customers")
+    if events_token:  # the team's events database: its aggregates (the segment's customers' under a filter)
+        events = events_source.report_inputs(events_token, _current.report_settings, report.tables,
+                                             _current.filters)[1]
     engaged = report.engagement
     by_month = engaged.by_month if engaged.by_month is not None else pd.DataFrame()
     value = engaged.ttfv
@@ -95,7 +101,38 @@ def view(current: State) -> EngagementView:
     """The Engagement page's numbers (needs a report with an engagement section), by the
     customer attributes the sidebar offers as filters."""
     attributes = tuple(data.attributes(current.workspace))
-    return _view(_key(current), PERIOD_BACK.get(current.granularity, 1), attributes, current)
+    return _view(_key(current), PERIOD_BACK.get(current.granularity, 1), attributes,
+                 events_source.token(current.report_settings), current)
+
+
+def database(current: State) -> events_source.Counts | None:
+    """The team's events database's counts the current report is built with (None: the
+    workspace's events file)."""
+    return events_source.counts(events_source.token(current.report_settings), current.report_settings.value_event)
+
+
+def database_caption(counted: events_source.Counts) -> str:
+    """Where the page's events come from, as the CLI's stderr line says it."""
+    return (f"Product events counted by the team's events database: {escape_markdown(counted.source)} · "
+            f"{fmt.count(counted.rows)} aggregate rows received in {counted.seconds:.1f} s, counted again every "
+            f"{events_source.WINDOW_SECONDS // 60} minutes.")
+
+
+SEGMENT_RULE = ("Under the segment filter, DAU / MAU adds up the database's counts per customer of the segment: "
+                "a user active for two of its customers counts twice, events without a customer are left out.")
+
+
+def database_without_events(counted: events_source.Counts, filtered: bool) -> str:
+    """Why the database's counts give no engagement section: no event at all, none of the
+    segment's customers, or (under a filter) a source whose events name no customer."""
+    aggregates = counted.aggregates
+    if aggregates is None or aggregates.empty:
+        why = "It has no event yet."
+    elif filtered and aggregates.customer_daily.empty:
+        why = "Its events name no customer, so a segment's cannot be counted: clear the filter in the sidebar."
+    else:
+        why = "It has no event of the segment's customers: widen the filter in the sidebar."
+    return f"{database_caption(counted)} {why}"
 
 
 def dau_mau_trend(by_month: pd.DataFrame, *, months_shown: int = 24) -> go.Figure:

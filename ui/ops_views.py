@@ -23,7 +23,7 @@ from kpi.report.periods import TICKET_KEYS, period_metric, view
 from kpi.report.segments import rows_of_customers
 from kpi.report.significance import is_significant, significant_change
 from kpi.text import escape_markdown
-from ui import data
+from ui import data, events_source
 from ui.choices import State
 
 # ── formatting that kpi.formatting does not have ─────────────────────────────────────────────
@@ -278,7 +278,7 @@ def _company(current: State) -> State:
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def _health_view(key: tuple, weights: health.HealthWeights, _current: State) -> HealthView:
+def _health_view(key: tuple, weights: health.HealthWeights, _current: State, events_token: str = "") -> HealthView:
     report = data.report(_current)
     mrr = report.revenue.mrr if report.revenue is not None else None
     month = pd.Period(_current.as_of, freq="M")
@@ -291,7 +291,9 @@ def _health_view(key: tuple, weights: health.HealthWeights, _current: State) -> 
         table = rows_of_customers(company.table, current.index[current > 0])
         return HealthView(table, health.band_summary(table))
     customers = _frame(_current, "customers")
-    scores = health.health_scores(_current.as_of, mrr=mrr, events=_frame(_current, "events"),
+    events = _frame(_current, "events") if not events_token else events_source.report_inputs(  # the team's database
+        events_token, _current.report_settings, report.tables, _current.filters)[1]
+    scores = health.health_scores(_current.as_of, mrr=mrr, events=events,
                                   nps=_frame(_current, "nps"), tickets=_frame(_current, "tickets"),
                                   customers=customers, weights=weights)
     table = health.health_table(scores, customers=customers, mrr=mrr, as_of=_current.as_of)
@@ -300,7 +302,7 @@ def _health_view(key: tuple, weights: health.HealthWeights, _current: State) -> 
 
 def health_view(current: State, weights: health.HealthWeights) -> HealthView:
     """Health scores of the customers paying at as_of, with these weights."""
-    return _health_view(_key(current), weights, current)
+    return _health_view(_key(current), weights, current, events_source.token(current.report_settings))
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)

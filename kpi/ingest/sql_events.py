@@ -325,3 +325,25 @@ def aggregate(source: EventsSource, *, value_event: str, active_events: tuple[st
     return Counted(tables, rows=sum(len(t) for t in tables.values()),
                    bytes=int(sum(t.memory_usage(deep=True).sum() for t in tables.values())),
                    seconds=time.perf_counter() - started, columns=chosen, source=source.describe())
+
+
+def event_names(source: EventsSource, limit: int = 500) -> list[str]:
+    """The source's distinct event names, sorted, at most `limit` (SELECT DISTINCT … LIMIT): the
+    choices of the value event when the events stay in a database; [] when it has no event column."""
+    engine = _engine(source.url)
+    try:
+        with engine.connect() as conn:
+            chosen = recognise_columns(_source_columns(conn, source), source.columns)
+            if "event" not in chosen:
+                return []
+            events = _selectable(source, chosen)
+            names = (select(events.c.event).where(events.c.event.is_not(None)).distinct()
+                     .order_by(events.c.event).limit(limit))
+            return [str(name) for (name,) in conn.execute(names)]
+    except InputError:
+        raise
+    except (DBAPIError, SQLAlchemyError) as error:
+        raise InputError(f"the events {source.describe()} could not be read: "
+                         f"{_first_line(error, source.url)}") from None
+    finally:
+        engine.dispose()

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from kpi.ids import among
+
 VALUE_EVENT = "schedule_published"
 
 # The columns of each aggregate table, in order: the contract with kpi.ingest.sql_events.
@@ -189,3 +191,24 @@ def from_tables(tables: dict[str, pd.DataFrame], *, value_event: str = VALUE_EVE
              for name, columns in names.items()}
     return EventAggregates(**typed, value_event=value_event, active_events=active_events, source=source,
                            rows_read=sum(len(t) for t in typed.values()))
+
+
+def for_customers(aggregates: EventAggregates, customer_ids: pd.Series | pd.Index) -> EventAggregates:
+    """The aggregates of some customers only (a segment's), from the per-customer tables:
+
+    customer_daily, customer_monthly, first_value   their rows of those customers
+    daily    per day of those rows: events = Σ customers' events, active_users = Σ customers' active_users
+    monthly  per month: active_users = Σ customers' active_users
+
+    Equal to counting the segment's own events (`kpi.report.segments.filter_tables` keeps the
+    rows of its customers) when no user_id is active for two of its customers; one that is counts
+    once per customer, as in `kpi.metrics.engagement.dau_mau_by_segment`. Events without a
+    customer_id are in no segment, in both paths."""
+    daily = aggregates.customer_daily[among(aggregates.customer_daily["customer_id"], customer_ids)]
+    monthly = aggregates.customer_monthly[among(aggregates.customer_monthly["customer_id"], customer_ids)]
+    first = aggregates.first_value[among(aggregates.first_value["customer_id"], customer_ids)]
+    tables = (_typed(daily.groupby("day", as_index=False)[["events", "active_users"]].sum(), DAILY),
+              _typed(monthly.groupby("month", as_index=False)["active_users"].sum(), MONTHLY),
+              _typed(daily, CUSTOMER_DAILY), _typed(monthly, CUSTOMER_MONTHLY), _typed(first, FIRST_VALUE))
+    return EventAggregates(*tables, value_event=aggregates.value_event, active_events=aggregates.active_events,
+                           source=aggregates.source, rows_read=aggregates.rows_read)

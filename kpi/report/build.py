@@ -50,6 +50,7 @@ class Settings:
     cost_allocation: str = "mrr_share"  # under a segment filter: "mrr_share", "new_customers_share" or "none"
     financing_categories: tuple[tuple[str, bool], ...] = ()  # (bank category, counts as financing): overrides its words
     alert_rules: tuple[tuple[str, float | bool], ...] = ()  # (parameter, value): overrides the AlertRules defaults
+    events_source: str = "file"  # or "database": the team's events database counts DAU/MAU, TTFV (ui/events_source.py)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from kpi.metrics.alerts import rules_from_pairs
 from kpi.metrics.allocation import RULES
 from kpi.report.build import Settings
 
+EVENTS_SOURCES = ("file", "database")  # Settings.events_source: the events file, or the team's events database
+
 # ── Settings as JSON ───────────────────────────────────────────────────────────────────────
 
 
@@ -36,6 +38,8 @@ def settings_from_json(text: str) -> Settings:
             values[spec.name] = _tuples(value) if isinstance(getattr(defaults, spec.name), tuple) else value
     if values.get("cost_allocation") not in (None, *RULES):  # an unknown rule falls back to the default
         del values["cost_allocation"]
+    if "events_source" in values and values["events_source"] not in EVENTS_SOURCES:  # anything else: its file
+        del values["events_source"]
     if "alert_rules" in values:  # only well-formed (parameter, value) pairs: the rules read them one by one
         values["alert_rules"] = alert_rules_of(values["alert_rules"])
     return dataclasses.replace(defaults, **values)

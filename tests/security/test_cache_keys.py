@@ -68,8 +68,10 @@ POLICY: dict[str, Policy] = {
         (("{digest} == hashlib.sha256({_data}).hexdigest()",),)),
     "ui/data.py::_tables": Policy("content", ("key",), "the canonical tables of the workspace's files and mapping",
                                   WORKSPACE),
-    "ui/data.py::_report": Policy("content", ("key", "as_of", "filters", "settings"),
-                                  "the Report of the workspace for a month, segment filters and settings", WORKSPACE),
+    "ui/data.py::_report": Policy("content", ("key", "as_of", "filters", "settings", "events"),
+                                  "the Report of the workspace for a month, segment filters and settings, and the "
+                                  "events database's counts in force (ui/events_source.token; '' for the file)",
+                                  WORKSPACE),
     "ui/data.py::_report_months": Policy("content", ("key",), "the months with data of the workspace", WORKSPACE),
     "ui/data.py::_attributes": Policy("content", ("key",), "the segment attributes and values of the workspace",
                                       WORKSPACE),
@@ -84,6 +86,14 @@ POLICY: dict[str, Policy] = {
         "content", ("key", "as_of", "filters", "settings"), "the MRR CSV of the current report",
         (("{key} == current.workspace.key", "{as_of} == current.as_of", "{filters} == current.filters",
           "{settings} == current.report_settings", "{_report} == data.report(current)"),)),
+    # ui/events_source.py: the team's events database, the same for every workspace that opts in
+    "ui/events_source.py::_counted": Policy(
+        "content", ("key", "value_event", "window"),
+        "the events database's aggregates for a value event and a ten-minute window, keyed by the sha256 of the "
+        "source (URL with its password, table or query, columns)", (("{key} == source_key({_source})",),)),
+    "ui/events_source.py::_event_names": Policy(
+        "content", ("key",), "the events database's distinct event names (the value event's choices), keyed by the "
+        "sha256 of the source", (("{key} == source_key({_source})",),)),
     # ui/state.py
     "ui/state.py::_store": Policy("global", ("url",), "one Store per database URL; every method names who acts"),
     # ui/mapping_editor.py
@@ -97,12 +107,14 @@ POLICY: dict[str, Policy] = {
     "ui/alerts_view.py::_month_alerts": Policy("content", ("key", "targets", "month"),
                                                "the alerts of one month under these targets", CURRENT),
     "ui/alerts_view.py::_view": Policy("content", ("key", "targets", "month"), "the Alerts page's view", CURRENT),
-    "ui/engagement_view.py::_view": Policy("content", ("key", "back", "attributes"), "the Engagement page's view",
+    "ui/engagement_view.py::_view": Policy("content", ("key", "back", "attributes", "events_token"),
+                                           "the Engagement page's view, with the events database's counts in force",
                                            CURRENT),
     "ui/ops_views.py::_metrics": Policy("content", ("key", "keys", "granularity"), "KPIs over a period", CURRENT),
     "ui/ops_views.py::_support_view": Policy("content", ("key", "window", "top"), "the Support page's view", CURRENT),
-    "ui/ops_views.py::_health_view": Policy("content", ("key", "weights"), "health scores under these weights",
-                                            CURRENT),
+    "ui/ops_views.py::_health_view": Policy("content", ("key", "weights", "events_token"),
+                                            "health scores under these weights, with the events database's counts "
+                                            "in force", CURRENT),
     "ui/ops_views.py::_directory": Policy("content", ("key",), "every customer of the current tables", CURRENT),
     "ui/ops_views.py::_customer_view": Policy("content", ("key", "customer_id"), "one customer's story", CURRENT),
     # views given the report itself (unhashed) beside the key of the state it was built for
