@@ -9,8 +9,9 @@ Readings shared with `kpi.metrics.revenue`: a row is paying when its status says
 (`paying_rows`) and its monthly amount is above 0; it starts paying at its `trial_end` when that
 is later than `start_date` (billing is anchored there); `end_date` is exclusive; the interval is a
 number of months (1, 3, 12; a week is 12/52; blank is a month). Dates are read as days: a time of
-day is dropped. Everything is vectorised: each row's renewal months are expanded with
-`numpy.repeat`, never with a Python loop over rows.
+day is dropped. Everything is vectorised, never a Python loop over rows: a monthly row's renewals
+are a run of consecutive months, marked by a difference array down the months; the other rows'
+renewal months are listed with `numpy.repeat`.
 """
 
 from __future__ import annotations
@@ -63,13 +64,14 @@ def _expand(row: np.ndarray, k_first: np.ndarray, k_last: np.ndarray) -> tuple[n
     return rows, np.repeat(k_first, count) + offsets
 
 
-def _renewals_in_whole_months(start: np.ndarray, end: np.ndarray, step: np.ndarray, first: int,
-                              last: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row position, month number) of each renewal of rows whose interval is `step` whole months.
+def _whole_month_bounds(start: np.ndarray, end: np.ndarray, step: np.ndarray, first: int,
+                        last: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(start month, k_first, k_last) of rows whose interval is `step` whole months: renewal k falls
+    in month(start) + k × step, for k in [k_first, k_last] (none when k_last < k_first).
 
-    Renewal k falls in month(start) + k × step, on the start's day (the last day of a shorter
-    month: 31 January + 1 month is 28 or 29 February). It counts when the row was still running
-    the day before (renewal date ≤ end, `end` exclusive) and when its month is in [first, last]."""
+    Renewal k is on the start's day (the last day of a shorter month: 31 January + 1 month is 28 or
+    29 February). It counts when the row was still running the day before (renewal date ≤ end,
+    `end` exclusive) and when its month is in [first, last]."""
     start_month = _month_of_days(start)
     day = (start - _dates_of_months(start_month)).astype(np.int64) + 1
     k_first = np.maximum(1, -((start_month - first) // step))  # ceil((first − start month) ÷ step)
@@ -80,9 +82,39 @@ def _renewals_in_whole_months(start: np.ndarray, end: np.ndarray, step: np.ndarr
     last_date_month = start_month + k_end * step
     last_date = _dates_of_months(last_date_month) + np.minimum(day, _days_in_month(last_date_month)) - 1
     k_end = k_end - (ended & (last_date > end))  # that month's renewal comes after the row's end
-    k_last = np.where(ended, np.minimum(k_last, k_end), k_last)
+    return start_month, k_first, np.where(ended, np.minimum(k_last, k_end), k_last)
+
+
+def _renewals_in_whole_months(start: np.ndarray, end: np.ndarray, step: np.ndarray, first: int,
+                              last: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row position, month number) of each renewal of rows whose interval is `step` whole months
+    (`_whole_month_bounds`), one per renewal."""
+    start_month, k_first, k_last = _whole_month_bounds(start, end, step, first, last)
     rows, k = _expand(np.arange(len(start)), k_first, k_last)
     return rows, start_month[rows] + k * step[rows]
+
+
+def _monthly_runs(start: np.ndarray, end: np.ndarray, codes: np.ndarray, first: int, last: int,
+                  customers: int) -> np.ndarray:
+    """Which customer renews a monthly plan in which month, without listing the renewals: a monthly
+    row renews in every month from its first renewal month a to its last b (`_whole_month_bounds`
+    with a step of 1), a run of consecutive months. Each run adds +1 at (a, customer) and −1 at
+    (b + 1, customer) of a months × customers difference array; its running sum down the months
+    counts the runs covering each cell, and a cell renews when that count is above 0.
+
+    Out: a boolean array (last − first + 1) months × `customers`; `codes` is each row's customer."""
+    span = last - first + 1
+    start_month, k_first, k_last = _whole_month_bounds(start, end, np.ones(len(start), dtype=np.int64), first, last)
+    runs = k_last >= k_first
+    code = codes[runs]
+    counts = np.zeros((span + 1, customers), dtype=np.int32)  # one month more for the −1 past `last`
+    flat = counts.reshape(-1)  # a view: cell (month, customer) is month × customers + customer
+    for month, sign in ((start_month[runs] + k_first[runs] - first, 1), (start_month[runs] + k_last[runs] + 1 - first, -1)):
+        cells, times = np.unique(month * customers + code, return_counts=True)  # numpy.add.at is 10× slower
+        flat[cells] += sign * times.astype(np.int32)
+    for month in range(1, span):  # a contiguous vector add per month (the months are rows)
+        counts[month] += counts[month - 1]
+    return counts[:span] > 0
 
 
 def _renewals_in_days(start: np.ndarray, end: np.ndarray, days: np.ndarray, first: int,
@@ -129,11 +161,15 @@ def _renewal_grids(subscriptions: pd.DataFrame, months: pd.PeriodIndex, known: p
     codes, customers = pd.factorize(pd.concat([pd.Series(known).astype(ids.dtype), ids], ignore_index=True))
     codes = codes[len(known):]
     span = last - first + 1
-    grid = np.zeros(span * len(customers), dtype=bool)
+    monthly = whole & (np.round(step) == 1)  # most rows: runs of months, no renewal listed one by one
+    if monthly.any():
+        grid = _monthly_runs(start[monthly], end[monthly], codes[monthly], first, last, len(customers)).reshape(-1)
+    else:
+        grid = np.zeros(span * len(customers), dtype=bool)
     annual_grid = np.zeros(span * len(customers), dtype=bool) if annual else None
     is_annual = np.isclose(step, ANNUAL_MONTHS)  # `annual_plans`: an interval of 12 (blank is 1)
-    for mask, renewals, size in ((whole, _renewals_in_whole_months, np.round(step).astype(np.int64)),
-                                 (in_days, _renewals_in_days, np.maximum(days, 1))):  # two vectorised passes
+    for mask, renewals, size in ((whole & ~monthly, _renewals_in_whole_months, np.round(step).astype(np.int64)),
+                                 (in_days, _renewals_in_days, np.maximum(days, 1))):  # the other rows, listed
         if mask.any():
             positions, month = renewals(start[mask], end[mask], size[mask], first, last)
             row = np.flatnonzero(mask)[positions]
