@@ -127,13 +127,18 @@ class _Matrix:
         first = np.where(paying.any(axis=0), paying.argmax(axis=0), len(values))
         state, kept = np.zeros((len(values), AGES)), np.zeros((len(values), AGES))
         # the as-of month's forecast and the backtest's origins read months ≥ as_of − WINDOW − BACKTEST_ORIGINS
-        for t in range(max(0, len(values) - WINDOW - BACKTEST_ORIGINS - 1), len(values)):
+        start = max(0, len(values) - WINDOW - BACKTEST_ORIGINS - 1)
+        before, age_before = None, None  # month t − 1's payers and their ages then, from the step before
+        for t in range(start, len(values)):
             now = paying[t]
-            state[t] = np.bincount(np.clip(t - first[now], 0, AGES - 1), weights=values[t, now], minlength=AGES)
+            age_now = np.clip(t - first[now], 0, AGES - 1)
+            state[t] = np.bincount(age_now, weights=values[t, now], minlength=AGES)
             if t > 0:
-                before = paying[t - 1]
-                kept[t] = np.bincount(np.clip(t - 1 - first[before], 0, AGES - 1), weights=values[t, before],
-                                      minlength=AGES)
+                if before is None:
+                    before = paying[t - 1]
+                    age_before = np.clip(t - 1 - first[before], 0, AGES - 1)
+                kept[t] = np.bincount(age_before, weights=values[t, before], minlength=AGES)
+            before, age_before = now, age_now
         return cls(columns=columns[columns <= as_of], state=state, kept=kept)
 
 
