@@ -102,6 +102,15 @@ def test_the_end_of_a_short_month_holds_the_renewal_of_a_31st():
     assert as_lists(frame)[:2] == ([0, 1, 0], [0, 0, 0])
 
 
+def test_a_customer_with_hundreds_of_monthly_rows_at_once_is_one_renewing_customer():
+    # the runs covering a month are counted in the narrowest integer that holds the customer's rows:
+    # 300 rows overflow an int8 (and 300 ≡ 44 mod 256, 256 rows would wrap to 0)
+    for count in (127, 128, 256, 300):
+        frame = rates([("A", "2025-01-15", NaT, 1, 10, "active", NaT)] * count + [("B", "2025-01-10", NaT, 1, 10,
+                                                                                  "active", NaT)],
+                      "2025-01", "2025-03")
+        assert frame["renewing"].tolist() == [0, 2, 2] and frame["renewed"].tolist() == [0, 2, 2], count
+
 def test_a_weekly_plan_renewing_four_times_in_a_month_is_one_renewing_customer():
     frame = rates([("W", "2025-01-01", NaT, 12 / 52, 10, "active", NaT)], "2025-01", "2025-02")
     assert frame["renewing"].tolist() == [1, 1]  # 8, 15, 22, 29 January; 5, 12, 19, 26 February
