@@ -1,7 +1,7 @@
 """The CLI's JSON report is the same, byte for byte, whether the engine takes its fast paths or the
 straightforward ones they replaced: a monthly plan's renewals listed one by one (not marked as a run
 of months), the overlapping-subscriptions counts by pandas groupby (not one running maximum), and
-the forecast's matrix by age with every month's ages computed twice. On the demo company (its
+the forecast's sums by age over each month's payers gathered (not every customer weighted 0 or its MRR). On the demo company (its
 files as the README's command reads them) and on 3,000 customers of benchmarks/cli.py's data."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def grouped_overlaps(subscriptions: pd.DataFrame) -> subscription_rows.Overlaps:
 
 
 def matrix_twice(mrr: pd.DataFrame, as_of: pd.Period) -> forecast._Matrix:
-    """The forecast's sums by age, each month's payers and ages computed for both sums."""
+    """The forecast's sums by age over each month's payers, gathered, their ages computed for both sums."""
     matrix_twice.calls += 1
     columns = pd.PeriodIndex(mrr.columns, freq="M")
     values = np.ascontiguousarray(mrr.loc[:, columns <= as_of].to_numpy(dtype=float).T)
