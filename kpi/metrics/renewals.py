@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kpi.metrics.revenue import _ratio, monthly_amount, month_number, paying_rows
 
@@ -144,6 +146,30 @@ def _renewals_in_days(start: np.ndarray, end: np.ndarray, days: np.ndarray, firs
     return rows, _month_of_days(dates)
 
 
+def _arrow_text(values: pd.Series | pd.Index) -> pa.Array:
+    """The values as one Arrow string array (nulls kept)."""
+    array = pa.array(pd.Series(values).astype("string").array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _customer_codes(ids: pd.Series, known: pd.Index) -> tuple[pd.Index, np.ndarray]:
+    """Each row's customer as a number: its position in `known` (unique ids), else len(known) + the
+    order of first appearance of the ids not in it. Out: the customers (an object Index: `known`,
+    then those other ids) and the numbers.
+
+    Arrow looks the ids up in a hash table of `known` (`index_in`): each string hashed once, where
+    factorising `known` and the ids together hashed both into a new table (about 30 % more)."""
+    codes = np.full(len(ids), -1, dtype=np.int64)
+    if len(known) and len(ids):
+        found = pc.index_in(_arrow_text(ids), value_set=_arrow_text(known))
+        codes = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    others = codes < 0
+    extra_codes, extras = pd.factorize(ids[others].astype("string"))
+    codes[others] = len(known) + extra_codes
+    return pd.Index(np.concatenate([np.asarray(known, dtype=object), np.asarray(extras, dtype=object)]),
+                    dtype=object), codes
+
+
 def _renewal_grids(subscriptions: pd.DataFrame, months: pd.PeriodIndex, known: pd.Index | None = None,
                    annual: bool = False) -> tuple[pd.Index, int, np.ndarray, np.ndarray | None]:
     """Which customer renews in which month, as dense grids: the customers (an Index of ids: every
@@ -167,11 +193,7 @@ def _renewal_grids(subscriptions: pd.DataFrame, months: pd.PeriodIndex, known: p
     in_days = usable & ~whole
     days = np.where(np.isclose(step, _WEEK), 7, np.round(step * _DAYS_PER_MONTH)).astype(np.int64)
     first, last = months.min().ordinal + _EPOCH_MONTH, months.max().ordinal + _EPOCH_MONTH
-    # one factorisation of the known ids then the rows' (an Index lookup of 150k strings costs
-    # five times more); the known ids, unique, get codes 0 … len(known) − 1
-    ids = rows["customer_id"].astype("string")
-    codes, customers = pd.factorize(pd.concat([pd.Series(known).astype(ids.dtype), ids], ignore_index=True))
-    codes = codes[len(known):]
+    customers, codes = _customer_codes(rows["customer_id"], known)
     span = last - first + 1
     monthly = whole & (np.round(step) == 1)  # most rows: runs of months, no renewal listed one by one
     if monthly.any():
@@ -190,7 +212,7 @@ def _renewal_grids(subscriptions: pd.DataFrame, months: pd.PeriodIndex, known: p
             if annual_grid is not None:
                 annual_grid[cells[is_annual[row]]] = True
     shape = (span, len(customers))
-    return (pd.Index(np.asarray(customers, dtype=object)), first, grid.reshape(shape),
+    return (customers, first, grid.reshape(shape),
             annual_grid.reshape(shape) if annual_grid is not None else None)
 
 
