@@ -13,8 +13,8 @@ end-of-month MRR, the five movements and the report's revenue KPIs that SQL can 
 customers, ARPA, logo churn, gross MRR churn, NRR monthly) for the as-of month. Wall time is
 from launch to exit; peak memory is the child's resident peak (`os.wait4`). The MRR and
 customers of the as-of month must agree, or the run stops with both figures. The commands run in
-`--repeat` rounds (default 2), each once a round, and the least time of each is kept: the machine
-is shared. CPU seconds
+`--repeat` rounds (default 2), each once a round, in an order that turns from one round to the
+next, and the least time of each is kept: the machine is shared. CPU seconds
 (user + system, all threads) are printed too: they vary less than wall time when other work
 competes for the cores, but DuckDB's run on every core, so its CPU can exceed its wall time.
 
@@ -235,13 +235,20 @@ def main(argv: list[str] | None = None) -> None:
             path, mapping, as_of = write_input(size, Path(folder))
             rows = sum(1 for _ in path.open(encoding="utf-8")) - 1
             runs: dict[str, list[Run]] = {"duckdb": [], **{label: [] for label, _ in versions}}
-            for _ in range(args.repeat):  # rounds, each command once a round: all see the same load
-                sql_run, sql = duckdb_report(path, as_of)
-                runs["duckdb"].append(sql_run)
-                for label, checkout in versions:
-                    run, mine = ours(checkout, path, mapping, as_of)
-                    check_same(mine, sql, f"{label} at {size:,}")
-                    runs[label].append(run)
+            sql_run, sql = duckdb_report(path, as_of)  # the figures every version must agree with
+            runs["duckdb"].append(sql_run)
+            commands = ["duckdb", *(label for label, _ in versions)]
+            for round_ in range(args.repeat):  # rounds, each command once a round: all see the same load
+                # the order turns each round, so no command always runs right after DuckDB's run on
+                # every core (its memory freed, its threads winding down)
+                for command in commands[round_ % len(commands):] + commands[:round_ % len(commands)]:
+                    if command == "duckdb":
+                        if round_:  # the first round's DuckDB run is the one above
+                            runs["duckdb"].append(duckdb_report(path, as_of)[0])
+                        continue
+                    run, mine = ours(dict(versions)[command], path, mapping, as_of)
+                    check_same(mine, sql, f"{command} at {size:,}")
+                    runs[command].append(run)
             sql_run = best(runs["duckdb"])
             for label, _ in versions:
                 run = best(runs[label])
