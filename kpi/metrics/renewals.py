@@ -154,8 +154,8 @@ def _arrow_text(values: pd.Series | pd.Index) -> pa.Array:
 
 def _customer_codes(ids: pd.Series, known: pd.Index) -> tuple[pd.Index, np.ndarray]:
     """Each row's customer as a number: its position in `known` (unique ids), else len(known) + the
-    order of first appearance of the ids not in it. Out: the customers (an object Index: `known`,
-    then those other ids) and the numbers.
+    order of first appearance of the ids not in it. Out: the customers (`known` itself when every
+    id is in it, else an object Index: `known`, then those other ids) and the numbers.
 
     Arrow looks the ids up in a hash table of `known` (`index_in`): each string hashed once, where
     factorising `known` and the ids together hashed both into a new table (about 30 % more)."""
@@ -166,6 +166,8 @@ def _customer_codes(ids: pd.Series, known: pd.Index) -> tuple[pd.Index, np.ndarr
     others = codes < 0
     extra_codes, extras = pd.factorize(ids[others].astype("string"))
     codes[others] = len(known) + extra_codes
+    if not len(extras) and len(known):  # the usual case (known = the MRR matrix's ids): no copy of 1M ids
+        return known, codes
     return pd.Index(np.concatenate([np.asarray(known, dtype=object), np.asarray(extras, dtype=object)]),
                     dtype=object), codes
 
