@@ -123,7 +123,6 @@ def _read_tables(args: argparse.Namespace):
     from kpi.ingest.empty_sheets import NO_DATA_ROWS, split_empty
     from kpi.ingest.io import read_path
     from kpi.ingest.mapping import build_tables, load_mapping, mapping_to_json
-    from kpi.ingest.recognise import auto_mapping
 
     sheets, empty = split_empty([sheet for path in args.paths for sheet in read_path(path)])
     if not sheets:  # nothing but headers: an empty report would pass for a quiet month
@@ -136,7 +135,9 @@ def _read_tables(args: argparse.Namespace):
     if args.mapping:
         mapping = load_mapping(args.mapping)
         mapping = {key: value for key, value in mapping.items() if key not in {e.where() for e in empty}}
-    else:
+    else:  # recognition (and its fuzzy matching of headers) is loaded only when there is no mapping
+        from kpi.ingest.recognise import auto_mapping
+
         mapping, notes = auto_mapping(sheets)
         for note in notes:
             print(f"kpi: {note}", file=sys.stderr)

