@@ -4,7 +4,8 @@
 import pandas as pd
 import streamlit as st
 
-from ui import data, empty, filters, more_files, snapshot_view, state
+from kpi.text import escape_markdown
+from ui import data, empty, engagement_view, filters, more_files, snapshot_view, state
 from ui import ops_charts as ops
 
 CUSTOMER_TABLES = ("customers", "nps", "tickets", "events")  # without revenue, the customers come from these
@@ -28,6 +29,9 @@ who = ("every customer paying then" if report.revenue is not None
 st.caption(f"Health at the end of {month.strftime('%B %Y')} of {who}: usage, NPS, tickets "
            "and MRR trend, each scored 0–1, weighted into 0–100. Red < 40 ≤ yellow < 70 ≤ green"
            + filters.in_force(current) + ".")
+if (counted := engagement_view.database(current)) is not None:  # usage counted by the team's events database
+    st.caption("Usage: " + (engagement_view.database_caption(counted) if counted.error is None
+                            else f"{escape_markdown(counted.error)} Usage is scored without product events."))
 more_files.show(report, "customers")
 weights = ops.health_weights_editor()
 st.caption(f"Weights in use: {ops.weights_summary(weights)}.")

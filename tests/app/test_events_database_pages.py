@@ -118,6 +118,10 @@ def test_health_usage_comes_from_the_database_too(team_database):
     table = from_database.dataframe[0].value
     assert table.equals(from_file.dataframe[0].value)
     assert not table.equals(without_events.dataframe[0].value)  # usage is part of the score
+    # the page says where usage comes from, as Engagement does; not when it comes from the file
+    assert any(t.startswith("Usage: Product events counted by the team's events database: ") and
+               escape_markdown(f"table product_events of {team_database}") in t for t in texts(from_database))
+    assert not any("team's events database" in t for t in texts(from_file) + texts(without_events))
 
 
 def test_without_the_opt_in_the_workspace_reads_its_events_file(team_database):
@@ -147,6 +151,9 @@ def test_a_database_that_cannot_be_read_is_one_sentence_and_the_rest_still_shows
     [error] = app.error
     assert error.value == escape_markdown(f"The events database {url} has no table 'events'.")
     assert not app.metric  # not the file's numbers passed off as the database's
+    customers = page("customers", workspace_of(*BASE, "product_events.csv"), DATABASE)
+    assert f"Usage: {error.value} Usage is scored without product events." in texts(customers)
+    assert customers.dataframe[0].value.equals(page("customers", workspace_of(*BASE)).dataframe[0].value)
     overview = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)  # the rest of the report shows
     overview.session_state["workspace"] = workspace_of(*BASE, "product_events.csv")
     overview.session_state["kpi_settings"] = DATABASE
